@@ -1,0 +1,56 @@
+"""Mapping rules: one module per Kubernetes kind, each a pure function from a model to a
+plan fragment (see translator.plan). A rule module defines:
+
+- KIND and API_VERSIONS: what it reads;
+- MODEL: the pydantic model its objects are validated into;
+- map(obj, frag, ctx): fill the fragment (stack parts and the object's report entry);
+- optionally prepare(doc): the document the model is built from (Secret drops its values).
+
+Adding a kind means adding its module here, plus its tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+_RULES = {
+    "ConfigMap": "configmap",
+    "Deployment": "deployment",
+    "ExternalSecret": "externalsecret",
+    "ClusterSecretStore": "secretstore",
+    "SecretStore": "secretstore",
+    "HorizontalPodAutoscaler": "hpa",
+    "Ingress": "ingress",
+    "PersistentVolumeClaim": "pvc",
+    "Secret": "secret",
+    "Service": "service",
+    "ServiceAccount": "serviceaccount",
+}
+
+# Kinds with no ECS counterpart at all, so there is nothing to map: reported as ignored.
+IGNORED_KINDS = {
+    "Namespace": "ECS has no namespaces; the Cloud Map namespace and stack names carry it",
+    "StorageClass": "Fargate storage is chosen per volume (EFS or ECS-managed EBS), not by class",
+    "PodDisruptionBudget": "ECS deployments use MinimumHealthyPercent instead",
+    "NetworkPolicy": "express it as security-group rules on the tasks",
+}
+
+
+def rule_for(kind: str, api_version: str) -> ModuleType | None:
+    """The rule module for a kind and apiVersion, or None when there is none."""
+    module_name = _RULES.get(kind)
+    if module_name is None:
+        return None
+    module = importlib.import_module(f"mappings.{module_name}")
+    if api_version not in module.API_VERSIONS:
+        return None
+    return module
+
+
+def supported() -> dict[str, tuple[str, ...]]:
+    """Kind -> the apiVersions that have a rule (for --help and the report)."""
+    out = {}
+    for kind, module_name in sorted(_RULES.items()):
+        out[kind] = importlib.import_module(f"mappings.{module_name}").API_VERSIONS
+    return out

@@ -1,0 +1,49 @@
+"""The shared cluster stack: ECS cluster and the Cloud Map private DNS namespace.
+
+Not a Kubernetes kind: every translation has one, so the engine asks for it directly.
+"""
+
+from __future__ import annotations
+
+from translator.cfn import GetAtt, Ref
+from translator.context import CLUSTER_STACK, Context, export_name
+from translator.plan import Fragment, Output, Parameter, Resource, StackInfo
+
+ORIGIN = "eks2ecs (shared by every workload)"
+
+
+def foundation(frag: Fragment, ctx: Context) -> None:
+    frag.stacks.append(StackInfo(
+        CLUSTER_STACK, "cluster", 1,
+        f"{ctx.app}: ECS cluster and Cloud Map namespace shared by every workload (eks2ecs)",
+    ))
+    put = frag.put
+    put(CLUSTER_STACK, "Parameters", "VpcId", Parameter(
+        "AWS::EC2::VPC::Id", "VPC the cluster's private DNS namespace serves (the VPC EKS used)"))
+    put(CLUSTER_STACK, "Parameters", "ClusterName", Parameter(
+        "String", "Name of the ECS cluster", default=ctx.cluster_name,
+        allowed_pattern="^[a-zA-Z0-9_-]{1,255}$"))
+    put(CLUSTER_STACK, "Parameters", "DnsNamespaceName", Parameter(
+        "String", "Private DNS domain that replaces <namespace>.svc.cluster.local",
+        default=ctx.dns_domain))
+    put(CLUSTER_STACK, "Resources", "Cluster", Resource("AWS::ECS::Cluster", {
+        "ClusterName": Ref("ClusterName"),
+        "CapacityProviders": ["FARGATE", "FARGATE_SPOT"],
+        "DefaultCapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}],
+        "ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}],
+    }, ORIGIN))
+    put(CLUSTER_STACK, "Resources", "ServiceDiscoveryNamespace", Resource(
+        "AWS::ServiceDiscovery::PrivateDnsNamespace", {
+            "Name": Ref("DnsNamespaceName"),
+            "Vpc": Ref("VpcId"),
+            "Description": "Service discovery for the services that ran on EKS",
+        }, ORIGIN))
+    outputs = {
+        "ClusterName": (Ref("Cluster"), "Name of the ECS cluster"),
+        "ClusterArn": (GetAtt("Cluster", "Arn"), "ARN of the ECS cluster"),
+        "NamespaceId": (GetAtt("ServiceDiscoveryNamespace", "Id"), "Cloud Map namespace id"),
+        "NamespaceName": (Ref("DnsNamespaceName"), "Private DNS domain of the services"),
+    }
+    for name, (value, description) in outputs.items():
+        put(CLUSTER_STACK, "Outputs", name,
+            Output(value, description, export_name(name)))

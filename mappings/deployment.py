@@ -1,0 +1,154 @@
+"""Deployment -> one workload stack: log group, execution role, Fargate task definition and
+an ECS service in the cluster, on the subnets and security groups given as parameters."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mappings.podspec import PodMapper
+from translator.cfn import GetAtt, Ref, Sub
+from translator.context import Context, import_from
+from translator.models import Deployment, ServiceAccount
+from translator.plan import Fragment, Parameter, Resource, StackInfo, Target
+
+KIND = "Deployment"
+API_VERSIONS = ("apps/v1",)
+MODEL = Deployment
+
+TASK_EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+def _percent(value: int | str | None, replicas: int, default: str, round_up: bool) -> int:
+    """A rolling-update bound as a percentage of replicas, rounded as Kubernetes does."""
+    raw = default if value is None else value
+    if isinstance(raw, str) and raw.endswith("%"):
+        return int(raw[:-1])
+    count = int(raw)
+    if replicas == 0:
+        return 100 if count else 0
+    share = 100 * count / replicas
+    return math.ceil(share) if round_up else math.floor(share)
+
+
+def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
+    entry = frag.entry
+    ns = ctx.namespace_of(obj)
+    title = ctx.workload_title(ns, obj.name)
+    stack = f"workload/{ns}/{obj.name}"
+    frag.stacks.append(StackInfo(stack, title, 3,
+                                 f"{ctx.app}: Deployment {ns}/{obj.name} on ECS Fargate (eks2ecs)"))
+    put = frag.put
+    put(stack, "Parameters", "ClusterStackName", Parameter(
+        "String", "Name of the stack that holds the ECS cluster and Cloud Map namespace",
+        default=f"{ctx.app}-cluster"))
+    put(stack, "Parameters", "SubnetIds", Parameter(
+        "List<AWS::EC2::Subnet::Id>", "Private subnets the tasks run in"))
+    put(stack, "Parameters", "SecurityGroupIds", Parameter(
+        "List<AWS::EC2::SecurityGroup::Id>", "Security groups of the tasks"))
+
+    pod = PodMapper(obj.spec.template.spec, "/spec/template/spec", ns, stack, frag, ctx).run()
+    log_group = f"/ecs/{ctx.app}/{title}"
+    put(stack, "Resources", "LogGroup", Resource("AWS::Logs::LogGroup", {
+        "LogGroupName": log_group, "RetentionInDays": 30}, obj.ref))
+
+    role: dict[str, Any] = {
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                           "Action": "sts:AssumeRole"}],
+        },
+        "ManagedPolicyArns": [Sub(TASK_EXECUTION_POLICY)],
+    }
+    if pod.secret_reads:
+        role["Policies"] = [{
+            "PolicyName": "read-referenced-secrets",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": action, "Resource": resources}
+                for action, resources in sorted(pod.secret_reads.items())
+            ]},
+        }]
+    put(stack, "Resources", "ExecutionRole", Resource("AWS::IAM::Role", role, obj.ref))
+
+    task: dict[str, Any] = {
+        "Family": f"{ctx.app}-{title}",
+        "Cpu": str(pod.size.cpu),
+        "Memory": str(pod.size.memory),
+        "NetworkMode": "awsvpc",
+        "RequiresCompatibilities": ["FARGATE"],
+        "RuntimePlatform": {"OperatingSystemFamily": "LINUX", "CpuArchitecture": "X86_64"},
+        "ExecutionRoleArn": GetAtt("ExecutionRole", "Arn"),
+        "ContainerDefinitions": pod.containers,
+    }
+    _task_role(obj, ns, stack, task, frag, ctx)
+    put(stack, "Resources", "TaskDefinition", Resource("AWS::ECS::TaskDefinition", task, obj.ref))
+    entry.notes.append(pod.size.note)
+    if not pod.size.fits:
+        entry.status = "partial"
+
+    spec = obj.spec
+    strategy = spec.strategy
+    if strategy.type == "Recreate":
+        maximum, minimum = 100, 0
+        entry.mapped("/spec/strategy/type", None, "Recreate: MinimumHealthyPercent 0")
+    else:
+        rolling = strategy.rolling_update
+        maximum = 100 + _percent(rolling.max_surge if rolling else None, spec.replicas, "25%", True)
+        minimum = 100 - _percent(rolling.max_unavailable if rolling else None, spec.replicas,
+                                 "25%", False)
+        if maximum > 200:
+            entry.lossy("/spec/strategy", "maxSurge above 100% is capped: MaximumPercent 200")
+            maximum = 200
+        minimum = max(minimum, 0)
+    entry.mapped("/spec/strategy", Target(stack, "/Resources/Service/Properties/DeploymentConfiguration"),
+                 f"MaximumPercent {maximum}, MinimumHealthyPercent {minimum}")
+    service = {
+        "Cluster": import_from("ClusterStackName", "ClusterName"),
+        "ServiceName": title,
+        "TaskDefinition": Ref("TaskDefinition"),
+        "LaunchType": "FARGATE",
+        "PlatformVersion": "LATEST",
+        "DesiredCount": spec.replicas,
+        "DeploymentConfiguration": {
+            "MaximumPercent": maximum,
+            "MinimumHealthyPercent": minimum,
+            "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+        },
+        "NetworkConfiguration": {"AwsvpcConfiguration": {
+            "AssignPublicIp": "DISABLED",
+            "Subnets": Ref("SubnetIds"),
+            "SecurityGroups": Ref("SecurityGroupIds"),
+        }},
+        "PropagateTags": "SERVICE",
+        "EnableECSManagedTags": True,
+        "Tags": [{"Key": "kubernetes.io/name", "Value": f"{ns}/{obj.name}"}],
+    }
+    put(stack, "Resources", "Service", Resource("AWS::ECS::Service", service, obj.ref))
+    entry.mapped("/spec/replicas", Target(stack, "/Resources/Service/Properties/DesiredCount"))
+    entry.mapped("/metadata/name", Target(stack, "/Resources/Service/Properties/ServiceName"))
+    entry.mapped("/metadata/namespace", None, f"stack {ctx.app}-{title}")
+    entry.ignored("/spec/selector", "ECS services own their tasks; no selector is needed")
+    entry.ignored("/spec/template/metadata/labels", "used to resolve Service selectors")
+    entry.ignored("/metadata/labels", "labels are not carried to ECS tags")
+    for name in ("revisionHistoryLimit", "progressDeadlineSeconds", "minReadySeconds"):
+        if name in ctx.manifest(obj).doc.get("spec", {}):
+            entry.lossy(f"/spec/{name}", "ECS's deployment circuit breaker decides when a "
+                        "rollout has failed and rolls back")
+    if any(f.status in ("lossy", "unsupported") for f in entry.fields):
+        entry.status = "partial"
+
+
+def _task_role(obj: Deployment, ns: str, stack: str, task: dict[str, Any], frag: Fragment,
+               ctx: Context) -> None:
+    name = obj.spec.template.spec.service_account_name
+    if not name:
+        return
+    account = ctx.find(ServiceAccount, ns, name)
+    arn = account.metadata.annotations.get(IRSA_ANNOTATION) if account else None
+    if arn is None:
+        return
+    frag.put(stack, "Parameters", "TaskRoleArn", Parameter(
+        "String", f"IAM role of ServiceAccount {name} (IRSA); its trust policy must also "
+        "allow ecs-tasks.amazonaws.com to assume it", default=arn))
+    task["TaskRoleArn"] = Ref("TaskRoleArn")

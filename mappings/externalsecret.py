@@ -1,0 +1,133 @@
+"""ExternalSecret (external-secrets.io) -> task-definition `Secrets` that read the same
+Secrets Manager secret (or SSM parameter) directly, with the JSON key and version kept.
+
+The rule itself creates nothing: the workloads that read the synced Secret carry the
+`Secrets` entries (see podspec) and their execution roles may read exactly those ARNs.
+"""
+
+from __future__ import annotations
+
+from mappings.secretsource import (
+    SecretSource,
+    SecretValue,
+    arn_parameter,
+    secretsmanager_value,
+)
+from translator.cfn import Ref, Sub, sub_escape
+from translator.context import Context
+from translator.models import ClusterSecretStore, ExternalSecret, SecretStore
+from translator.plan import Fragment
+
+KIND = "ExternalSecret"
+API_VERSIONS = ("external-secrets.io/v1", "external-secrets.io/v1beta1")
+MODEL = ExternalSecret
+
+
+def store_of(es: ExternalSecret, ctx: Context) -> SecretStore | None:
+    ref = es.spec.secret_store_ref
+    if ref is None:
+        return None
+    if ref.kind == "ClusterSecretStore":
+        for store in ctx.all(ClusterSecretStore):
+            if store.name == ref.name:
+                return store
+        return None
+    return ctx.find(SecretStore, ctx.namespace_of(es), ref.name)
+
+
+def _service(es: ExternalSecret, ctx: Context) -> str:
+    store = store_of(es, ctx)
+    if store is not None and store.spec.provider.aws is not None:
+        return store.spec.provider.aws.service
+    return "SecretsManager"
+
+
+def _version(version: str | None) -> tuple[str | None, str | None]:
+    """(stage, id): ESO writes a version id as uuid/<id>."""
+    if version is None:
+        return None, None
+    if version.startswith("uuid/"):
+        return None, version[len("uuid/"):]
+    return version, None
+
+
+def _remote_value(key: str, prop: str | None, version: str | None, service: str,
+                  ctx: Context) -> SecretValue | str:
+    if service == "ParameterStore":
+        if prop:
+            return "ECS cannot pick a JSON property out of an SSM parameter"
+        if version:
+            return "ECS reads the latest SSM parameter version only"
+        if key.startswith("arn:"):
+            return SecretValue(key, key, "ssm:GetParameters")
+        arn = Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"
+                  + sub_escape(key.lstrip("/")))
+        return SecretValue(arn, arn, "ssm:GetParameters")
+    if prop and "." in prop:
+        return (f"property {prop!r} is nested; ECS reads top-level JSON keys only "
+                "(flatten the secret or add a top-level key)")
+    stage, version_id = _version(version)
+    if key.startswith("arn:"):
+        arn_expr = Sub(sub_escape(key))
+        return SecretValue(secretsmanager_value(key, prop, stage, version_id),
+                           arn_expr, "secretsmanager:GetSecretValue")
+    param, parameter = arn_parameter(
+        key, f"Full ARN (with its random suffix) of Secrets Manager secret {key!r}",
+        f"arn:aws:secretsmanager:{ctx.options.region}:123456789012:secret:{key}-AbCdEf")
+    return SecretValue(secretsmanager_value(Ref(param), prop, stage, version_id), Ref(param),
+                       "secretsmanager:GetSecretValue", ((param, parameter),))
+
+
+def source(es: ExternalSecret, ctx: Context) -> SecretSource:
+    service = _service(es, ctx)
+    values: dict[str, SecretValue | str] = {}
+    for item in es.spec.data:
+        ref = item.remote_ref
+        values[item.secret_key] = _remote_value(ref.key, ref.property, ref.version, service, ctx)
+    keys: list[str] | None = [item.secret_key for item in es.spec.data]
+    for extra in es.spec.data_from:
+        extract = extra.get("extract")
+        if isinstance(extract, dict) and isinstance(extract.get("key"), str) and "*" not in values:
+            whole = _remote_value(extract["key"], None, extract.get("version"), service, ctx)
+            if isinstance(whole, SecretValue) and service == "SecretsManager":
+                values["*"] = whole  # each Secret key is a top-level JSON key of the secret
+            else:
+                values["*"] = "dataFrom.extract of an SSM parameter cannot be split into keys"
+            keys = None  # the JSON keys are not in the manifest
+        else:
+            values.setdefault("*", "dataFrom.find selects secrets at run time; list them "
+                              "in spec.data instead")
+            keys = None
+    return SecretSource(f"ExternalSecret/{es.name}", keys, values)
+
+
+def map(obj: ExternalSecret, frag: Fragment, ctx: Context) -> None:
+    entry = frag.entry
+    src = source(obj, ctx)
+    entry.ignored("/spec/refreshInterval",
+                  "ECS reads the secret when a task starts; restart tasks to pick up rotation")
+    entry.ignored("/spec/secretStoreRef", "the store's provider decides the ARN form")
+    if obj.spec.target.creation_policy is not None:
+        entry.ignored("/spec/target/creationPolicy", "no Kubernetes Secret is created on ECS")
+    if obj.spec.target.name is not None:
+        entry.mapped("/spec/target/name", None, "env vars reading this Secret read Secrets Manager")
+    if obj.spec.target.template is not None:
+        entry.unsupported("/spec/target/template",
+                          "ECS injects values as stored; templating has no equivalent "
+                          "(store the rendered value as its own secret)")
+    for i, item in enumerate(obj.spec.data):
+        value = src.values[item.secret_key]
+        path = f"/spec/data/{i}"
+        if isinstance(value, str):
+            entry.unsupported(path, value)
+        else:
+            entry.mapped(path, None, f"ValueFrom of env vars reading key {item.secret_key!r}")
+    for i, _ in enumerate(obj.spec.data_from):
+        whole = src.values.get("*")
+        if isinstance(whole, SecretValue):
+            entry.lossy(f"/spec/dataFrom/{i}", "keys are not in the manifest: env vars that "
+                        "name a key map to that JSON key; envFrom cannot be expanded")
+        else:
+            entry.unsupported(f"/spec/dataFrom/{i}", str(whole))
+    if any(f.status in ("lossy", "unsupported") for f in entry.fields):
+        entry.status = "partial"

@@ -1,0 +1,59 @@
+"""The library API: one call runs the whole pipeline.
+
+    from translator import translate, Options
+    result = translate(["k8s/"], Options(app_name="shop"))
+    result.files["03-backend.yaml"]; result.report["summary"]; result.write("cfn/")
+
+load -> models + map (translator.mapper) -> render -> validate -> report; `write` is
+separate so scripts can inspect the result first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from translator import load, mapper, render, report, validate, write
+from translator.context import Options
+from translator.errors import LintFinding, ValidationFailed
+from translator.plan import Plan
+
+
+@dataclass
+class Result:
+    plan: Plan
+    files: dict[str, str]  # file name -> text, everything `write` puts in the output folder
+    findings: list[LintFinding] = field(default_factory=list)
+
+    @property
+    def report(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.files["report.json"])
+        return parsed
+
+    @property
+    def templates(self) -> dict[str, str]:
+        return {s.file: self.files[s.file] for s in self.plan.stacks}
+
+    def write(self, out: str | Path, force: bool = False) -> None:
+        write.write(self.files, Path(out), force)
+
+
+def translate(sources: Sequence[str], options: Options | None = None,
+              stdin: str | None = None) -> Result:
+    """Translate manifests (files, folders, '-' for stdin) into CloudFormation.
+
+    Raises InputError for bad input and ValidationFailed when a template does not pass.
+    """
+    options = options or Options()
+    manifests = load.load(sources, stdin=stdin)
+    plan = mapper.build_plan(manifests, options)
+    files = render.render(plan, report.to_markdown(plan), report.to_json(plan))
+    findings: list[LintFinding] = []
+    if options.validate:
+        findings = validate.validate(plan, files, options.region)
+        if findings:
+            raise ValidationFailed(findings)
+    return Result(plan, files, findings)

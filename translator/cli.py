@@ -1,0 +1,141 @@
+"""The `eks2ecs` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from translator import __version__
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Translate Kubernetes manifests that ran on EKS into CloudFormation for ECS Fargate:
+Deployments become task definitions and services, Services become Cloud Map names,
+HPAs become Application Auto Scaling, ExternalSecrets become Secrets Manager references,
+Ingresses become ALB listener rules. Every template is validated with cfn-lint before
+anything is written, and a report says what happened to every field.
+"""
+
+EPILOG = """\
+examples:
+  eks2ecs translate k8s/ -o cfn/                 translate a folder (recursively)
+  helm template my-chart | eks2ecs translate - -o cfn/
+  eks2ecs translate k8s/ -o cfn/ --format json   machine-readable summary on stdout
+  eks2ecs report k8s/ --format md                the report without writing templates
+
+exit status:
+  0  translated (and validated)
+  1  a generated template failed validation; nothing was written
+  2  bad input or usage: the message names the file, line and object
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="eks2ecs", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"eks2ecs {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("sources", nargs="+", metavar="SRC",
+                         help="manifest files or folders (*.yaml, *.yml, *.json); - for stdin")
+        sub.add_argument("--name", dest="app_name", metavar="NAME",
+                         help="prefix of stack and resource names (default: the namespace)")
+        sub.add_argument("--cluster-name", metavar="NAME",
+                         help="ECS cluster name (default: NAME-cluster)")
+        sub.add_argument("--dns-namespace", metavar="DOMAIN",
+                         help="Cloud Map private DNS domain (default: <namespace>.local)")
+        sub.add_argument("--region", default="us-east-1",
+                         help="region whose resource types cfn-lint checks (default: us-east-1)")
+
+    translate = commands.add_parser(
+        "translate", help="write CloudFormation, scripts and the report into a folder",
+        description="Translate manifests and write templates, parameters.json.example, "
+                    "deploy.sh, cleanup.sh, README.md, report.md and report.json.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common(translate)
+    translate.add_argument("-o", "--output", required=True, metavar="DIR",
+                           help="output folder (created; replaced files only if eks2ecs wrote them)")
+    translate.add_argument("--no-validate", action="store_true",
+                           help="skip cfn-lint (faster; for experiments, not for deploys)")
+    translate.add_argument("--force", action="store_true",
+                           help="write into a non-empty folder eks2ecs did not create")
+    translate.add_argument("--format", choices=("text", "json"), default="text",
+                           help="what to print on stdout (default: text)")
+    translate.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+    report = commands.add_parser(
+        "report", help="print the report of what each object maps to",
+        description="Translate in memory and print the report; writes no templates.")
+    common(report)
+    report.add_argument("--format", choices=("md", "json"), default="md")
+    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    return parser
+
+
+def _options(args: argparse.Namespace, validate: bool) -> Any:
+    from translator.context import Options
+
+    return Options(app_name=args.app_name, cluster_name=args.cluster_name,
+                   dns_namespace=args.dns_namespace, validate=validate, region=args.region)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if args.sources.count("-") > 1:
+        parser.error("- (stdin) can be given once")
+
+    from translator.api import translate
+    from translator.errors import InputError, ValidationFailed
+
+    try:
+        if args.command == "translate":
+            result = translate(args.sources, _options(args, not args.no_validate))
+            result.write(args.output, force=args.force)
+            _summary(result, args)
+        else:
+            result = translate(args.sources, _options(args, validate=False))
+            text = result.files["report.json" if args.format == "json" else "report.md"]
+            if args.output:
+                with open(args.output, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            else:
+                sys.stdout.write(text)
+    except InputError as exc:
+        print(f"eks2ecs: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationFailed as exc:
+        for finding in exc.findings:
+            print(f"eks2ecs: {finding}", file=sys.stderr)
+        print(f"eks2ecs: {len(exc.findings)} validation finding(s); nothing was written",
+              file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _summary(result: Any, args: argparse.Namespace) -> None:
+    summary = result.report["summary"]
+    if args.format == "json":
+        print(json.dumps({"output": args.output, "files": sorted(result.files),
+                          "summary": summary}, indent=2))
+        return
+    if args.quiet:
+        return
+    statuses = ", ".join(f"{n} {s}" for s, n in summary["byStatus"].items())
+    checked = "validated with cfn-lint" if not args.no_validate else "NOT validated"
+    print(f"eks2ecs: {summary['objects']} objects ({statuses}) -> "
+          f"{len(summary['templates'])} templates, {checked}, written to {args.output}/")
+    print(f"eks2ecs: see {args.output}/report.md for what needs a human")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""What mapping rules may read: every input object, the options, and the naming scheme."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from translator.cfn import ImportValue, Sub
+from translator.load import Manifest
+from translator.models import KubeObject
+
+T = TypeVar("T", bound=KubeObject)
+
+CLUSTER_STACK = "cluster"
+LOAD_BALANCER_STACK = "load-balancer"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Choices a user can make; every one has a default that follows the input."""
+
+    app_name: str | None = None  # prefix of stack names; default: the Kubernetes namespace
+    cluster_name: str | None = None  # default: <app>-cluster
+    dns_namespace: str | None = None  # default: <namespace>.local
+    validate: bool = True
+    region: str = "us-east-1"  # region cfn-lint checks resource types against
+
+
+def pascal(name: str) -> str:
+    """A CloudFormation logical-id part from a Kubernetes name ("orders-db" -> "OrdersDb").
+
+    Names that differ only in punctuation collide; `assemble` reports that as an input error.
+    """
+    words = re.split(r"[^A-Za-z0-9]+", name)
+    base = "".join(w[:1].upper() + w[1:] for w in words if w) or "X"
+    if not base[0].isalpha():
+        base = "N" + base
+    return base
+
+
+def workload_stack(namespace: str, name: str) -> str:
+    return f"workload/{namespace}/{name}"
+
+
+def export_name(name: str) -> Sub:
+    """Outputs are exported as <stack name>-<output name>."""
+    return Sub(f"${{AWS::StackName}}-{name}")
+
+
+def import_from(stack_param: str, name: str) -> ImportValue:
+    """Import output `name` of the stack whose name is in parameter `stack_param`."""
+    return ImportValue(Sub(f"${{{stack_param}}}-{name}"))
+
+
+@dataclass
+class Source:
+    manifest: Manifest
+    model: KubeObject
+
+
+class Context:
+    def __init__(self, sources: list[Source], options: Options) -> None:
+        self.sources = sources
+        self.options = options
+        self.namespaces = sorted({self.namespace_of(s.model) for s in sources
+                                  if not s.model.cluster_scoped()}) or ["default"]
+        self.multi_namespace = len(self.namespaces) > 1
+        default_app = "eks2ecs" if self.multi_namespace else self.namespaces[0]
+        self.app = options.app_name or default_app
+        self.cluster_name = options.cluster_name or f"{self.app}-cluster"
+        only = self.namespaces[0]
+        self.dns_domain = options.dns_namespace or (
+            f"{self.app}.local" if self.multi_namespace else f"{only}.local"
+        )
+        self._memo: dict[str, Any] = {}
+        self._by_key = {(type(s.model).__name__, self.namespace_of(s.model), s.model.name): s
+                        for s in sources}
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Derived views of the input (such as the DNS rewrites), computed once per run."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    @staticmethod
+    def namespace_of(obj: KubeObject) -> str:
+        return obj.metadata.namespace or "default"
+
+    def all(self, model: type[T]) -> Iterator[T]:
+        for source in self.sources:
+            if type(source.model) is model:
+                yield source.model
+
+    def find(self, model: type[T], namespace: str, name: str) -> T | None:
+        source = self._by_key.get((model.__name__, namespace, name))
+        return source.model if source else None  # type: ignore[return-value]
+
+    def manifest(self, obj: KubeObject) -> Manifest:
+        key = (type(obj).__name__, self.namespace_of(obj), obj.name)
+        return self._by_key[key].manifest
+
+    # --- names shared by the rules, so a rule never guesses another rule's names ---
+
+    def workload_title(self, namespace: str, name: str) -> str:
+        return f"{namespace}-{name}" if self.multi_namespace else name
+
+    def cloud_map_name(self, namespace: str, service: str) -> str:
+        return f"{service}.{namespace}" if self.multi_namespace else service
+

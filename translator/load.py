@@ -1,0 +1,236 @@
+"""Load Kubernetes manifests from files, folders and stdin, keeping where each object came from.
+
+Only YAML's safe subset is read. Every object keeps its file and line, and a map from JSON
+Pointer to line so that later stages can name the exact line of a field. Duplicate keys are
+refused (as kubectl does), and so are alias bombs and absurd nesting.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from translator.errors import InputError
+
+try:  # libyaml makes parsing several times faster where it is available
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - pure-Python fallback
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_DEPTH = 64
+MAX_NODES = 1_000_000  # per document, counting every alias expansion
+
+
+@dataclass
+class Manifest:
+    """One Kubernetes object as written, with its origin."""
+
+    doc: dict[str, Any]
+    file: str
+    line: int
+    lines: dict[str, int] = field(default_factory=dict)  # JSON Pointer -> line
+
+    @property
+    def kind(self) -> str:
+        return str(self.doc.get("kind", ""))
+
+    @property
+    def api_version(self) -> str:
+        return str(self.doc.get("apiVersion", ""))
+
+    @property
+    def name(self) -> str:
+        meta = self.doc.get("metadata")
+        name = meta.get("name") if isinstance(meta, dict) else None
+        return str(name) if name is not None else ""
+
+    @property
+    def namespace(self) -> str | None:
+        meta = self.doc.get("metadata")
+        ns = meta.get("namespace") if isinstance(meta, dict) else None
+        return str(ns) if ns is not None else None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    def line_of(self, pointer: str) -> int:
+        """The line of a field, or of its nearest ancestor that has one."""
+        while pointer:
+            if pointer in self.lines:
+                return self.lines[pointer]
+            pointer = pointer.rsplit("/", 1)[0]
+        return self.line
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+class _Builder:
+    """Turns a composed YAML node tree into Python values, recording lines per pointer."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.nodes = 0
+
+    def build(self, node: yaml.Node, pointer: str, lines: dict[str, int], depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise InputError(
+                f"document expands to more than {MAX_NODES} nodes (an alias bomb?); refused",
+                self.file,
+                node.start_mark.line + 1,
+            )
+        if depth > MAX_DEPTH:
+            raise InputError(
+                f"nesting deeper than {MAX_DEPTH} levels; refused",
+                self.file,
+                node.start_mark.line + 1,
+            )
+        lines.setdefault(pointer, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, pointer, lines, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [
+                self.build(child, f"{pointer}/{i}", lines, depth + 1)
+                for i, child in enumerate(node.value)
+            ]
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise InputError(
+                str(exc.problem), self.file, node.start_mark.line + 1, node.start_mark.column + 1
+            ) from None
+
+    def _mapping(
+        self, node: yaml.MappingNode, pointer: str, lines: dict[str, int], depth: int
+    ) -> dict[str, Any]:
+        self.constructor.flatten_mapping(node)  # resolves YAML merge keys (<<)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) or key is None:
+                raise InputError(
+                    "mapping keys must be plain scalars", self.file, key_node.start_mark.line + 1
+                )
+            key = str(key) if not isinstance(key, str) else key
+            if key in result:
+                raise InputError(
+                    f"duplicate key {key!r} (kubectl rejects this too)",
+                    self.file,
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+            child = f"{pointer}/{escape_pointer_token(key)}"
+            lines[child] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node, child, lines, depth + 1)
+        return result
+
+
+def parse_text(text: str, file: str) -> Iterator[Manifest]:
+    """Parse a YAML or JSON stream into manifests; `kind: List` is split into its items."""
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is None:
+                continue
+            builder = _Builder(file)
+            lines: dict[str, int] = {}
+            doc = builder.build(node, "", lines, 0)
+            if doc is None:
+                continue
+            yield from _objects(doc, file, node.start_mark.line + 1, lines)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"invalid YAML: {problem}", file, line, col) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", file) from None
+    except RecursionError:
+        raise InputError(f"nesting deeper than {MAX_DEPTH} levels; refused", file) from None
+
+
+def _objects(doc: Any, file: str, line: int, lines: dict[str, int]) -> Iterator[Manifest]:
+    if not isinstance(doc, dict) or not doc.get("kind") or not doc.get("apiVersion"):
+        raise InputError(
+            "not a Kubernetes object (a mapping with apiVersion and kind is expected)", file, line
+        )
+    for key in ("kind", "apiVersion"):
+        if not isinstance(doc[key], str):
+            raise InputError(f"{key} must be a string", file, lines.get(f"/{key}", line))
+    if doc["kind"] == "List" or (doc["kind"].endswith("List") and "items" in doc):
+        items = doc.get("items") or []
+        if not isinstance(items, list):
+            raise InputError("items of a List must be a list", file, lines.get("/items", line))
+        for i, item in enumerate(items):
+            prefix = f"/items/{i}"
+            sub = {p[len(prefix) :]: n for p, n in lines.items() if p.startswith(prefix)}
+            yield from _objects(item, file, lines.get(prefix, line), sub)
+        return
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        raise InputError(
+            "metadata.name is required", file, lines.get("/metadata", line), obj=doc["kind"]
+        )
+    yield Manifest(doc=doc, file=file, line=line, lines=lines)
+
+
+def _read(path: Path, shown: str) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", shown) from None
+    return _decode(data, shown)
+
+
+def _decode(data: bytes, shown: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded", shown, line
+        ) from None
+
+
+def discover(sources: Iterable[str]) -> list[tuple[str, Path | None]]:
+    """Expand sources into (name as shown, path) pairs; '-' stands for stdin (path None)."""
+    found: list[tuple[str, Path | None]] = []
+    for source in sources:
+        if source == "-":
+            found.append(("-", None))
+            continue
+        path = Path(source)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES
+            )
+            if not files:
+                raise InputError("no *.yaml, *.yml or *.json files in this folder", source)
+            found.extend((str(p), p) for p in files)
+        elif path.is_file():
+            found.append((source, path))
+        else:
+            raise InputError("no such file or folder", source)
+    return found
+
+
+def load(sources: Iterable[str], stdin: str | None = None) -> list[Manifest]:
+    """Every Kubernetes object in the sources, in the order given (folders sorted by path)."""
+    manifests: list[Manifest] = []
+    for shown, path in discover(sources):
+        if path is None:
+            text = stdin if stdin is not None else _decode(sys.stdin.buffer.read(), "-")
+        else:
+            text = _read(path, shown)
+        manifests.extend(parse_text(text, shown))
+    return manifests

@@ -1,0 +1,206 @@
+"""Map stage: manifests -> models -> rule fragments -> one assembled plan.
+
+Also completes the ledger: every leaf of every object that no rule accounted for is reported
+(unsupported, or ignored with why for fields that never mean anything on ECS).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+import mappings
+from mappings import cluster
+from translator.context import Context, Options, Source
+from translator.errors import InputError
+from translator.load import Manifest, escape_pointer_token
+from translator.models import KubeObject
+from translator.plan import Entry, Fragment, Plan, PlanConflict, assemble
+
+# Fields that describe an object's life in a cluster, not what it is.
+ALWAYS_IGNORED = {
+    "/status": "runtime state written by Kubernetes",
+    "/metadata/uid": "assigned by the API server",
+    "/metadata/resourceVersion": "assigned by the API server",
+    "/metadata/generation": "assigned by the API server",
+    "/metadata/creationTimestamp": "assigned by the API server",
+    "/metadata/managedFields": "server-side apply bookkeeping",
+    "/metadata/selfLink": "assigned by the API server",
+    "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration":
+        "kubectl bookkeeping",
+}
+IDENTITY = ("/apiVersion", "/kind", "/metadata/name", "/metadata/namespace")
+
+
+def build_model(manifest: Manifest, rule: Any) -> KubeObject:
+    doc = rule.prepare(manifest.doc) if hasattr(rule, "prepare") else manifest.doc
+    try:
+        model_class = getattr(rule, "MODELS", {}).get(manifest.kind, rule.MODEL)
+        model: KubeObject = model_class.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        pointer = "".join(f"/{escape_pointer_token(p)}" for p in first["loc"])
+        message = first["msg"]
+        if first["type"] == "missing":
+            message = "required field is missing"
+        elif "input" in first and first["type"] != "value_error":
+            message += f" (got {_describe(first['input'])})"
+        raise InputError(message, manifest.file, manifest.line_of(pointer), obj=manifest.ref,
+                         field=pointer or None) from None
+    return model
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else f"a string of {len(value)} characters"
+    if isinstance(value, dict | list):
+        return f"a {type(value).__name__}"
+    return repr(value)
+
+
+def new_entry(m: Manifest) -> Entry:
+    return Entry(m.kind, m.api_version, m.name, m.namespace, m.file, m.line)
+
+
+def build_plan(manifests: list[Manifest], options: Options) -> Plan:
+    sources: list[Source] = []
+    unmapped: list[Fragment] = []
+    seen: dict[tuple[str, str, str], Manifest] = {}
+    for manifest in manifests:
+        key = (manifest.kind, manifest.namespace or "default", manifest.name)
+        if key in seen:
+            first = seen[key]
+            raise InputError(f"defined twice (first at {first.file}:{first.line})",
+                             manifest.file, manifest.line, obj=manifest.ref)
+        seen[key] = manifest
+        rule = mappings.rule_for(manifest.kind, manifest.api_version)
+        if rule is None:
+            unmapped.append(Fragment(_unmapped_entry(manifest)))
+            continue
+        sources.append(Source(manifest, build_model(manifest, rule)))
+
+    ctx = Context(sources, options)
+    foundation = Fragment(Entry("", "", "", None, "", 1))
+    cluster.foundation(foundation, ctx)
+    fragments = [foundation]
+    for source in sources:
+        rule = mappings.rule_for(source.manifest.kind, source.manifest.api_version)
+        assert rule is not None
+        frag = Fragment(new_entry(source.manifest))
+        rule.map(source.model, frag, ctx)
+        complete_ledger(frag.entry, source.manifest)
+        fragments.append(frag)
+    for frag in unmapped:
+        complete_ledger(frag.entry, _manifest_of(frag.entry, manifests))
+    try:
+        plan = assemble(ctx.app, fragments + unmapped)
+    except PlanConflict as exc:
+        raise InputError(f"{exc}: two objects whose names differ only in punctuation map to "
+                         "the same CloudFormation name; rename one") from None
+    plan.entries = [e for e in plan.entries if e.kind]  # the foundation has no source
+    plan.entries.sort(key=lambda e: (e.file, e.line))
+    return plan
+
+
+def _manifest_of(entry: Entry, manifests: list[Manifest]) -> Manifest:
+    return next(m for m in manifests if (m.file, m.line) == (entry.file, entry.line))
+
+
+def _unmapped_entry(m: Manifest) -> Entry:
+    entry = new_entry(m)
+    if m.kind in mappings.IGNORED_KINDS:
+        entry.status = "ignored"
+        entry.reason = mappings.IGNORED_KINDS[m.kind]
+        entry.ignored("/", entry.reason)
+        return entry
+    entry.status = "unsupported"
+    known = mappings.supported().get(m.kind)
+    if known:
+        entry.reason = f"{m.kind} is mapped for apiVersion {', '.join(known)}, not {m.api_version}"
+    else:
+        entry.reason = f"no rule maps {m.kind} ({m.api_version}) to ECS yet"
+    entry.unsupported("/", entry.reason)
+    return entry
+
+
+def _leaves(value: Any, pointer: str) -> list[str]:
+    if isinstance(value, dict) and value:
+        return [leaf for k, v in value.items() for leaf in _leaves(v, f"{pointer}/{escape_pointer_token(k)}")]
+    if isinstance(value, list) and value:
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{pointer}/{i}")]
+    return [pointer]
+
+
+def _covered(leaf: str, paths: set[str]) -> bool:
+    if "/" in paths:
+        return True
+    probe = leaf
+    while probe:
+        if probe in paths:
+            return True
+        probe = probe.rsplit("/", 1)[0]
+    return False
+
+
+def complete_ledger(entry: Entry, manifest: Manifest) -> None:
+    """Account for every leaf no rule claimed, grouped under the largest unclaimed subtree."""
+    claimed = {f.path for f in entry.fields}
+    for path in IDENTITY:
+        if path not in claimed and _exists(manifest.doc, path):
+            entry.fields.append(_identity(path))
+            claimed.add(path)
+    for path, why in ALWAYS_IGNORED.items():
+        if path not in claimed and _exists(manifest.doc, path):
+            entry.ignored(path, why)
+            claimed.add(path)
+    uncovered = [leaf for leaf in _leaves(manifest.doc, "") if not _covered(leaf, claimed)]
+    for path in _group(uncovered, manifest.doc, claimed):
+        if path.startswith("/metadata/labels") or path.startswith("/metadata/annotations"):
+            entry.ignored(path, "no rule reads this label or annotation")
+        else:
+            entry.unsupported(path, f"no rule maps this {entry.kind} field yet")
+            if entry.status == "mapped":
+                entry.status = "partial"
+    entry.fields.sort(key=lambda f: (f.path, f.status))
+
+
+def _identity(path: str) -> Any:
+    from translator.plan import FieldFate
+
+    return FieldFate(path, "mapped", None, "identifies the object")
+
+
+def _exists(doc: Any, pointer: str) -> bool:
+    node = doc
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            return False
+    return True
+
+
+def _group(leaves: list[str], doc: Any, claimed: set[str]) -> list[str]:
+    """Collapse leaves into the highest ancestors whose whole subtree is unclaimed."""
+    out: list[str] = []
+    leaf_set = set(leaves)
+    for leaf in leaves:
+        top = leaf
+        parent = leaf.rsplit("/", 1)[0]
+        while parent and not any(c == parent or c.startswith(parent + "/") for c in claimed) \
+                and all(x in leaf_set for x in _leaves(_get(doc, parent), parent)):
+            top = parent
+            parent = parent.rsplit("/", 1)[0]
+        if top not in out:
+            out.append(top)
+    return out
+
+
+def _get(doc: Any, pointer: str) -> Any:
+    node = doc
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node

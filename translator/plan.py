@@ -1,0 +1,266 @@
+"""The ECS plan: CloudFormation stacks as data, and the ledger of every input field's fate.
+
+Mapping rules never touch a shared plan. Each returns a `Fragment`: the stack parts it adds,
+the additions it makes to resources other rules own (a Cloud Map registry on a workload's ECS
+service, say), and the report entry of its object. `assemble` merges fragments in any order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FieldStatus = Literal["mapped", "lossy", "unsupported", "ignored"]
+ObjectStatus = Literal["mapped", "partial", "unsupported", "ignored"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a field went: a stack and a JSON Pointer inside its template."""
+
+    stack: str
+    pointer: str
+
+
+@dataclass
+class FieldFate:
+    path: str
+    status: FieldStatus
+    to: Target | None = None
+    note: str | None = None
+
+
+@dataclass
+class Entry:
+    """The report entry of one input object."""
+
+    kind: str
+    api_version: str
+    name: str
+    namespace: str | None
+    file: str
+    line: int
+    status: ObjectStatus = "mapped"
+    reason: str | None = None
+    resources: list[tuple[str, str]] = field(default_factory=list)  # (stack, logical id)
+    fields: list[FieldFate] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the object as a whole
+
+    def mapped(self, path: str, to: Target | None = None, note: str | None = None) -> None:
+        self.fields.append(FieldFate(path, "mapped", to, note))
+
+    def lossy(self, path: str, note: str, to: Target | None = None) -> None:
+        self.fields.append(FieldFate(path, "lossy", to, note))
+
+    def unsupported(self, path: str, note: str) -> None:
+        self.fields.append(FieldFate(path, "unsupported", None, note))
+
+    def ignored(self, path: str, note: str) -> None:
+        self.fields.append(FieldFate(path, "ignored", None, note))
+
+    def produced(self, stack: str, logical_id: str) -> None:
+        if (stack, logical_id) not in self.resources:
+            self.resources.append((stack, logical_id))
+
+
+@dataclass
+class Parameter:
+    type: str
+    description: str
+    default: Any = None
+    allowed_pattern: str | None = None
+    allowed_values: list[str] | None = None
+    constraint_description: str | None = None
+    example: str | None = None  # shown in parameters.json.example when there is no default
+
+    def as_cfn(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"Type": self.type, "Description": self.description}
+        if self.default is not None:
+            out["Default"] = self.default
+        if self.allowed_pattern is not None:
+            out["AllowedPattern"] = self.allowed_pattern
+        if self.allowed_values is not None:
+            out["AllowedValues"] = self.allowed_values
+        if self.constraint_description is not None:
+            out["ConstraintDescription"] = self.constraint_description
+        return out
+
+
+@dataclass
+class Resource:
+    type: str
+    properties: dict[str, Any]
+    origin: str  # "Deployment/backend", shown as a comment above the resource
+    depends_on: list[str] = field(default_factory=list)
+    condition: str | None = None
+    deletion_policy: str | None = None
+    metadata: dict[str, Any] | None = None
+
+    def as_cfn(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"Type": self.type}
+        if self.condition:
+            out["Condition"] = self.condition
+        if self.depends_on:
+            out["DependsOn"] = sorted(self.depends_on)
+        if self.deletion_policy:
+            out["DeletionPolicy"] = self.deletion_policy
+            out["UpdateReplacePolicy"] = self.deletion_policy
+        if self.metadata:
+            out["Metadata"] = self.metadata
+        out["Properties"] = self.properties
+        return out
+
+
+@dataclass
+class Output:
+    value: Any
+    description: str
+    export: Any = None
+
+    def as_cfn(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"Description": self.description, "Value": self.value}
+        if self.export is not None:
+            out["Export"] = {"Name": self.export}
+        return out
+
+
+@dataclass
+class StackInfo:
+    key: str
+    title: str  # used in the file name and the CloudFormation stack name
+    order: int  # cluster 1, load balancer 2, workloads 3
+    description: str
+
+
+Section = Literal["Parameters", "Conditions", "Resources", "Outputs"]
+
+
+@dataclass(frozen=True)
+class Put:
+    stack: str
+    section: Section
+    name: str
+    value: Any  # Parameter, Resource, Output or a condition
+
+
+@dataclass(frozen=True)
+class Append:
+    """Add an item to a list property of a resource another rule owns."""
+
+    stack: str
+    resource: str
+    prop: str
+    item: Any
+
+
+@dataclass(frozen=True)
+class SetProperty:
+    stack: str
+    resource: str
+    prop: str
+    value: Any
+
+
+@dataclass
+class Fragment:
+    entry: Entry
+    stacks: list[StackInfo] = field(default_factory=list)
+    puts: list[Put] = field(default_factory=list)
+    appends: list[Append] = field(default_factory=list)
+    sets: list[SetProperty] = field(default_factory=list)
+
+    def put(self, stack: str, section: Section, name: str, value: Any) -> None:
+        self.puts.append(Put(stack, section, name, value))
+        if section == "Resources":
+            self.entry.produced(stack, name)
+
+
+@dataclass
+class Stack:
+    info: StackInfo
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    conditions: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    outputs: dict[str, Output] = field(default_factory=dict)
+    file: str = ""  # set once stacks are numbered
+    stack_name: str = ""
+
+    def section(self, name: Section) -> dict[str, Any]:
+        return {
+            "Parameters": self.parameters,
+            "Conditions": self.conditions,
+            "Resources": self.resources,
+            "Outputs": self.outputs,
+        }[name]
+
+    def as_cfn(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Description": self.info.description,
+        }
+        if self.parameters:
+            out["Parameters"] = {k: v.as_cfn() for k, v in self.parameters.items()}
+        if self.conditions:
+            out["Conditions"] = dict(self.conditions)
+        out["Resources"] = {k: v.as_cfn() for k, v in self.resources.items()}
+        if self.outputs:
+            out["Outputs"] = {k: v.as_cfn() for k, v in self.outputs.items()}
+        return out
+
+
+@dataclass
+class Plan:
+    app: str
+    stacks: list[Stack]
+    entries: list[Entry]
+
+    def stack(self, key: str) -> Stack:
+        for stack in self.stacks:
+            if stack.info.key == key:
+                return stack
+        raise KeyError(key)
+
+
+class PlanConflict(Exception):
+    """Two objects claimed the same CloudFormation name with different content."""
+
+
+def assemble(app: str, fragments: list[Fragment]) -> Plan:
+    stacks: dict[str, Stack] = {}
+    for frag in fragments:
+        for info in frag.stacks:
+            known = stacks.get(info.key)
+            if known is None:
+                stacks[info.key] = Stack(info)
+            elif known.info != info:
+                raise PlanConflict(f"stack {info.key} declared twice differently")
+    for frag in fragments:
+        for put in frag.puts:
+            section = stacks[put.stack].section(put.section)
+            if put.name in section and section[put.name] != put.value:
+                raise PlanConflict(f"{put.stack}: {put.section}/{put.name} defined twice")
+            section[put.name] = put.value
+    for frag in fragments:
+        for add in frag.appends:
+            props = stacks[add.stack].resources[add.resource].properties
+            props.setdefault(add.prop, []).append(add.item)
+        for change in frag.sets:
+            stacks[change.stack].resources[change.resource].properties[change.prop] = change.value
+    ordered = sorted(stacks.values(), key=lambda s: (s.info.order, s.info.title))
+    for number, stack in enumerate(ordered, start=1):
+        stack.file = f"{number:02d}-{stack.info.title}.yaml"
+        stack.stack_name = f"{app}-{stack.info.title}"
+    for stack in ordered:
+        for resource in stack.resources.values():
+            _sort_lists(resource.properties)
+        stack.resources = dict(sorted(stack.resources.items()))
+        stack.parameters = dict(sorted(stack.parameters.items()))
+        stack.outputs = dict(sorted(stack.outputs.items()))
+    return Plan(app, ordered, [f.entry for f in fragments])
+
+
+def _sort_lists(props: dict[str, Any]) -> None:
+    """Appended items arrive in rule order; sort them so output does not depend on it."""
+    for key in ("ServiceRegistries", "LoadBalancers"):
+        if key in props:
+            props[key] = sorted(props[key], key=repr)

@@ -1,0 +1,88 @@
+"""Render stage: the plan becomes CloudFormation YAML and the files around it.
+
+Jinja lays out each file; every value goes through `translator.cfn.emit` (filter `y`), which
+quotes every string, so a manifest can never write YAML, a tag or a template expression.
+No template source is ever built from input, and undefined names are errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from translator import __version__
+from translator.cfn import emit, quote
+from translator.plan import Parameter, Plan, Stack
+
+_COMMENT_UNSAFE = re.compile(r"[^\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]")
+
+
+def comment(text: str) -> str:
+    """Text for a YAML or shell comment: one line, no control characters."""
+    return _COMMENT_UNSAFE.sub("?", text)
+
+
+def shell_word(text: str) -> str:
+    """A single-quoted shell word."""
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("mappings", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # the output is YAML, shell and Markdown; `y`/`sh` do the quoting
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["y"] = emit
+    env.filters["q"] = quote
+    env.filters["comment"] = comment
+    env.filters["sh"] = shell_word
+    return env
+
+
+def render_stack(stack: Stack) -> str:
+    cfn = stack.as_cfn()
+    return environment().get_template("stack.yaml.j2").render(
+        stack=stack, cfn=cfn, version=__version__)
+
+
+def example_parameters(plan: Plan) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for stack in plan.stacks:
+        out[stack.stack_name] = {name: _example(p) for name, p in stack.parameters.items()}
+    return out
+
+
+def _example(parameter: Parameter) -> Any:
+    if parameter.default is not None:
+        return parameter.default
+    if parameter.example is not None:
+        return parameter.example
+    return {
+        "AWS::EC2::VPC::Id": "vpc-0123456789abcdef0",
+        "List<AWS::EC2::Subnet::Id>": "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+        "List<AWS::EC2::SecurityGroup::Id>": "sg-0123456789abcdef0",
+        "AWS::EC2::SecurityGroup::Id": "sg-0123456789abcdef0",
+    }.get(parameter.type, "FILL-ME-IN")
+
+
+def render(plan: Plan, report_md: str, report_json: str) -> dict[str, str]:
+    """Every output file by name, in the order they are listed."""
+    files = {stack.file: render_stack(stack) for stack in plan.stacks}
+    env = environment()
+    context = {"plan": plan, "version": __version__}
+    files["parameters.json.example"] = json.dumps(example_parameters(plan), indent=2) + "\n"
+    files["deploy.sh"] = env.get_template("deploy.sh.j2").render(context)
+    files["cleanup.sh"] = env.get_template("cleanup.sh.j2").render(context)
+    files["README.md"] = env.get_template("README.md.j2").render(context)
+    files["report.md"] = report_md
+    files["report.json"] = report_json
+    return files

@@ -31,7 +31,6 @@ def map(obj: ConfigMap, frag: Fragment, ctx: Context) -> None:
         entry.unsupported(f"/binaryData/{escape_pointer_token(key)}",
                           "binary values cannot be ECS environment variables; "
                           "bake the file into the image or store it in S3")
-        entry.status = "partial"
     if not readers:
         entry.status = "ignored"
         entry.reason = "no workload in the input reads this ConfigMap"

@@ -130,13 +130,13 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
     entry.mapped("/metadata/namespace", None, f"stack {ctx.app}-{title}")
     entry.ignored("/spec/selector", "ECS services own their tasks; no selector is needed")
     entry.ignored("/spec/template/metadata/labels", "used to resolve Service selectors")
+    entry.ignored("/spec/template/metadata/annotations",
+                  "pod annotations (scrape hints, sidecar injection) have no ECS meaning")
     entry.ignored("/metadata/labels", "labels are not carried to ECS tags")
     for name in ("revisionHistoryLimit", "progressDeadlineSeconds", "minReadySeconds"):
         if name in ctx.manifest(obj).doc.get("spec", {}):
             entry.lossy(f"/spec/{name}", "ECS's deployment circuit breaker decides when a "
                         "rollout has failed and rolls back")
-    if any(f.status in ("lossy", "unsupported") for f in entry.fields):
-        entry.status = "partial"
 
 
 def _task_role(obj: Deployment, ns: str, stack: str, task: dict[str, Any], frag: Fragment,

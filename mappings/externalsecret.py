@@ -129,5 +129,3 @@ def map(obj: ExternalSecret, frag: Fragment, ctx: Context) -> None:
                         "name a key map to that JSON key; envFrom cannot be expanded")
         else:
             entry.unsupported(f"/spec/dataFrom/{i}", str(whole))
-    if any(f.status in ("lossy", "unsupported") for f in entry.fields):
-        entry.status = "partial"

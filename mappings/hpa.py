@@ -80,9 +80,9 @@ def map(obj: HorizontalPodAutoscaler, frag: Fragment, ctx: Context) -> None:
                     "ScaleInCooldown": scale_in,
                 },
             }, obj.ref))
-        entry.lossy(path, f"{metric} {value}%: ECS averages over the task size, the HPA over "
-                    "container requests", Target(stack, f"/Resources/{logical}"))
-    entry.status = "partial" if any(f.status == "unsupported" for f in entry.fields) else "mapped"
+        entry.mapped(path, Target(stack, f"/Resources/{logical}"),
+                     f"{metric} {value}%: ECS averages over the task size, the HPA over "
+                     "container requests")
 
 
 def _cooldowns(obj: HorizontalPodAutoscaler, frag: Fragment) -> tuple[int, int]:

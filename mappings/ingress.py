@@ -184,8 +184,6 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                             "patterns know only * and ?")
         if rule.host:
             entry.mapped(f"/spec/rules/{i}/host", Target(stack, "/Resources"), "host-header condition")
-    if any(f.status in ("lossy", "unsupported") for f in entry.fields):
-        entry.status = "partial"
 
 
 def _listener_id(alb: AlbSettings, want: str) -> str:

@@ -97,6 +97,8 @@ class PodMapper:
         if self.pod.service_account_name is not None:
             self.entry.mapped(f"{self.base}/serviceAccountName", self.to("/TaskRoleArn"),
                               "the ServiceAccount's IAM role (IRSA) becomes the task role")
+        if self.pod.model_extra and self.pod.model_extra.get("restartPolicy") == "Always":
+            self.entry.ignored(f"{self.base}/restartPolicy", "ECS services replace stopped tasks")
         grace = self.pod.termination_grace_period_seconds
         if grace is not None:
             stop = min(max(grace, 2), 120)  # ECS StopTimeout range
@@ -166,8 +168,9 @@ class PodMapper:
             out["Secrets"] = secrets
         self.resources(c, path, at, out)
         if c.liveness_probe is not None:
-            out["HealthCheck"] = self.health_check(c, c.liveness_probe, f"{path}/livenessProbe",
-                                                   at)
+            check = self.health_check(c, c.liveness_probe, f"{path}/livenessProbe", at)
+            if check is not None:
+                out["HealthCheck"] = check
         if c.readiness_probe is not None:
             self.entry.mapped(f"{path}/readinessProbe", None,
                               "the load balancer target group's health check, where the "
@@ -312,7 +315,7 @@ class PodMapper:
 
     # --- probes -----------------------------------------------------------------------
 
-    def health_check(self, c: Container, probe: Probe, path: str, at: str) -> dict[str, Any]:
+    def health_check(self, c: Container, probe: Probe, path: str, at: str) -> dict[str, Any] | None:
         to = self.to(f"{at}/HealthCheck")
         command: list[str]
         if probe.exec is not None:
@@ -337,7 +340,7 @@ class PodMapper:
         else:
             self.entry.unsupported(path, "gRPC probes have no ECS health-check equivalent; use "
                                    "an exec probe with grpc_health_probe")
-            command = ["CMD-SHELL", "exit 0"]
+            return None
         wanted = {"Interval": probe.period_seconds, "Timeout": probe.timeout_seconds,
                   "Retries": probe.failure_threshold, "StartPeriod": probe.initial_delay_seconds}
         fields = {"Interval": "periodSeconds", "Timeout": "timeoutSeconds",

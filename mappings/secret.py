@@ -45,7 +45,6 @@ def map(obj: Secret, frag: Fragment, ctx: Context) -> None:
         return
     if obj.type not in ("Opaque", ""):
         entry.lossy("/type", f"type {obj.type} is not kept; the secret holds plain JSON keys")
-        entry.status = "partial"
     logical = f"Secret{pascal(f'{ns}-{obj.name}' if ctx.multi_namespace else obj.name)}"
     name = secret_name(ctx, ns, obj.name)
     frag.put(CLUSTER_STACK, "Resources", logical, Resource("AWS::SecretsManager::Secret", {
@@ -66,4 +65,3 @@ def map(obj: Secret, frag: Fragment, ctx: Context) -> None:
             note = (f"key name copied to {name}; value NOT copied - fill it in"
                     + (" (read by " + ", ".join(who) + ")" if who else ""))
             entry.lossy(f"/{section}/{escape_pointer_token(key)}", note, to)
-    entry.status = "partial"

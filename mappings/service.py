@@ -32,7 +32,6 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
     spec = obj.spec
     entry.ignored("/metadata/labels", "labels have no meaning once selectors are resolved")
     if spec.type == "ExternalName":
-        entry.status = "partial"
         entry.lossy("/spec", f"no Cloud Map record is made; env values naming this Service "
                     f"are rewritten to {spec.external_name!r}")
         return
@@ -48,6 +47,9 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
     if len(workloads) > 1:
         others = ", ".join(w.obj.name for w in workloads[1:])
         entry.lossy("/spec/selector", f"also selects {others}; only {workload.obj.name} registers")
+    if spec.type in ("NodePort", "LoadBalancer"):
+        entry.lossy("/spec/type", f"{spec.type} is not recreated; expose it with an Ingress "
+                    "(ALB) or a Network Load Balancer in front of the ECS service")
     if registered_service(workload, ctx) != obj:
         primary = registered_service(workload, ctx)
         assert primary is not None
@@ -75,10 +77,7 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
                  f"{obj.name}.{ns}.svc.cluster.local -> {cloud_map_name}.{ctx.dns_domain}")
     entry.mapped("/metadata/namespace", Target(workload.stack, f"/Resources/{logical}"))
     _ports(obj, frag, ctx, workload.stack)
-    if spec.type in ("NodePort", "LoadBalancer"):
-        entry.lossy("/spec/type", f"{spec.type} is not recreated; expose it with an Ingress "
-                    "(ALB) or a Network Load Balancer in front of the ECS service")
-    else:
+    if spec.type == "ClusterIP":
         entry.mapped("/spec/type", Target(workload.stack, f"/Resources/{logical}"))
     if spec.cluster_ip is not None:
         entry.ignored("/spec/clusterIP", "tasks get their own VPC addresses; Cloud Map returns them")
@@ -98,7 +97,6 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, stack: str) -> None:
             frag.entry.lossy(path, f"Cloud Map A records carry no port: clients reach "
                              f"{resolved} instead of {port.port}; env values naming "
                              f"host:{port.port} are rewritten")
-            frag.entry.status = "partial"
         if port.node_port is not None:
             frag.entry.ignored(f"{path}/nodePort", "no node ports on Fargate")
 

@@ -160,8 +160,8 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
             entry.ignored(path, "no rule reads this label or annotation")
         else:
             entry.unsupported(path, f"no rule maps this {entry.kind} field yet")
-            if entry.status == "mapped":
-                entry.status = "partial"
+    if entry.status == "mapped" and any(f.status in ("lossy", "unsupported") for f in entry.fields):
+        entry.status = "partial"
     entry.fields.sort(key=lambda f: (f.path, f.status))
 
 

@@ -20,16 +20,26 @@ TASK_EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/Amaz
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
-def _percent(value: int | str | None, replicas: int, default: str, round_up: bool) -> int:
-    """A rolling-update bound as a percentage of replicas, rounded as Kubernetes does."""
+def _count(value: int | str | None, replicas: int, default: str, round_up: bool) -> int:
+    """A rolling-update bound as a number of pods, rounded as Kubernetes does."""
     raw = default if value is None else value
     if isinstance(raw, str) and raw.endswith("%"):
-        return int(raw[:-1])
-    count = int(raw)
+        share = int(raw[:-1]) * replicas / 100
+        return math.ceil(share) if round_up else math.floor(share)
+    return int(raw)
+
+
+def deployment_percents(replicas: int, surge: int, unavailable: int) -> tuple[int, int]:
+    """(MaximumPercent, MinimumHealthyPercent) giving ECS the pod counts Kubernetes allowed.
+
+    ECS rounds the maximum task count down and the minimum healthy count up, so the
+    percentages are rounded the other way to land on the same counts.
+    """
     if replicas == 0:
-        return 100 if count else 0
-    share = 100 * count / replicas
-    return math.ceil(share) if round_up else math.floor(share)
+        return 200, 100
+    maximum = math.ceil(100 * (replicas + surge) / replicas)
+    minimum = math.floor(100 * (replicas - unavailable) / replicas)
+    return maximum, max(minimum, 0)
 
 
 def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
@@ -94,13 +104,13 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
         entry.mapped("/spec/strategy/type", None, "Recreate: MinimumHealthyPercent 0")
     else:
         rolling = strategy.rolling_update
-        maximum = 100 + _percent(rolling.max_surge if rolling else None, spec.replicas, "25%", True)
-        minimum = 100 - _percent(rolling.max_unavailable if rolling else None, spec.replicas,
-                                 "25%", False)
+        surge = _count(rolling.max_surge if rolling else None, spec.replicas, "25%", True)
+        unavailable = _count(rolling.max_unavailable if rolling else None, spec.replicas,
+                             "25%", False)
+        maximum, minimum = deployment_percents(spec.replicas, surge, unavailable)
         if maximum > 200:
             entry.lossy("/spec/strategy", "maxSurge above 100% is capped: MaximumPercent 200")
             maximum = 200
-        minimum = max(minimum, 0)
     entry.mapped("/spec/strategy", Target(stack, "/Resources/Service/Properties/DeploymentConfiguration"),
                  f"MaximumPercent {maximum}, MinimumHealthyPercent {minimum}")
     service = {

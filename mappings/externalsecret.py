@@ -68,9 +68,8 @@ def _remote_value(key: str, prop: str | None, version: str | None, service: str,
                 "(flatten the secret or add a top-level key)")
     stage, version_id = _version(version)
     if key.startswith("arn:"):
-        arn_expr = Sub(sub_escape(key))
         return SecretValue(secretsmanager_value(key, prop, stage, version_id),
-                           arn_expr, "secretsmanager:GetSecretValue")
+                           key, "secretsmanager:GetSecretValue")
     param, parameter = arn_parameter(
         key, f"Full ARN (with its random suffix) of Secrets Manager secret {key!r}",
         f"arn:aws:secretsmanager:{ctx.options.region}:123456789012:secret:{key}-AbCdEf")

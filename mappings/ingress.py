@@ -147,13 +147,12 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
     if obj.spec.tls:
         entry.lossy("/spec/tls", "Kubernetes TLS secrets are not moved: give an ACM certificate "
                     "(alb.ingress.kubernetes.io/certificate-arn or parameter CertificateArn)")
-    listener = "ListenerHttps" if any(p == "HTTPS" for p, _ in alb.listeners) else "ListenerHttp"
+    listeners = _forwarding_listeners(alb)
     if obj.spec.default_backend is not None:
         tg = _target_group(obj.spec.default_backend, obj, ctx, frag, "/spec/defaultBackend")
         if tg:
-            for proto, port in alb.listeners:
-                frag.sets.append(SetProperty(stack, f"Listener{proto.capitalize()}{port}",
-                                             "DefaultActions",
+            for listener in listeners:
+                frag.sets.append(SetProperty(stack, listener, "DefaultActions",
                                              [{"Type": "forward", "TargetGroupArn": Ref(tg)}]))
     prio = priorities(ctx)
     for i, rule in enumerate(obj.spec.rules):
@@ -168,17 +167,19 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
             patterns = _patterns(path.path, path.path_type)
             conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": patterns}})
             priority = prio[(ns, obj.name, i, j)]
-            logical = f"Rule{pascal(obj.name)}{priority}"
-            frag.put(stack, "Resources", logical, Resource(
-                "AWS::ElasticLoadBalancingV2::ListenerRule", {
-                    "ListenerArn": Ref(_listener_id(alb, listener)),
-                    "Priority": priority,
-                    "Conditions": conditions,
-                    "Actions": [{"Type": "forward", "TargetGroupArn": Ref(tg)}],
-                }, obj.ref))
-            entry.mapped(f"{pointer}/path", Target(stack, f"/Resources/{logical}/Properties/Conditions"))
-            entry.mapped(f"{pointer}/pathType", Target(stack, f"/Resources/{logical}/Properties/Conditions"),
-                         f"path-pattern {', '.join(patterns)}")
+            for listener in listeners:
+                logical = f"Rule{pascal(obj.name)}{listener[len('Listener'):]}P{priority}"
+                frag.put(stack, "Resources", logical, Resource(
+                    "AWS::ElasticLoadBalancingV2::ListenerRule", {
+                        "ListenerArn": Ref(listener),
+                        "Priority": priority,
+                        "Conditions": conditions,
+                        "Actions": [{"Type": "forward", "TargetGroupArn": Ref(tg)}],
+                    }, obj.ref))
+                conditions_to = Target(stack, f"/Resources/{logical}/Properties/Conditions")
+                entry.mapped(f"{pointer}/path", conditions_to)
+                entry.mapped(f"{pointer}/pathType", conditions_to,
+                             f"path-pattern {', '.join(patterns)}")
             if path.path_type == "ImplementationSpecific" and any(c in path.path for c in "()[]+^$|"):
                 entry.lossy(f"{pointer}/path", "looks like a regular expression; ALB path "
                             "patterns know only * and ?")
@@ -186,10 +187,15 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
             entry.mapped(f"/spec/rules/{i}/host", Target(stack, "/Resources"), "host-header condition")
 
 
-def _listener_id(alb: AlbSettings, want: str) -> str:
-    proto = "HTTPS" if want == "ListenerHttps" else "HTTP"
-    port = next(p for pr, p in alb.listeners if pr == proto)
+def _listener_id(proto: str, port: int) -> str:
     return f"Listener{proto.capitalize()}{port}"
+
+
+def _forwarding_listeners(alb: AlbSettings) -> list[str]:
+    """Listeners that route by the Ingress rules: all of them, except HTTP ones that
+    redirect to HTTPS (ssl-redirect), as the AWS Load Balancer Controller does."""
+    return [_listener_id(proto, port) for proto, port in alb.listeners
+            if not (proto == "HTTP" and alb.ssl_redirect is not None)]
 
 
 def _load_balancer(frag: Fragment, ctx: Context, alb: AlbSettings) -> None:
@@ -243,7 +249,7 @@ def _load_balancer(frag: Fragment, ctx: Context, alb: AlbSettings) -> None:
         elif alb.ssl_redirect is not None:
             listener["DefaultActions"] = [{"Type": "redirect", "RedirectConfig": {
                 "Protocol": "HTTPS", "Port": str(alb.ssl_redirect), "StatusCode": "HTTP_301"}}]
-        put(stack, "Resources", f"Listener{proto.capitalize()}{port}", Resource(
+        put(stack, "Resources", _listener_id(proto, port), Resource(
             "AWS::ElasticLoadBalancingV2::Listener", listener, origin))
     put(stack, "Outputs", "LoadBalancerDnsName", Output(
         GetAtt("LoadBalancer", "DNSName"), "Point DNS records of the Ingress hosts here",

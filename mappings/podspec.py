@@ -176,7 +176,7 @@ class PodMapper:
                               "the load balancer target group's health check, where the "
                               "workload is behind an Ingress; otherwise ECS has no readiness")
         if c.startup_probe is not None:
-            self.entry.lossy(f"{path}/startupProbe", "folded into the health check's StartPeriod")
+            self.startup(c.startup_probe, out.get("HealthCheck"), f"{path}/startupProbe", at)
         for j, mount in enumerate(c.volume_mounts):
             self.entry.lossy(f"{path}/volumeMounts/{j}", f"{mount.mount_path}: see the volume "
                              f"{mount.name!r} for what backs it on ECS")
@@ -358,7 +358,27 @@ class PodMapper:
                 self.entry.mapped(field_path, Target(self.stack, f"{TASK}{at}/HealthCheck/{key}"))
         if probe.success_threshold != 1:
             self.entry.lossy(f"{path}/successThreshold", "ECS has no success threshold")
+        elif probe.model_fields_set & {"success_threshold"}:
+            self.entry.mapped(f"{path}/successThreshold", None, "one success, as on ECS")
         return check
+
+    def startup(self, probe: Probe, check: dict[str, Any] | None, path: str, at: str) -> None:
+        """ECS has no startup probe: give the liveness check a StartPeriod as long as the
+        startup probe's whole budget (initial delay + period x failure threshold)."""
+        if check is None:
+            self.entry.unsupported(path, "ECS has no startup probe and this container has no "
+                                   "liveness check to delay")
+            return
+        budget = probe.initial_delay_seconds + probe.period_seconds * probe.failure_threshold
+        low, high = HEALTH_LIMITS["StartPeriod"]
+        check["StartPeriod"] = min(max(check["StartPeriod"], budget, low), high)
+        to = self.to(f"{at}/HealthCheck/StartPeriod")
+        if budget > high:
+            self.entry.lossy(path, f"needs {budget}s to start; ECS allows a StartPeriod of "
+                             f"{high}s at most", to)
+        else:
+            self.entry.lossy(path, f"becomes StartPeriod {check['StartPeriod']}s of the health "
+                             "check: failures are ignored that long, successes end it early", to)
 
     def _port_number(self, c: Container, port: int | str, path: str) -> int | str:
         if isinstance(port, int):

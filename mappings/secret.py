@@ -42,9 +42,14 @@ def map(obj: Secret, frag: Fragment, ctx: Context) -> None:
     if synced:
         entry.status = "ignored"
         entry.reason = f"synced by ExternalSecret/{synced[0].name}: ECS reads its source directly"
+        for section in ("data", "stringData", "type"):
+            if section in ctx.manifest(obj).doc:
+                entry.ignored(f"/{section}", entry.reason)
         return
     if obj.type not in ("Opaque", ""):
         entry.lossy("/type", f"type {obj.type} is not kept; the secret holds plain JSON keys")
+    elif "type" in ctx.manifest(obj).doc:
+        entry.mapped("/type", None, "a Secrets Manager secret of JSON keys")
     logical = f"Secret{pascal(f'{ns}-{obj.name}' if ctx.multi_namespace else obj.name)}"
     name = secret_name(ctx, ns, obj.name)
     frag.put(CLUSTER_STACK, "Resources", logical, Resource("AWS::SecretsManager::Secret", {

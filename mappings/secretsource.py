@@ -54,9 +54,12 @@ _JSON_KEY = re.compile(r"^[^:]+$")
 def _with_json_key(whole: SecretValue, key: str) -> SecretValue:
     """Point a whole-secret ValueFrom at one top-level JSON key."""
     base = whole.value_from
-    assert isinstance(base, Sub)
-    return SecretValue(Sub(f"{base.template}:{sub_escape(key)}::", base.variables),
-                       whole.iam_resource, whole.iam_action, whole.parameters, whole.note)
+    if isinstance(base, str):
+        value_from: Any = f"{base}:{key}::"
+    else:
+        value_from = Sub(f"{base.template}:{sub_escape(key)}::", base.variables)
+    return SecretValue(value_from, whole.iam_resource, whole.iam_action, whole.parameters,
+                       whole.note)
 
 
 def arn_parameter(name: str, description: str, example: str) -> tuple[str, Parameter]:
@@ -74,7 +77,7 @@ def secretsmanager_value(arn: Any, json_key: str | None, stage: str | None,
         parts = [json_key or "", stage or "", version_id or ""]
         suffix = ":" + ":".join(sub_escape(p) for p in parts)
     if isinstance(arn, str):
-        return Sub(sub_escape(arn) + suffix)
+        return arn + suffix  # a literal ARN needs no Fn::Sub
     if isinstance(arn, Ref):
         return Sub(f"${{{arn.name}}}{suffix}")
     return Sub(f"${{Arn}}{suffix}", (("Arn", arn),))

@@ -242,8 +242,9 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
             section[put.name] = put.value
     for frag in fragments:
         for add in frag.appends:
-            props = stacks[add.stack].resources[add.resource].properties
-            props.setdefault(add.prop, []).append(add.item)
+            items = stacks[add.stack].resources[add.resource].properties.setdefault(add.prop, [])
+            if add.item not in items:  # two Ingress paths to one Service attach it once
+                items.append(add.item)
         for change in frag.sets:
             stacks[change.stack].resources[change.resource].properties[change.prop] = change.value
     ordered = sorted(stacks.values(), key=lambda s: (s.info.order, s.info.title))

@@ -1,0 +1,112 @@
+"""Shared helpers for the rule tests: translate inline YAML and dig into the result."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from translator.api import Result, translate
+from translator.context import Options
+from translator.plan import Resource, Stack
+
+
+def translate_yaml(text: str, **options: Any) -> Result:
+    """Run the whole pipeline (cfn-lint validation included) on inline YAML."""
+    return translate(["-"], Options(**options), stdin=textwrap.dedent(text))
+
+
+def stack_for(result: Result, name: str) -> Stack:
+    """A stack by its title ("backend", "cluster", "load-balancer") or workload name."""
+    for stack in result.plan.stacks:
+        if stack.info.title == name or stack.info.key.endswith(f"/{name}"):
+            return stack
+    titles = [s.info.title for s in result.plan.stacks]
+    raise AssertionError(f"no stack {name!r}; stacks: {titles}")
+
+
+def resource(result: Result, stack: str, logical_id: str) -> Resource:
+    return stack_for(result, stack).resources[logical_id]
+
+
+def props(result: Result, stack: str, logical_id: str) -> dict[str, Any]:
+    return resource(result, stack, logical_id).properties
+
+
+def container(result: Result, workload: str, index: int = 0) -> dict[str, Any]:
+    """A container definition of a workload's task definition."""
+    definitions: list[dict[str, Any]] = props(result, workload, "TaskDefinition")[
+        "ContainerDefinitions"]
+    return definitions[index]
+
+
+def env_of(definition: dict[str, Any]) -> dict[str, str]:
+    """Environment of a container definition as name -> value (keeps order)."""
+    return {e["Name"]: e["Value"] for e in definition.get("Environment", [])}
+
+
+def secrets_of(definition: dict[str, Any]) -> dict[str, Any]:
+    """Secrets of a container definition as name -> ValueFrom."""
+    return {s["Name"]: s["ValueFrom"] for s in definition.get("Secrets", [])}
+
+
+def source(result: Result, kind: str, name: str) -> dict[str, Any]:
+    """The report entry of one input object."""
+    found = [s for s in result.report["sources"] if s["kind"] == kind and s["name"] == name]
+    assert len(found) == 1, f"{kind}/{name}: {len(found)} report entries"
+    return found[0]
+
+
+def fates(result: Result, kind: str, name: str, path: str) -> list[dict[str, Any]]:
+    """Every report field of an object with exactly this JSON Pointer."""
+    return [f for f in source(result, kind, name)["fields"] if f["path"] == path]
+
+
+def fate(result: Result, kind: str, name: str, path: str) -> dict[str, Any]:
+    """The one report field of an object with this path."""
+    found = fates(result, kind, name, path)
+    assert len(found) == 1, f"{kind}/{name} {path}: {found}"
+    return found[0]
+
+
+def statuses(result: Result, kind: str, name: str, path: str) -> list[str]:
+    return sorted(f["status"] for f in fates(result, kind, name, path))
+
+
+def deployment(name: str = "web", *, namespace: str = "shop", container: str = "",
+               pod: str = "", spec: str = "", labels: str | None = None,
+               image: str = "nginx:1.27") -> str:
+    """A Deployment manifest; `container`, `pod` and `spec` are YAML added (unindented) to
+    the first container, the pod spec and the Deployment spec."""
+    labels = labels or f"app: {name}"
+    return (
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata:\n"
+        f"  name: {name}\n"
+        f"  namespace: {namespace}\n"
+        "spec:\n"
+        + _indent(spec, 2)
+        + "  selector:\n"
+        "    matchLabels:\n"
+        + _indent(labels, 6)
+        + "  template:\n"
+        "    metadata:\n"
+        "      labels:\n"
+        + _indent(labels, 8)
+        + "    spec:\n"
+        + _indent(pod, 6)
+        + "      containers:\n"
+        f"        - name: {name}\n"
+        f"          image: {image}\n"
+        + _indent(container, 10)
+    )
+
+
+def _indent(text: str, width: int) -> str:
+    text = textwrap.dedent(text).strip("\n")
+    return textwrap.indent(text, " " * width) + "\n" if text else ""
+
+
+def docs(*parts: str) -> str:
+    """Join manifests into one YAML stream."""
+    return "---\n".join(textwrap.dedent(p).strip("\n") + "\n" for p in parts)

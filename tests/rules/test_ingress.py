@@ -1,0 +1,327 @@
+"""Ingress -> one shared ALB: listeners, IP target groups, listener rules, and the workload's
+ECS service registered in its target group."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import (
+    deployment,
+    docs,
+    fate,
+    props,
+    source,
+    stack_for,
+    translate_yaml,
+)
+from translator.api import Result
+from translator.cfn import GetAtt, ImportValue, Ref, Sub
+
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+
+API = deployment("api", container="""
+    ports:
+      - {name: http, containerPort: 8080}
+    readinessProbe:
+      httpGet: {path: /ready, port: http}
+      initialDelaySeconds: 45
+      periodSeconds: 20
+      timeoutSeconds: 4
+      failureThreshold: 5
+      successThreshold: 3
+""")
+UI = deployment("ui", container="ports: [{containerPort: 3000}]")
+
+
+def service(name: str, port: int, target: int | str) -> str:
+    return f"""
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: shop}}
+spec:
+  selector: {{app: {name}}}
+  ports:
+    - {{name: http, port: {port}, targetPort: {target}}}
+"""
+
+
+def ingress(annotations: str, spec: str, name: str = "main") -> str:
+    return (f"apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+            f"metadata:\n  name: {name}\n  namespace: shop\n  annotations:\n"
+            + "".join(f"    {line}\n" for line in annotations.strip().splitlines())
+            + "spec:\n" + "".join(f"  {line}\n" for line in spec.strip().splitlines()))
+
+
+def path(path: str, service: str, port: int, path_type: str = "Prefix") -> str:
+    return (f"      - {{path: {path}, pathType: {path_type}, backend: {{service: "
+            f"{{name: {service}, port: {{number: {port}}}}}}}}}\n")
+
+
+@pytest.fixture(scope="module")
+def alb() -> Result:
+    return translate_yaml(docs(API, service("api", 80, "http"), UI, service("ui", 3000, 3000),
+                               ingress(f"""
+alb.ingress.kubernetes.io/scheme: internet-facing
+alb.ingress.kubernetes.io/listen-ports: '[{{"HTTP": 80}}, {{"HTTPS": 443}}]'
+alb.ingress.kubernetes.io/certificate-arn: {CERT}
+alb.ingress.kubernetes.io/ssl-redirect: "443"
+""", "ingressClassName: alb\nrules:\n  - http:\n      paths:\n"
+     + path("/", "ui", 3000) + path("/api", "api", 80))))
+
+
+def test_one_load_balancer_stack_between_cluster_and_workloads(alb: Result) -> None:
+    assert [s.file for s in alb.plan.stacks] == [
+        "01-cluster.yaml", "02-load-balancer.yaml", "03-api.yaml", "04-ui.yaml"]
+    lb = props(alb, "load-balancer", "LoadBalancer")
+    assert lb == {
+        "Type": "application",
+        "Scheme": "internet-facing",
+        "Subnets": Ref("LoadBalancerSubnetIds"),
+        "SecurityGroups": [Ref("LoadBalancerSecurityGroup")],
+        "LoadBalancerAttributes": [
+            {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}],
+    }
+
+
+def test_listeners_follow_listen_ports(alb: Result) -> None:
+    resources = stack_for(alb, "load-balancer").resources
+    assert sorted(k for k in resources if k.startswith("Listener")) == [
+        "ListenerHttp80", "ListenerHttps443"]
+    http = props(alb, "load-balancer", "ListenerHttp80")
+    assert (http["Port"], http["Protocol"]) == (80, "HTTP")
+    assert http["DefaultActions"] == [{"Type": "redirect", "RedirectConfig": {
+        "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+
+
+def test_https_listener_uses_the_certificate_arn(alb: Result) -> None:
+    https = props(alb, "load-balancer", "ListenerHttps443")
+    assert (https["Port"], https["Protocol"]) == (443, "HTTPS")
+    assert https["Certificates"] == [{"CertificateArn": Ref("CertificateArn")}]
+    assert https["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https["DefaultActions"][0]["Type"] == "fixed-response"
+    assert stack_for(alb, "load-balancer").parameters["CertificateArn"].default == CERT
+
+
+def test_security_group_opens_each_listener_port(alb: Result) -> None:
+    group = props(alb, "load-balancer", "LoadBalancerSecurityGroup")
+    assert group["SecurityGroupIngress"] == [
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": Ref("InboundCidr"),
+         "Description": "HTTP listener"},
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": Ref("InboundCidr"),
+         "Description": "HTTPS listener"},
+    ]
+    assert stack_for(alb, "load-balancer").parameters["InboundCidr"].default == "0.0.0.0/0"
+
+
+def test_prefix_path_becomes_two_path_patterns_on_the_https_listener(alb: Result) -> None:
+    rules = {k: v.properties for k, v in stack_for(alb, "load-balancer").resources.items()
+             if k.startswith("Rule")}
+    assert sorted(rules) == ["RuleMainHttps443P10", "RuleMainHttps443P20"]
+    assert rules["RuleMainHttps443P10"] == {
+        "ListenerArn": Ref("ListenerHttps443"),
+        "Priority": 10,
+        "Conditions": [{"Field": "path-pattern",
+                        "PathPatternConfig": {"Values": ["/api", "/api/*"]}}],
+        "Actions": [{"Type": "forward", "TargetGroupArn": Ref("TargetGroupApi8080")}],
+    }
+    assert rules["RuleMainHttps443P20"]["Conditions"] == [
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}]
+    assert rules["RuleMainHttps443P20"]["Actions"] == [
+        {"Type": "forward", "TargetGroupArn": Ref("TargetGroupUi3000")}]
+    assert fate(alb, "Ingress", "main", "/spec/rules/0/http/paths/1/pathType")["note"] == \
+        "path-pattern /api, /api/*"
+
+
+def test_target_group_health_check_comes_from_the_readiness_probe(alb: Result) -> None:
+    group = props(alb, "load-balancer", "TargetGroupApi8080")
+    assert group == {
+        "TargetType": "ip",
+        "Protocol": "HTTP",
+        "Port": 8080,
+        "VpcId": Ref("VpcId"),
+        "HealthCheckPath": "/ready",
+        "HealthCheckIntervalSeconds": 20,
+        "HealthCheckTimeoutSeconds": 4,
+        "HealthyThresholdCount": 3,
+        "UnhealthyThresholdCount": 5,
+        "Matcher": {"HttpCode": "200-399"},
+        "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds",
+                                   "Value": "30"}],
+    }
+
+
+def test_target_group_without_readiness_probe_uses_defaults(alb: Result) -> None:
+    group = props(alb, "load-balancer", "TargetGroupUi3000")
+    assert (group["Port"], group["HealthCheckPath"], group["HealthCheckIntervalSeconds"],
+            group["HealthCheckTimeoutSeconds"], group["HealthyThresholdCount"],
+            group["UnhealthyThresholdCount"]) == (3000, "/", 15, 5, 2, 3)
+
+
+def test_workload_service_registers_in_its_target_group(alb: Result) -> None:
+    api = props(alb, "api", "Service")
+    assert api["LoadBalancers"] == [{
+        "ContainerName": "api", "ContainerPort": 8080,
+        "TargetGroupArn": ImportValue(Sub("${LoadBalancerStackName}-TargetGroupApi8080Arn"))}]
+    assert api["HealthCheckGracePeriodSeconds"] == 90  # twice the readiness initial delay
+    ui = props(alb, "ui", "Service")
+    assert ui["LoadBalancers"] == [{
+        "ContainerName": "ui", "ContainerPort": 3000,
+        "TargetGroupArn": ImportValue(Sub("${LoadBalancerStackName}-TargetGroupUi3000Arn"))}]
+    assert ui["HealthCheckGracePeriodSeconds"] == 60
+    assert stack_for(alb, "api").parameters["LoadBalancerStackName"].default == \
+        "shop-load-balancer"
+
+
+def test_load_balancer_stack_exports_what_workloads_import(alb: Result) -> None:
+    outputs = stack_for(alb, "load-balancer").outputs
+    assert sorted(outputs) == ["LoadBalancerDnsName", "LoadBalancerSecurityGroupId",
+                               "TargetGroupApi8080Arn", "TargetGroupUi3000Arn"]
+    assert outputs["TargetGroupApi8080Arn"].value == Ref("TargetGroupApi8080")
+    assert outputs["TargetGroupApi8080Arn"].export == \
+        Sub("${AWS::StackName}-TargetGroupApi8080Arn")
+    assert outputs["LoadBalancerDnsName"].value == GetAtt("LoadBalancer", "DNSName")
+
+
+def test_report_of_the_ingress(alb: Result) -> None:
+    entry = source(alb, "Ingress", "main")
+    assert entry["status"] == "mapped"
+    backend = fate(alb, "Ingress", "main", "/spec/rules/0/http/paths/1/backend")
+    assert backend["to"] == "02-load-balancer.yaml#/Resources/TargetGroupApi8080"
+    assert backend["note"] == "api:80 -> api container api:8080"
+    annotation = fate(alb, "Ingress", "main",
+                      "/metadata/annotations/alb.ingress.kubernetes.io~1certificate-arn")
+    assert annotation["status"] == "mapped"
+
+
+def test_rule_priorities_order_exact_then_longer_prefix() -> None:
+    paths = (path("/", "api", 80) + path("/api", "api", 80) + path("/api/v2", "api", 80)
+             + path("/api/v2/status", "api", 80, "Exact") + path("/a", "api", 80))
+    result = translate_yaml(docs(API, service("api", 80, "http"), ingress(
+        "alb.ingress.kubernetes.io/scheme: internal",
+        "rules:\n  - http:\n      paths:\n" + paths + "  - host: shop.example.com\n"
+        "    http:\n      paths:\n" + path("/", "api", 80))))
+    rules = {k: v.properties for k, v in stack_for(result, "load-balancer").resources.items()
+             if k.startswith("Rule")}
+    by_priority = {p["Priority"]: p["Conditions"] for p in rules.values()}
+    assert sorted(by_priority) == [10, 20, 30, 40, 50, 60]
+    patterns = {prio: [c.get("PathPatternConfig", c.get("HostHeaderConfig"))["Values"]
+                       for c in conditions] for prio, conditions in by_priority.items()}
+    assert patterns == {
+        10: [["shop.example.com"], ["/*"]],  # a host rule is more specific than any path
+        20: [["/api/v2/status"]],  # exact first
+        30: [["/api/v2", "/api/v2/*"]],  # then longer prefixes
+        40: [["/api", "/api/*"]],
+        50: [["/a", "/a/*"]],
+        60: [["/*"]],
+    }
+    assert all(p["ListenerArn"] == Ref("ListenerHttp80") for p in rules.values())
+
+
+def test_defaults_without_annotations_are_an_internal_http_alb() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress(
+        "kubernetes.io/description: none",
+        "rules:\n  - http:\n      paths:\n" + path("/", "ui", 80))))
+    lb = stack_for(result, "load-balancer")
+    assert sorted(k for k in lb.resources if k.startswith("Listener")) == ["ListenerHttp80"]
+    assert props(result, "load-balancer", "LoadBalancer")["Scheme"] == "internal"
+    assert lb.parameters["InboundCidr"].default == "10.0.0.0/8"
+    assert "CertificateArn" not in lb.parameters
+    assert props(result, "load-balancer", "TargetGroupUi3000")["Port"] == 3000
+
+
+def test_certificate_without_listen_ports_adds_https_443() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress(
+        f"alb.ingress.kubernetes.io/certificate-arn: {CERT}",
+        "rules:\n  - http:\n      paths:\n" + path("/", "ui", 80))))
+    resources = stack_for(result, "load-balancer").resources
+    assert sorted(k for k in resources if k.startswith("Listener")) == [
+        "ListenerHttp80", "ListenerHttps443"]
+    assert props(result, "load-balancer", "ListenerHttps443")["Certificates"] == [
+        {"CertificateArn": Ref("CertificateArn")}]
+
+
+def test_healthcheck_annotations_override_the_readiness_probe() -> None:
+    result = translate_yaml(docs(API, service("api", 80, "http"), ingress("""
+alb.ingress.kubernetes.io/healthcheck-path: /healthz
+alb.ingress.kubernetes.io/success-codes: "200"
+""", "rules:\n  - http:\n      paths:\n" + path("/api", "api", 80))))
+    group = props(result, "load-balancer", "TargetGroupApi8080")
+    assert group["HealthCheckPath"] == "/healthz"
+    assert group["Matcher"] == {"HttpCode": "200"}
+    assert group["HealthCheckIntervalSeconds"] == 20  # timings still from the probe
+
+
+def test_target_group_timeout_stays_below_the_interval() -> None:
+    quick = deployment("api", container="""
+        ports: [{containerPort: 8080}]
+        readinessProbe:
+          tcpSocket: {port: 8080}
+          periodSeconds: 5
+          timeoutSeconds: 10
+    """)
+    result = translate_yaml(docs(quick, service("api", 8080, 8080), ingress(
+        "alb.ingress.kubernetes.io/scheme: internal",
+        "rules:\n  - http:\n      paths:\n" + path("/", "api", 8080))))
+    group = props(result, "load-balancer", "TargetGroupApi8080")
+    assert (group["HealthCheckIntervalSeconds"], group["HealthCheckTimeoutSeconds"]) == (5, 4)
+    assert group["HealthCheckPath"] == "/"  # a TCP probe has no path
+
+
+def test_inbound_cidrs_replace_the_parameter() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress(
+        "alb.ingress.kubernetes.io/inbound-cidrs: 10.1.0.0/16, 192.168.1.7/24",
+        "rules:\n  - http:\n      paths:\n" + path("/", "ui", 80))))
+    assert "InboundCidr" not in stack_for(result, "load-balancer").parameters
+    rules = props(result, "load-balancer", "LoadBalancerSecurityGroup")["SecurityGroupIngress"]
+    assert [r["CidrIp"] for r in rules] == ["10.1.0.0/16", "192.168.1.0/24"]
+
+
+def test_what_does_not_map_is_reported() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress("""
+alb.ingress.kubernetes.io/target-type: instance
+alb.ingress.kubernetes.io/waf-acl-id: abc
+""", "ingressClassName: nginx\ntls:\n  - hosts: [shop.example.com]\n    secretName: shop-tls\n"
+     "rules:\n  - http:\n      paths:\n" + path("/", "ui", 80) + path("/x", "missing", 80))))
+    prefix = "/metadata/annotations/alb.ingress.kubernetes.io~1"
+    assert fate(result, "Ingress", "main", prefix + "waf-acl-id")["status"] == "unsupported"
+    assert "lossy" in [f["status"] for f in source(result, "Ingress", "main")["fields"]
+                       if f["path"] == prefix + "target-type"]
+    assert fate(result, "Ingress", "main", "/spec/tls")["status"] == "lossy"
+    assert fate(result, "Ingress", "main", "/spec/ingressClassName")["status"] == "lossy"
+    missing = fate(result, "Ingress", "main", "/spec/rules/0/http/paths/1/backend")
+    assert (missing["status"], missing["note"]) == ("unsupported",
+                                                    "Service missing is not in the input")
+    rules = [v.properties for k, v in stack_for(result, "load-balancer").resources.items()
+             if k.startswith("Rule")]
+    assert [r["Conditions"][0]["PathPatternConfig"]["Values"] for r in rules] == [["/*"]]
+    assert source(result, "Ingress", "main")["status"] == "partial"
+
+
+def test_rules_route_on_http_and_https_when_there_is_no_redirect() -> None:
+    result = translate_yaml(docs(API, service("api", 80, 8080), ingress(
+        f"alb.ingress.kubernetes.io/listen-ports: '[{{\"HTTP\": 80}}, {{\"HTTPS\": 443}}]'\n"
+        f"alb.ingress.kubernetes.io/certificate-arn: {CERT}",
+        "rules:\n  - http:\n      paths:\n" + path("/", "api", 80))))
+    rules = {k: v.properties["ListenerArn"]
+             for k, v in stack_for(result, "load-balancer").resources.items() if k.startswith("Rule")}
+    assert rules == {"RuleMainHttp80P10": Ref("ListenerHttp80"),
+                     "RuleMainHttps443P10": Ref("ListenerHttps443")}
+
+
+def test_a_default_backend_keeps_the_https_redirect() -> None:
+    result = translate_yaml(docs(API, service("api", 80, 8080), ingress(
+        f"alb.ingress.kubernetes.io/listen-ports: '[{{\"HTTP\": 80}}, {{\"HTTPS\": 443}}]'\n"
+        f"alb.ingress.kubernetes.io/certificate-arn: {CERT}\n"
+        "alb.ingress.kubernetes.io/ssl-redirect: '443'",
+        "defaultBackend: {service: {name: api, port: {number: 80}}}")))
+    http = props(result, "load-balancer", "ListenerHttp80")["DefaultActions"]
+    https = props(result, "load-balancer", "ListenerHttps443")["DefaultActions"]
+    assert http[0]["Type"] == "redirect"
+    assert https == [{"Type": "forward", "TargetGroupArn": Ref("TargetGroupApi8080")}]
+
+
+def test_two_paths_to_one_service_attach_its_target_group_once() -> None:
+    result = translate_yaml(docs(API, service("api", 80, 8080), ingress(
+        "alb.ingress.kubernetes.io/scheme: internal",
+        "rules:\n  - http:\n      paths:\n" + path("/a", "api", 80) + path("/b", "api", 80))))
+    assert len(props(result, "api", "Service")["LoadBalancers"]) == 1

@@ -1,0 +1,263 @@
+"""Service -> Cloud Map service the workload registers in, and the DNS rewrite of env values."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import (
+    container,
+    deployment,
+    docs,
+    env_of,
+    fate,
+    fates,
+    props,
+    source,
+    stack_for,
+    translate_yaml,
+)
+from translator.api import Result
+from translator.cfn import GetAtt, ImportValue, Sub
+
+API = deployment("api", container="""
+    ports:
+      - {name: http, containerPort: 8080}
+""")
+
+API_SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  clusterIP: 10.100.0.12
+  selector: {app: api}
+  ports:
+    - {name: http, port: 80, targetPort: http}
+"""
+
+EXTERNAL = """
+apiVersion: v1
+kind: Service
+metadata: {name: ext-db, namespace: shop}
+spec:
+  type: ExternalName
+  externalName: db.example.com
+"""
+
+# name -> (value as written, value expected on ECS)
+VALUES = {
+    "FQDN": ("http://api.shop.svc.cluster.local:80/v1", "http://api.shop.local:8080/v1"),
+    "SVC": ("api.shop.svc", "api.shop.local"),
+    "SHORT": ("api.shop", "api.shop.local"),
+    "BARE": ("api", "api.shop.local"),
+    "BARE_PORT": ("api:80", "api.shop.local:8080"),
+    "BARE_URL": ("http://api/x", "http://api.shop.local/x"),
+    "USER_AT": ("user@api:80", "user@api.shop.local:8080"),
+    "OTHER_PORT": ("api:9000", "api.shop.local:9000"),
+    "PREFIXED": ("apiary", "apiary"),
+    "SUFFIXED": ("my-api", "my-api"),
+    "LONGER_DOMAIN": ("api.shop.example.com", "api.shop.example.com"),
+    "OTHER_NS": ("api.other", "api.other"),
+    "EXT_FQDN": ("ext-db.shop.svc.cluster.local:5432", "db.example.com:5432"),
+    "EXT_BARE": ("ext-db", "db.example.com"),
+}
+
+
+def _env_yaml() -> str:
+    return "env:\n" + "".join(f"  - {{name: {name}, value: \"{value}\"}}\n"
+                              for name, (value, _) in VALUES.items())
+
+
+@pytest.fixture(scope="module")
+def shop() -> Result:
+    return translate_yaml(docs(API, API_SERVICE, EXTERNAL,
+                               deployment("web", container=_env_yaml())))
+
+
+def test_cloud_map_service_lives_in_the_selected_workload_stack(shop: Result) -> None:
+    registry = stack_for(shop, "api").resources["CloudMapApi"]
+    assert registry.type == "AWS::ServiceDiscovery::Service"
+    assert registry.properties == {
+        "Name": "api",
+        "Description": "Kubernetes Service shop/api",
+        "NamespaceId": ImportValue(Sub("${ClusterStackName}-NamespaceId")),
+        "DnsConfig": {"DnsRecords": [{"Type": "A", "TTL": 10}], "RoutingPolicy": "MULTIVALUE"},
+        "HealthCheckCustomConfig": {"FailureThreshold": 1},
+    }
+    assert "CloudMapApi" not in stack_for(shop, "web").resources
+
+
+def test_ecs_service_registers_in_the_cloud_map_service(shop: Result) -> None:
+    assert props(shop, "api", "Service")["ServiceRegistries"] == [
+        {"RegistryArn": GetAtt("CloudMapApi", "Arn")}]
+    assert "ServiceRegistries" not in props(shop, "web", "Service")
+
+
+def test_report_names_the_new_dns_name(shop: Result) -> None:
+    name = fate(shop, "Service", "api", "/metadata/name")
+    assert name["status"] == "mapped"
+    assert name["to"] == "02-api.yaml#/Resources/CloudMapApi/Properties/Name"
+    assert name["note"] == "api.shop.svc.cluster.local -> api.shop.local"
+    assert fate(shop, "Service", "api", "/spec/clusterIP")["status"] == "ignored"
+    assert fate(shop, "Service", "api", "/spec/selector")["note"] == \
+        "resolved: selects Deployment/api"
+    assert [(r["template"], r["logicalId"]) for r in source(shop, "Service", "api")["resources"]] \
+        == [("02-api.yaml", "CloudMapApi")]
+
+
+@pytest.mark.parametrize("name", list(VALUES))
+def test_dns_rewrite_of_env_values(shop: Result, name: str) -> None:
+    assert env_of(container(shop, "web"))[name] == VALUES[name][1]
+
+
+def test_every_rewrite_is_reported_on_its_env_field(shop: Result) -> None:
+    names = list(VALUES)
+    notes = {}
+    for i, name in enumerate(names):
+        rewrites = [f["note"] for f in fates(shop, "Deployment", "web",
+                                             f"/spec/template/spec/containers/0/env/{i}")
+                    if f.get("note", "").startswith("DNS rewrite")]
+        notes[name] = rewrites
+    assert notes["FQDN"] == ["DNS rewrite: api.shop.svc.cluster.local:80 -> api.shop.local:8080"]
+    assert notes["BARE"] == ["DNS rewrite: api -> api.shop.local"]
+    assert notes["BARE_PORT"] == ["DNS rewrite: api:80 -> api.shop.local:8080"]
+    assert notes["EXT_BARE"] == ["DNS rewrite: ext-db -> db.example.com"]
+    assert notes["PREFIXED"] == notes["SUFFIXED"] == notes["OTHER_NS"] == []
+    assert "## DNS rewrites" in shop.files["report.md"]
+
+
+def test_port_differing_from_target_port_is_lossy(shop: Result) -> None:
+    port = fate(shop, "Service", "api", "/spec/ports/0")
+    assert port["status"] == "lossy"
+    assert port["note"] == ("Cloud Map A records carry no port: clients reach 8080 instead of "
+                            "80; env values naming host:80 are rewritten")
+    assert source(shop, "Service", "api")["status"] == "partial"
+
+
+def test_external_name_makes_no_resource_and_is_lossy(shop: Result) -> None:
+    entry = source(shop, "Service", "ext-db")
+    assert entry["resources"] == []
+    assert entry["status"] == "partial"
+    spec = fate(shop, "Service", "ext-db", "/spec")
+    assert spec["status"] == "lossy"
+    assert spec["note"] == ("no Cloud Map record is made; env values naming this Service are "
+                            "rewritten to 'db.example.com'")
+
+
+def test_port_equal_to_target_port_is_mapped() -> None:
+    result = translate_yaml(docs(API, """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api, namespace: shop}
+        spec:
+          selector: {app: api}
+          ports:
+            - {port: 8080, nodePort: 30080}
+    """))
+    port = fate(result, "Service", "api", "/spec/ports/0")
+    assert (port["status"], port["note"]) == ("mapped", "port 8080 stays as the container port")
+    assert fate(result, "Service", "api", "/spec/ports/0/nodePort")["status"] == "ignored"
+
+
+def test_target_port_naming_no_container_port_is_unsupported() -> None:
+    result = translate_yaml(docs(API, """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api, namespace: shop}
+        spec:
+          selector: {app: api}
+          ports:
+            - {port: 80, targetPort: metrics}
+    """))
+    port = fate(result, "Service", "api", "/spec/ports/0")
+    assert (port["status"], port["note"]) == ("unsupported",
+                                              "targetPort 'metrics' names no container port")
+    assert source(result, "Service", "api")["status"] == "partial"
+
+
+def test_load_balancer_type_is_not_recreated() -> None:
+    result = translate_yaml(docs(API, """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api, namespace: shop}
+        spec:
+          type: LoadBalancer
+          selector: {app: api}
+          ports:
+            - {port: 8080}
+    """))
+    assert fate(result, "Service", "api", "/spec/type")["status"] == "lossy"
+    assert "CloudMapApi" in stack_for(result, "api").resources
+
+
+def test_service_selecting_nothing_is_unsupported_and_makes_nothing() -> None:
+    result = translate_yaml(docs(API, """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: orphan, namespace: shop}
+        spec:
+          selector: {app: nothing}
+          ports:
+            - {port: 80}
+    """))
+    entry = source(result, "Service", "orphan")
+    assert entry["status"] == "unsupported"
+    assert entry["resources"] == []
+    assert fate(result, "Service", "orphan", "/spec/selector")["status"] == "unsupported"
+    assert "ServiceRegistries" not in props(result, "api", "Service")
+
+
+def test_second_service_for_one_workload_is_an_alias_of_the_first() -> None:
+    result = translate_yaml(docs(API, API_SERVICE, """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api-v2, namespace: shop}
+        spec:
+          selector: {app: api}
+          ports:
+            - {port: 8080}
+    """, deployment("web", container="""
+        env:
+          - {name: V2, value: "http://api-v2.shop.svc.cluster.local:8080"}
+    """)))
+    assert sorted(k for k in stack_for(result, "api").resources if k.startswith("CloudMap")) \
+        == ["CloudMapApi"]
+    assert len(props(result, "api", "Service")["ServiceRegistries"]) == 1
+    alias = fate(result, "Service", "api-v2", "/metadata/name")
+    assert alias["status"] == "lossy"
+    assert env_of(container(result, "web"))["V2"] == "http://api.shop.local:8080"
+
+
+def test_across_namespaces_names_carry_the_namespace_and_bare_names_stay() -> None:
+    result = translate_yaml(docs(
+        deployment("api", namespace="a", container="ports: [{containerPort: 8080}]"),
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api, namespace: a}
+        spec:
+          selector: {app: api}
+          ports:
+            - {port: 8080}
+        """,
+        deployment("web", namespace="b", container="""
+            env:
+              - {name: BARE, value: api}
+              - {name: QUALIFIED, value: "http://api.a:8080"}
+        """)))
+    assert props(result, "a-api", "CloudMapApi")["Name"] == "api.a"
+    assert stack_for(result, "cluster").parameters["DnsNamespaceName"].default == "eks2ecs.local"
+    assert env_of(container(result, "b-web")) == {
+        "BARE": "api",  # a bare name resolves only in its own namespace
+        "QUALIFIED": "http://api.a.eks2ecs.local:8080",
+    }
+
+
+def test_dns_namespace_option_changes_the_rewritten_domain() -> None:
+    result = translate_yaml(docs(API, API_SERVICE, deployment("web", container="""
+        env:
+          - {name: URL, value: "http://api:80"}
+    """)), dns_namespace="internal.example")
+    assert env_of(container(result, "web"))["URL"] == "http://api.internal.example:8080"
+    assert stack_for(result, "cluster").parameters["DnsNamespaceName"].default == \
+        "internal.example"

@@ -1,0 +1,85 @@
+"""ServiceAccount with IRSA -> the task role of the workloads that run as it."""
+
+from __future__ import annotations
+
+from tests.helpers import (
+    deployment,
+    docs,
+    fate,
+    props,
+    source,
+    stack_for,
+    translate_yaml,
+)
+from translator.cfn import Ref
+
+ROLE = "arn:aws:iam::123456789012:role/shop-backend"
+IRSA = "/metadata/annotations/eks.amazonaws.com~1role-arn"
+
+
+def account(name: str = "backend", role: str | None = ROLE) -> str:
+    annotations = f"\n  annotations:\n    eks.amazonaws.com/role-arn: {role}" if role else ""
+    return (f"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n"
+            f"  namespace: shop{annotations}\n")
+
+
+RUNS_AS_BACKEND = "serviceAccountName: backend"
+
+
+def test_irsa_role_becomes_the_task_role_parameter_default() -> None:
+    result = translate_yaml(docs(account(), deployment(pod=RUNS_AS_BACKEND)))
+    parameter = stack_for(result, "web").parameters["TaskRoleArn"]
+    assert parameter.type == "String"
+    assert parameter.default == ROLE
+    assert "ecs-tasks.amazonaws.com" in parameter.description
+    assert props(result, "web", "TaskDefinition")["TaskRoleArn"] == Ref("TaskRoleArn")
+
+
+def test_report_points_the_annotation_at_the_parameter_default() -> None:
+    result = translate_yaml(docs(account(), deployment(pod=RUNS_AS_BACKEND)))
+    annotation = fate(result, "ServiceAccount", "backend", IRSA)
+    assert annotation == {"path": IRSA, "status": "mapped",
+                          "to": "02-web.yaml#/Parameters/TaskRoleArn/Default",
+                          "note": "add ecs-tasks.amazonaws.com to the role's trust policy"}
+    assert fate(result, "ServiceAccount", "backend", "/metadata/name")["status"] == "lossy"
+    entry = source(result, "ServiceAccount", "backend")
+    assert entry["status"] == "partial"
+    assert entry["resources"] == []
+
+
+def test_every_workload_running_as_the_account_gets_the_role() -> None:
+    result = translate_yaml(docs(account(), deployment("one", pod=RUNS_AS_BACKEND),
+                                 deployment("two", pod=RUNS_AS_BACKEND), deployment("three")))
+    assert stack_for(result, "one").parameters["TaskRoleArn"].default == ROLE
+    assert stack_for(result, "two").parameters["TaskRoleArn"].default == ROLE
+    assert "TaskRoleArn" not in stack_for(result, "three").parameters
+    assert "TaskRoleArn" not in props(result, "three", "TaskDefinition")
+    targets = sorted(f["to"] for f in source(result, "ServiceAccount", "backend")["fields"]
+                     if f["path"] == IRSA)
+    assert targets == ["02-one.yaml#/Parameters/TaskRoleArn/Default",
+                       "04-two.yaml#/Parameters/TaskRoleArn/Default"]
+
+
+def test_account_without_irsa_gives_no_task_role() -> None:
+    result = translate_yaml(docs(account(role=None), deployment(pod=RUNS_AS_BACKEND)))
+    assert "TaskRoleArn" not in stack_for(result, "web").parameters
+    assert "TaskRoleArn" not in props(result, "web", "TaskDefinition")
+    entry = source(result, "ServiceAccount", "backend")
+    assert entry["status"] == "ignored"
+    assert entry["reason"] == "no IAM role (IRSA) annotation: tasks need no task role"
+
+
+def test_account_nobody_runs_as_is_ignored() -> None:
+    result = translate_yaml(docs(account(), deployment()))
+    entry = source(result, "ServiceAccount", "backend")
+    assert entry["status"] == "ignored"
+    assert entry["reason"] == "no workload in the input runs as this ServiceAccount"
+    assert fate(result, "ServiceAccount", "backend", IRSA)["status"] == "ignored"
+    assert "TaskRoleArn" not in stack_for(result, "web").parameters
+
+
+def test_account_in_another_namespace_is_not_used() -> None:
+    other = account().replace("namespace: shop", "namespace: other")
+    result = translate_yaml(docs(other, deployment(pod=RUNS_AS_BACKEND)))
+    assert "TaskRoleArn" not in stack_for(result, "shop-web").parameters
+    assert source(result, "ServiceAccount", "backend")["status"] == "ignored"

@@ -75,6 +75,34 @@ def sub_escape(text: str) -> str:
     return text.replace("${", "${!")
 
 
+_ACTIVE = ("${", "{{")  # Fn::Sub variables (cfn-lint E1029) and dynamic references
+
+
+def literal(value: Any) -> Any:
+    """Make strings inside resource properties stay literal when CloudFormation reads them.
+
+    CloudFormation resolves `{{resolve:...}}` dynamic references in any string, and cfn-lint
+    rejects `${...}` outside Fn::Sub. A string holding either becomes an Fn::Join of pieces
+    none of which holds them, so it reaches the resource exactly as written.
+    """
+    if isinstance(value, str):
+        if not any(marker in value for marker in _ACTIVE):
+            return value
+        pieces = [value[0]]
+        for char in value[1:]:
+            merged = pieces[-1] + char
+            if any(marker in merged for marker in _ACTIVE):
+                pieces.append(char)
+            else:
+                pieces[-1] = merged
+        return Join("", tuple(pieces))
+    if isinstance(value, Mapping):
+        return {k: literal(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [literal(v) for v in value]
+    return value
+
+
 def to_json(value: Any) -> Any:
     """The JSON form CloudFormation and cfn-lint see (long-form intrinsics)."""
     if isinstance(value, Ref):

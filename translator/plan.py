@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from translator.cfn import literal
+
 FieldStatus = Literal["mapped", "lossy", "unsupported", "ignored"]
 ObjectStatus = Literal["mapped", "partial", "unsupported", "ignored"]
 
@@ -107,7 +109,7 @@ class Resource:
             out["UpdateReplacePolicy"] = self.deletion_policy
         if self.metadata:
             out["Metadata"] = self.metadata
-        out["Properties"] = self.properties
+        out["Properties"] = literal(self.properties)
         return out
 
 
@@ -240,6 +242,8 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
             if put.name in section and section[put.name] != put.value:
                 raise PlanConflict(f"{put.stack}: {put.section}/{put.name} defined twice")
             section[put.name] = put.value
+    before = {(key, name): list(r.properties) for key, s in stacks.items()
+              for name, r in s.resources.items()}
     for frag in fragments:
         for add in frag.appends:
             items = stacks[add.stack].resources[add.resource].properties.setdefault(add.prop, [])
@@ -247,6 +251,11 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
                 items.append(add.item)
         for change in frag.sets:
             stacks[change.stack].resources[change.resource].properties[change.prop] = change.value
+    for (key, name), original in before.items():
+        # properties other rules added come after the owner's, sorted, whatever the rule order
+        resource = stacks[key].resources[name]
+        added = sorted(set(resource.properties) - set(original))
+        resource.properties = {k: resource.properties[k] for k in original + added}
     ordered = sorted(stacks.values(), key=lambda s: (s.info.order, s.info.title))
     for number, stack in enumerate(ordered, start=1):
         stack.file = f"{number:02d}-{stack.info.title}.yaml"

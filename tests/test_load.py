@@ -1,0 +1,472 @@
+"""translator.load: files, folders, stdin and JSON in; objects with file:line out; every kind
+of bad input refused with an InputError that names the place."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from translator import load
+from translator.errors import InputError
+
+CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}
+data:
+  key: value
+"""
+
+
+def configmap(name: str) -> str:
+    return CONFIGMAP.format(name=name)
+
+
+def load_text(text: str) -> list[load.Manifest]:
+    return load.load(["-"], stdin=textwrap.dedent(text))
+
+
+def refused(text: str) -> InputError:
+    with pytest.raises(InputError) as info:
+        load_text(text)
+    return info.value
+
+
+# --- what is read -------------------------------------------------------------------------
+
+
+def test_a_multi_document_file_yields_every_object_with_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "app.yaml"
+    path.write_text(
+        "# leading comment\n"  # 1
+        "---\n"  # 2
+        "apiVersion: v1\n"  # 3
+        "kind: ConfigMap\n"  # 4
+        "metadata:\n"  # 5
+        "  name: first\n"  # 6
+        "---\n"  # 7
+        "---\n"  # 8: an empty document is skipped
+        "# a comment before the object\n"  # 9
+        "apiVersion: v1\n"  # 10
+        "kind: Service\n"  # 11
+        "metadata:\n"  # 12
+        "  name: second\n"  # 13
+        "  namespace: shop\n"  # 14
+        "...\n"  # 15
+        "---\n"  # 16
+        "apiVersion: apps/v1\n"  # 17
+        "kind: Deployment\n"  # 18
+        "metadata: {name: third}\n"  # 19
+    )
+    manifests = load.load([str(path)])
+    assert [(m.kind, m.name, m.namespace, m.line) for m in manifests] == [
+        ("ConfigMap", "first", None, 3),
+        ("Service", "second", "shop", 10),
+        ("Deployment", "third", None, 17),
+    ]
+    assert {m.file for m in manifests} == {str(path)}
+    assert [m.ref for m in manifests] == ["ConfigMap/first", "Service/second", "Deployment/third"]
+    assert manifests[1].api_version == "v1"
+    assert manifests[1].line_of("/metadata/namespace") == 14
+
+
+def test_a_list_is_split_into_its_items_with_their_lines() -> None:
+    manifests = load_text("""\
+        apiVersion: v1
+        kind: List
+        items:
+          - apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: one
+            data:
+              a: "1"
+          - apiVersion: v1
+            kind: Secret
+            metadata:
+              name: two
+        """)
+    assert [(m.kind, m.name, m.line) for m in manifests] == [
+        ("ConfigMap", "one", 4), ("Secret", "two", 10)]
+    # pointers are relative to the item, not to the List
+    assert manifests[0].line_of("/data/a") == 9
+    assert manifests[0].line_of("/metadata/name") == 7
+    assert manifests[1].line_of("/metadata") == 12
+    assert "items" not in manifests[0].doc and manifests[0].doc["data"] == {"a": "1"}
+
+
+def test_a_typed_list_of_many_items_keeps_each_items_lines_apart() -> None:
+    items = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}"},
+              "data": {"n": str(i)}} for i in range(12)]
+    text = json.dumps({"apiVersion": "v1", "kind": "ConfigMapList", "items": items}, indent=1)
+    manifests = load.load(["-"], stdin=text)
+    assert [m.name for m in manifests] == [f"cm-{i}" for i in range(12)]
+    lines = text.splitlines()
+    for m in (manifests[1], manifests[11]):
+        expected = next(n for n, line in enumerate(lines, 1) if f'"{m.name}"' in line)
+        assert m.line_of("/metadata/name") == expected
+        assert m.doc["data"]["n"] == m.name.removeprefix("cm-")
+
+
+def test_an_empty_list_yields_nothing() -> None:
+    assert load_text("apiVersion: v1\nkind: List\nitems: []\n") == []
+
+
+def test_a_folder_is_read_recursively_sorted_and_only_manifest_suffixes(tmp_path: Path) -> None:
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "b" / "deep" / "z.yaml").write_text(configmap("bz"))
+    (tmp_path / "a.yml").write_text(configmap("a"))
+    (tmp_path / "c" / "c.json").write_text(json.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cj"}}))
+    (tmp_path / "b" / "m.YAML").write_text(configmap("bm"))
+    (tmp_path / "notes.txt").write_text("kind: not a manifest\n")
+    (tmp_path / "README.md").write_text("# docs\n")
+    (tmp_path / "chart.tpl").write_text("{{ .Values }}\n")
+    manifests = load.load([str(tmp_path)])
+    assert [m.name for m in manifests] == ["a", "bz", "bm", "cj"]
+    assert [Path(m.file).relative_to(tmp_path).as_posix() for m in manifests] == [
+        "a.yml", "b/deep/z.yaml", "b/m.YAML", "c/c.json"]
+
+
+def test_sources_are_read_in_the_order_given_with_stdin_in_its_place(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text(configmap("from-file"))
+    manifests = load.load(["-", str(tmp_path / "x.yaml")], stdin=configmap("from-stdin"))
+    assert [(m.file, m.name, m.line) for m in manifests] == [
+        ("-", "from-stdin", 1), (str(tmp_path / "x.yaml"), "from-file", 1)]
+
+
+def test_stdin_is_read_as_utf8_bytes_when_no_text_is_given(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = "\ufeff" + configmap("caf\u00e9-x").replace("value", "d\u00e9j\u00e0 vu")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.encode("utf-8"))))
+    [manifest] = load.load(["-"])
+    assert manifest.file == "-"
+    assert manifest.name == "caf\u00e9-x"
+    assert manifest.doc["data"]["key"] == "d\u00e9j\u00e0 vu"
+
+
+def test_a_json_file_is_read_with_lines_per_field(tmp_path: Path) -> None:
+    path = tmp_path / "svc.json"
+    path.write_text(
+        "{\n"  # 1
+        '  "apiVersion": "v1",\n'  # 2
+        '  "kind": "Service",\n'  # 3
+        '  "metadata": {\n'  # 4
+        '    "name": "api",\n'  # 5
+        '    "annotations": {"example.com/team": "core"}\n'  # 6
+        "  },\n"  # 7
+        '  "spec": {\n'  # 8
+        '    "ports": [\n'  # 9
+        '      {"port": 80,\n'  # 10
+        '       "targetPort": 8080}\n'  # 11
+        "    ]\n"  # 12
+        "  }\n"  # 13
+        "}\n"  # 14
+    )
+    [svc] = load.load([str(path)])
+    assert (svc.kind, svc.name, svc.line) == ("Service", "api", 1)
+    assert svc.doc["spec"]["ports"] == [{"port": 80, "targetPort": 8080}]
+    assert svc.line_of("/metadata/name") == 5
+    assert svc.line_of("/metadata/annotations/example.com~1team") == 6
+    assert svc.line_of("/spec/ports/0") == 10
+    assert svc.line_of("/spec/ports/0/targetPort") == 11
+
+
+def test_line_of_names_the_field_or_its_nearest_ancestor() -> None:
+    [dep] = load_text("""\
+        # the Deployment
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          annotations:
+            eks.amazonaws.com/role-arn: arn
+            odd~key: x
+        spec:
+          replicas: 2
+          template:
+            spec:
+              containers:
+                - name: web
+                  image: nginx
+                  env:
+                    - name: A
+                      value: "1"
+        """)
+    assert dep.line == 2
+    assert dep.line_of("") == 2
+    assert dep.line_of("/kind") == 3
+    assert dep.line_of("/spec/replicas") == 10
+    assert dep.line_of("/metadata/annotations/eks.amazonaws.com~1role-arn") == 7
+    assert dep.line_of("/metadata/annotations/odd~0key") == 8
+    assert dep.line_of("/spec/template/spec/containers/0") == 14
+    assert dep.line_of("/spec/template/spec/containers/0/image") == 15
+    assert dep.line_of("/spec/template/spec/containers/0/env/0/value") == 18
+    # absent fields fall back to the closest present ancestor
+    assert dep.line_of("/spec/template/spec/containers/0/ports/0/containerPort") == 14
+    assert dep.line_of("/spec/strategy/type") == 9
+    assert dep.line_of("/status") == 2
+
+
+def test_yaml_merge_keys_and_anchors_are_resolved() -> None:
+    [cm] = load_text("""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: merged
+          labels: &labels
+            app: web
+        data:
+          <<: {A: "1", B: "2"}
+          C: "3"
+        """)
+    assert cm.doc["data"] == {"A": "1", "B": "2", "C": "3"}
+    assert cm.doc["metadata"]["labels"] == {"app": "web"}
+
+
+# --- what is refused ----------------------------------------------------------------------
+
+
+def test_malformed_yaml_names_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(configmap("ok") + "---\napiVersion: v1\nkind: ConfigMap\n"
+                    "metadata:\n  name: bad\ndata:\n  x: [1, 2\n")
+    with pytest.raises(InputError) as info:
+        load.load([str(path)])
+    err = info.value
+    assert str(err) == f"{path}:14:1: invalid YAML: did not find expected ',' or ']'"
+    assert (err.file, err.line, err.column) == (str(path), 14, 1)
+
+
+def test_bad_indentation_is_invalid_yaml_with_its_place() -> None:
+    err = refused("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n   bad: x\n")
+    assert str(err).startswith("-:5:")
+    assert "invalid YAML" in str(err)
+
+
+def test_tab_indentation_is_invalid_yaml_with_its_place() -> None:
+    err = refused("apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: a\n")
+    assert str(err).startswith("-:4:1: invalid YAML: ")
+
+
+def test_a_duplicate_key_is_refused_at_the_second_key() -> None:
+    err = refused("""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: a
+          labels:
+            app: one
+            app: two
+        """)
+    assert str(err) == "-:7:5: duplicate key 'app' (kubectl rejects this too)"
+
+
+def test_a_duplicate_top_level_key_is_refused() -> None:
+    err = refused("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n")
+    assert str(err) == "-:3:1: duplicate key 'kind' (kubectl rejects this too)"
+
+
+def test_non_utf8_bytes_are_refused_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xff\n")
+    with pytest.raises(InputError) as info:
+        load.load([str(path)])
+    assert str(info.value) == f"{path}:4: not UTF-8: byte 0xff cannot be decoded"
+
+
+def test_non_utf8_stdin_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"kind: x\n\xfe\n")))
+    with pytest.raises(InputError) as info:
+        load.load(["-"])
+    assert str(info.value) == "-:2: not UTF-8: byte 0xfe cannot be decoded"
+
+
+BILLION_LAUGHS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: lol
+data:
+  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+  g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+  h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+  i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+_BOMB_PROBE = """\
+import json, resource, sys, time
+from translator import load
+from translator.errors import InputError
+text = sys.stdin.read()
+start = time.monotonic()
+try:
+    load.load(["-"], stdin=text)
+    message = None
+except InputError as exc:
+    message = str(exc)
+print(json.dumps({"message": message, "seconds": time.monotonic() - start,
+                  "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def test_an_alias_bomb_is_refused_quickly_without_eating_memory() -> None:
+    # 9**9 (387 million) strings if expanded; a subprocess so a hang or a blow-up cannot
+    # take the test run with it
+    done = subprocess.run([sys.executable, "-c", _BOMB_PROBE], input=BILLION_LAUGHS,
+                          capture_output=True, text=True, timeout=60, check=True)
+    probe = json.loads(done.stdout)
+    assert probe["message"] is not None, "the alias bomb was loaded"
+    assert probe["message"].startswith("-:")
+    assert "alias bomb" in probe["message"] and "refused" in probe["message"]
+    assert probe["seconds"] < 10
+    assert probe["maxrss_kib"] < 600 * 1024
+
+
+def test_an_alias_bomb_is_an_input_error_in_process() -> None:
+    start = time.monotonic()
+    err = refused(BILLION_LAUGHS)
+    assert time.monotonic() - start < 10
+    assert err.file == "-" and err.line is not None and 6 <= err.line <= 14
+    assert "more than 1000000 nodes" in err.message
+
+
+def test_plain_anchors_reused_a_few_times_are_fine() -> None:
+    [cm] = load_text("""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: ok
+          labels: &l {app: web, tier: front}
+          annotations: *l
+        """)
+    assert cm.doc["metadata"]["annotations"] == {"app": "web", "tier": "front"}
+
+
+@pytest.mark.parametrize("opening, closing", [("[", "]"), ("{a: ", "}")])
+def test_deep_nesting_is_refused(opening: str, closing: str) -> None:
+    nested = opening * 200 + "x" + closing * 200
+    err = refused(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n"
+                  f"  deep: {nested}\n")
+    assert str(err).startswith("-:6: nesting deeper than 64 levels; refused")
+
+
+def test_extremely_deep_nesting_is_refused_not_a_recursion_crash() -> None:
+    err = refused("x: " + "[" * 20000 + "]" * 20000 + "\n")
+    assert err.file == "-"
+    assert "nesting deeper than 64 levels" in str(err)
+
+
+def test_nesting_within_the_limit_loads() -> None:
+    [cm] = load_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\ndata:\n"
+                     "  x: " + "[" * 50 + "1" + "]" * 50 + "\n")
+    value = cm.doc["data"]["x"]
+    for _ in range(50):
+        value = value[0]
+    assert value == 1
+
+
+@pytest.mark.parametrize("text, line", [
+    ("- apiVersion: v1\n  kind: ConfigMap\n", 1),
+    ("just a string\n", 1),
+    ("42\n", 1),
+    ("apiVersion: v1\nmetadata:\n  name: nokind\n", 1),
+    ("kind: ConfigMap\nmetadata:\n  name: noapiversion\n", 1),
+    (configmap("fine") + "---\n# second\nfoo: bar\nbaz: 1\n", 9),
+])
+def test_a_document_that_is_not_a_kubernetes_object_is_refused(text: str, line: int) -> None:
+    err = refused(text)
+    assert str(err) == (f"-:{line}: not a Kubernetes object "
+                        "(a mapping with apiVersion and kind is expected)")
+
+
+def test_a_non_string_kind_is_refused_at_its_line() -> None:
+    err = refused("apiVersion: v1\nmetadata:\n  name: a\nkind: 5\n")
+    assert str(err) == "-:4: kind must be a string"
+
+
+@pytest.mark.parametrize("text, line", [
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: shop\n", 3),
+    ("apiVersion: v1\nkind: ConfigMap\ndata: {}\n", 1),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ''\n", 3),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 7\n", 3),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: [a]\n", 3),
+])
+def test_a_missing_metadata_name_is_refused(text: str, line: int) -> None:
+    err = refused(text)
+    assert str(err) == f"-:{line}: ConfigMap: metadata.name is required"
+
+
+def test_a_missing_name_inside_a_list_names_the_items_line() -> None:
+    err = refused("""\
+        apiVersion: v1
+        kind: List
+        items:
+          - apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: a
+          - apiVersion: v1
+            kind: Secret
+            metadata:
+              labels: {x: y}
+        """)
+    assert str(err) == "-:10: Secret: metadata.name is required"
+
+
+def test_a_list_whose_items_are_not_a_list_is_refused() -> None:
+    err = refused("apiVersion: v1\nkind: List\nitems:\n  a: b\n")
+    assert str(err) == "-:3: items of a List must be a list"
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(InputError) as info:
+        load.load([str(missing)])
+    assert str(info.value) == f"{missing}: no such file or folder"
+
+
+def test_a_folder_without_manifests_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello\n")
+    with pytest.raises(InputError) as info:
+        load.load([str(tmp_path)])
+    assert str(info.value) == f"{tmp_path}: no *.yaml, *.yml or *.json files in this folder"
+
+
+def test_a_later_bad_file_fails_the_whole_load(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(configmap("a"))
+    (tmp_path / "b.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b\n")
+    with pytest.raises(InputError) as info:
+        load.load([str(tmp_path)])
+    assert str(info.value).startswith(f"{tmp_path / 'b.yaml'}:4:1: invalid YAML: ")
+
+
+def test_python_tags_are_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
+            f"  x: !!python/object/apply:os.system ['touch {marker}']\n")
+    with contextlib.suppress(InputError):
+        load_text(text)
+    assert not marker.exists()
+
+
+def test_a_python_tag_on_a_scalar_is_refused_at_its_place() -> None:
+    err = refused("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
+                  "  x: !!python/name:os.system x\n")
+    assert str(err) == ("-:6:6: could not determine a constructor for the tag "
+                        "'tag:yaml.org,2002:python/name:os.system'")

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - pure-Python fallback
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_DEPTH = 64
-MAX_NODES = 1_000_000  # per document, counting every alias expansion
+MAX_NODES = 250_000  # per document, counting every alias expansion
 
 
 @dataclass

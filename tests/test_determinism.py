@@ -16,6 +16,7 @@ import pytest
 from cfnlint.decode.decode import decode_str
 
 from translator.api import translate
+from translator.validate import plain
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "k8s"
@@ -29,15 +30,6 @@ def read_tree(folder: Path) -> dict[str, bytes]:
 def templates_and_scripts(files: dict[str, str]) -> dict[str, str]:
     return {name: text for name, text in files.items() if not name.startswith("report.")}
 
-
-def plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 def parsed(text: str) -> Any:

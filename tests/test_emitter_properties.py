@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from translator.api import translate
 from translator.cfn import GetAtt, ImportValue, Join, Ref, Select, Sub, emit, quote, to_json
+from translator.validate import plain
 
 # the strategies nest, and Hypothesis warns about the size of their repr; harmless
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
@@ -48,16 +49,6 @@ keys = identifiers | st.sampled_from(["Fn::Sub", "AWS::Region", "awslogs-group",
     lambda k: k.lower() not in _YAML11_WORDS)
 scalars = texts | st.integers(-(2**63), 2**63) | st.booleans() | st.none()
 
-
-def plain(value: Any) -> Any:
-    """cfn-lint's decoded nodes (str/dict/list subclasses) as plain values."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 def intrinsics(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:

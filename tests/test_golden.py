@@ -15,6 +15,7 @@ from cfnlint.decode.decode import decode_str
 
 from tests.paths import EXAMPLE, GOLDEN, REPO, REPORT_SCHEMA
 from translator.api import Result, translate
+from translator.validate import plain
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def _template(result: Result, suffix: str) -> dict:
     name = next(n for n in result.templates if n.endswith(suffix))
     decoded, errors = decode_str(result.files[name])
     assert not errors
-    return json.loads(json.dumps(decoded))
+    return plain(decoded)
 
 
 def _by_type(template: dict, kind: str) -> dict[str, dict]:

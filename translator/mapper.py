@@ -65,7 +65,7 @@ def new_entry(m: Manifest) -> Entry:
 
 def build_plan(manifests: list[Manifest], options: Options) -> Plan:
     sources: list[Source] = []
-    unmapped: list[Fragment] = []
+    unmapped: list[tuple[Fragment, Manifest]] = []
     seen: dict[tuple[str, str, str], Manifest] = {}
     for manifest in manifests:
         key = (manifest.kind, manifest.namespace or "default", manifest.name)
@@ -76,7 +76,7 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
         seen[key] = manifest
         rule = mappings.rule_for(manifest.kind, manifest.api_version)
         if rule is None:
-            unmapped.append(Fragment(_unmapped_entry(manifest)))
+            unmapped.append((Fragment(_unmapped_entry(manifest)), manifest))
             continue
         sources.append(Source(manifest, build_model(manifest, rule)))
 
@@ -91,20 +91,16 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
         rule.map(source.model, frag, ctx)
         complete_ledger(frag.entry, source.manifest)
         fragments.append(frag)
-    for frag in unmapped:
-        complete_ledger(frag.entry, _manifest_of(frag.entry, manifests))
+    for frag, manifest in unmapped:
+        complete_ledger(frag.entry, manifest)
     try:
-        plan = assemble(ctx.app, fragments + unmapped)
+        plan = assemble(ctx.app, fragments + [frag for frag, _ in unmapped])
     except PlanConflict as exc:
         raise InputError(f"{exc}: two objects whose names differ only in punctuation map to "
                          "the same CloudFormation name; rename one") from None
     plan.entries = [e for e in plan.entries if e.kind]  # the foundation has no source
     plan.entries.sort(key=lambda e: (e.file, e.line))
     return plan
-
-
-def _manifest_of(entry: Entry, manifests: list[Manifest]) -> Manifest:
-    return next(m for m in manifests if (m.file, m.line) == (entry.file, entry.line))
 
 
 def _unmapped_entry(m: Manifest) -> Entry:

@@ -21,12 +21,12 @@ def _runner(region: str) -> Any:
     return Runner(ConfigMixIn(regions=[region], configure_rules={"E3012": {"strict": True}}))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """cfn-lint's decoded template with its node subclasses turned into plain values."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, str):
         return str(value)
     return value
@@ -39,7 +39,7 @@ def lint(stack: Stack, text: str, region: str) -> list[LintFinding]:
     findings = [_finding(stack.file, m) for m in errors or []]
     if template is None:
         return findings
-    if _plain(template) != to_json(stack.as_cfn()):
+    if plain(template) != to_json(stack.as_cfn()):
         findings.append(LintFinding(stack.file, 1, "E9001", "error",
                                     "the rendered template does not read back as the plan "
                                     "(an emitter bug)"))

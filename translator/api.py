@@ -47,9 +47,13 @@ def translate(sources: Sequence[str], options: Options | None = None,
 
     Raises InputError for bad input and ValidationFailed when a template does not pass.
     """
+    return translate_manifests(load.load(sources, stdin=stdin), options)
+
+
+def translate_manifests(manifests: Sequence[load.Manifest], options: Options | None = None) -> Result:
+    """Translate objects already read (from `translator.live.read`, say) into CloudFormation."""
     options = options or Options()
-    manifests = load.load(sources, stdin=stdin)
-    plan = mapper.build_plan(manifests, options)
+    plan = mapper.build_plan(list(manifests), options)
     files = render.render(plan, report.to_markdown(plan), report.to_json(plan))
     findings: list[LintFinding] = []
     if options.validate:

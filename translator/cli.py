@@ -24,6 +24,9 @@ EPILOG = """\
 examples:
   eks2ecs translate k8s/ -o cfn/                 translate a folder (recursively)
   helm template my-chart | eks2ecs translate - -o cfn/
+  eks2ecs translate -f k8s/ -R -o cfn/            kubectl style: -f, -R for subfolders
+  eks2ecs translate --from-cluster --context prod -n shop -o cfn/
+                                                 read a live cluster (Secrets: key names only)
   eks2ecs translate k8s/ -o cfn/ --format json   machine-readable summary on stdout
   eks2ecs report k8s/ --format md                the report without writing templates
 
@@ -42,8 +45,26 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("sources", nargs="+", metavar="SRC",
-                         help="manifest files or folders (*.yaml, *.yml, *.json); - for stdin")
+        sub.add_argument("sources", nargs="*", metavar="SRC",
+                         help="manifest files or folders, read recursively (*.yaml, *.yml, "
+                              "*.json); - for stdin")
+        sub.add_argument("-f", "--filename", action="append", default=[], metavar="SRC",
+                         help="as kubectl: a file, a folder (its own files; with -R its "
+                              "subfolders too) or -; repeatable")
+        sub.add_argument("-R", "--recursive", action="store_true",
+                         help="read the folders given with -f recursively")
+        live = sub.add_argument_group(
+            "reading a live cluster (instead of SRC) through your kubeconfig")
+        live.add_argument("--from-cluster", action="store_true",
+                          help="read the objects from the cluster of a kubeconfig context")
+        live.add_argument("--context", metavar="NAME", help="kubeconfig context (default: current)")
+        live.add_argument("--kubeconfig", metavar="FILE",
+                          help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+        live.add_argument("-n", "--namespace", metavar="NS",
+                          help="namespace to read (default: the context's, else 'default')")
+        live.add_argument("-A", "--all-namespaces", action="store_true",
+                          help="read every namespace except kube-system, kube-public and "
+                               "kube-node-lease")
         sub.add_argument("--name", dest="app_name", metavar="NAME",
                          help="prefix of stack and resource names (default: the namespace)")
         sub.add_argument("--cluster-name", metavar="NAME",
@@ -91,19 +112,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    if args.sources.count("-") > 1:
-        parser.error("- (stdin) can be given once")
+    _check_sources(parser, args)
 
-    from translator.api import translate
+    from translator.api import translate_manifests
     from translator.errors import InputError, ValidationFailed
 
     try:
         if args.command == "translate":
-            result = translate(args.sources, _options(args, not args.no_validate))
+            result = translate_manifests(_read(args), _options(args, not args.no_validate))
             result.write(args.output, force=args.force)
             _summary(result, args)
         else:
-            result = translate(args.sources, _options(args, validate=False))
+            result = translate_manifests(_read(args), _options(args, validate=False))
             text = result.files["report.json" if args.format == "json" else "report.md"]
             if args.output:
                 with open(args.output, "w", encoding="utf-8") as handle:
@@ -120,6 +140,27 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
+
+
+def _check_sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    given = [*args.sources, *args.filename]
+    if args.from_cluster == bool(given):
+        parser.error("give manifests (SRC or -f) or --from-cluster, not both and not neither")
+    if given.count("-") > 1:
+        parser.error("- (stdin) can be given once")
+    if not args.from_cluster and (args.context or args.kubeconfig or args.namespace
+                                  or args.all_namespaces):
+        parser.error("--context, --kubeconfig, -n and -A read a live cluster: add --from-cluster")
+    if args.namespace and args.all_namespaces:
+        parser.error("-n and -A exclude each other")
+
+
+def _read(args: argparse.Namespace) -> list[Any]:
+    from translator import live, load
+
+    if args.from_cluster:
+        return live.read(args.context, args.namespace, args.all_namespaces, args.kubeconfig)
+    return [*load.load(args.sources), *load.load(args.filename, recursive=args.recursive)]
 
 
 def _summary(result: Any, args: argparse.Namespace) -> None:

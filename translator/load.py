@@ -202,8 +202,11 @@ def _decode(data: bytes, shown: str) -> str:
         ) from None
 
 
-def discover(sources: Iterable[str]) -> list[tuple[str, Path | None]]:
-    """Expand sources into (name as shown, path) pairs; '-' stands for stdin (path None)."""
+def discover(sources: Iterable[str], recursive: bool = True) -> list[tuple[str, Path | None]]:
+    """Expand sources into (name as shown, path) pairs; '-' stands for stdin (path None).
+
+    A folder gives its manifest files, sorted, and those of its subfolders when `recursive`.
+    """
     found: list[tuple[str, Path | None]] = []
     for source in sources:
         if source == "-":
@@ -212,10 +215,12 @@ def discover(sources: Iterable[str]) -> list[tuple[str, Path | None]]:
         path = Path(source)
         if path.is_dir():
             files = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES
+                p for p in (path.rglob("*") if recursive else path.iterdir())
+                if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES
             )
             if not files:
-                raise InputError("no *.yaml, *.yml or *.json files in this folder", source)
+                hint = "" if recursive else " (use -R to read its subfolders)"
+                raise InputError(f"no *.yaml, *.yml or *.json files in this folder{hint}", source)
             found.extend((str(p), p) for p in files)
         elif path.is_file():
             found.append((source, path))
@@ -224,10 +229,10 @@ def discover(sources: Iterable[str]) -> list[tuple[str, Path | None]]:
     return found
 
 
-def load(sources: Iterable[str], stdin: str | None = None) -> list[Manifest]:
+def load(sources: Iterable[str], stdin: str | None = None, recursive: bool = True) -> list[Manifest]:
     """Every Kubernetes object in the sources, in the order given (folders sorted by path)."""
     manifests: list[Manifest] = []
-    for shown, path in discover(sources):
+    for shown, path in discover(sources, recursive):
         if path is None:
             text = stdin if stdin is not None else _decode(sys.stdin.buffer.read(), "-")
         else:

@@ -67,6 +67,9 @@ def readers(ctx: Context, kind: str, namespace: str, name: str) -> dict[str, set
     return out
 
 
+ECS_STOP_TIMEOUT = 30  # seconds, on Fargate; Kubernetes' grace period defaults to 30 too
+
+
 class PodMapper:
     """Maps one pod spec into container definitions, recording every field's fate."""
 
@@ -100,7 +103,10 @@ class PodMapper:
         if self.pod.model_extra and self.pod.model_extra.get("restartPolicy") == "Always":
             self.entry.ignored(f"{self.base}/restartPolicy", "ECS services replace stopped tasks")
         grace = self.pod.termination_grace_period_seconds
-        if grace is not None:
+        if grace == ECS_STOP_TIMEOUT:  # both defaults: written or not, the same template
+            self.entry.mapped(f"{self.base}/terminationGracePeriodSeconds", None,
+                              "30 s is also ECS's default StopTimeout")
+        elif grace is not None:
             stop = min(max(grace, 2), 120)  # ECS StopTimeout range
             for container in containers:
                 container["StopTimeout"] = stop

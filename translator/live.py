@@ -207,7 +207,7 @@ _JOB: dict[str, Any] = {
 DEFAULTS: dict[str, dict[str, Any]] = {
     "Deployment": {
         **_pod_template("/spec/template"), "/spec/revisionHistoryLimit": 10,
-        "/spec/progressDeadlineSeconds": 600,
+        "/spec/progressDeadlineSeconds": 600, "/spec/replicas": 1,
         "/spec/strategy": {"type": "RollingUpdate",
                            "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
     },
@@ -242,14 +242,17 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "PersistentVolumeClaim": {"/spec/volumeMode": "Filesystem", "/spec/volumeName": ...},
     "HorizontalPodAutoscaler": {
-        "/spec/behavior/scaleUp": {
-            "stabilizationWindowSeconds": 0, "selectPolicy": "Max",
-            "policies": [{"type": "Pods", "value": 4, "periodSeconds": 15},
-                         {"type": "Percent", "value": 100, "periodSeconds": 15}]},
-        "/spec/behavior/scaleDown": {
-            "stabilizationWindowSeconds": 300, "selectPolicy": "Max",
-            "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}]},
+        "/spec/minReplicas": 1,
+        "/spec/behavior/scaleUp/stabilizationWindowSeconds": 0,
+        "/spec/behavior/scaleUp/policies": [{"type": "Pods", "value": 4, "periodSeconds": 15},
+                                            {"type": "Percent", "value": 100, "periodSeconds": 15}],
+        "/spec/behavior/scaleDown/stabilizationWindowSeconds": 300,
+        "/spec/behavior/scaleDown/policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}],
+        "/spec/behavior/scaleUp/selectPolicy": "Max", "/spec/behavior/scaleDown/selectPolicy": "Max",
+        # emptied by the lines above: gone too (patterns apply in order)
+        "/spec/behavior/scaleUp": {}, "/spec/behavior/scaleDown": {}, "/spec/behavior": {},
     },
+    "Namespace": {"/spec/finalizers": ["kubernetes"], "/spec": {}},
     "ServiceAccount": {"/secrets": ...},  # token Secrets listed by clusters before 1.24
 }
 # `...` stands for "whatever the server assigned" (cluster IPs, bound volume names).
@@ -268,6 +271,10 @@ def clean(kind: Kind, item: dict[str, Any]) -> dict[str, Any]:
         _drop_keys(_at(doc, pointer), "labels", _CONTROLLER_LABELS)
     if kind.kind == "Job" and not _at(doc, "/spec").get("manualSelector"):
         _at(doc, "/spec").pop("selector", None)  # the API generates it from controller-uid
+    for template in (_at(doc, "/spec/template/spec"), _at(doc, "/spec/jobTemplate/spec/template/spec")):
+        for container in [*template.get("containers", []), *template.get("initContainers", [])]:
+            if container.get("imagePullPolicy") == _pull_policy(str(container.get("image", ""))):
+                del container["imagePullPolicy"]
     if kind.kind == "Service" and _at(doc, "/spec").get("clusterIP") != "None":
         _at(doc, "/spec").pop("clusterIP", None)
     for pattern, default in DEFAULTS.get(kind.kind, {}).items():
@@ -277,6 +284,13 @@ def clean(kind: Kind, item: dict[str, Any]) -> dict[str, Any]:
             if port.get("targetPort") == port.get("port"):
                 port.pop("targetPort")
     return doc
+
+
+def _pull_policy(image: str) -> str:
+    """What the API sets when imagePullPolicy is left out."""
+    tagged = ":" in image.rsplit("/", 1)[-1]
+    latest = image.endswith(":latest") or not tagged
+    return "Always" if latest and "@" not in image else "IfNotPresent"
 
 
 def _at(doc: dict[str, Any], pointer: str) -> dict[str, Any]:

@@ -128,6 +128,8 @@ def _drop_values(secret: dict[str, Any]) -> None:
     keys = sorted({*(secret.get("data") or {}), *(secret.get("stringData") or {})})
     secret.pop("stringData", None)
     secret["data"] = dict.fromkeys(keys, "")
+    annotations = (secret.get("metadata") or {}).get("annotations") or {}
+    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)  # holds the values
 
 
 def _external_secrets(get: Get, context: str) -> list[Kind]:

@@ -53,7 +53,13 @@ def translate(sources: Sequence[str], options: Options | None = None,
 def translate_manifests(manifests: Sequence[load.Manifest], options: Options | None = None) -> Result:
     """Translate objects already read (from `translator.live.read`, say) into CloudFormation."""
     options = options or Options()
-    plan = mapper.build_plan(list(manifests), options)
+    return finish(mapper.build_plan(list(manifests), options), options)
+
+
+def finish(plan: Plan, options: Options | None = None) -> Result:
+    """Render, report and validate a plan: what `translate` does after mapping, and what a
+    migration script calls again after adjusting `result.plan`."""
+    options = options or Options()
     files = render.render(plan, report.to_markdown(plan), report.to_json(plan))
     findings: list[LintFinding] = []
     if options.validate:
@@ -61,3 +67,26 @@ def translate_manifests(manifests: Sequence[load.Manifest], options: Options | N
         if findings:
             raise ValidationFailed(findings)
     return Result(plan, files, findings)
+
+
+def tag_all(plan: Plan, tags: dict[str, str], region: str = "us-east-1") -> list[str]:
+    """Add `tags` to every resource whose CloudFormation type has a `Tags` property (keeping tags
+    already there); returns "template#LogicalId" of the resources that take no `Tags`."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    untaggable = []
+    for stack in plan.stacks:
+        for logical, resource in stack.resources.items():
+            schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, resource.type).schema
+            shape = schema.get("properties", {}).get("Tags", {}).get("type")
+            if shape == "array":
+                have = resource.properties.setdefault("Tags", [])
+                keys = {t["Key"] for t in have}
+                have.extend({"Key": k, "Value": v} for k, v in sorted(tags.items()) if k not in keys)
+            elif shape == "object":
+                have_map = resource.properties.setdefault("Tags", {})
+                for key, value in sorted(tags.items()):
+                    have_map.setdefault(key, value)
+            else:
+                untaggable.append(f"{stack.file}#{logical}")
+    return untaggable

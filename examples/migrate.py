@@ -1,0 +1,49 @@
+"""A migration script on the library API: translate, adjust the plan, validate, write.
+
+    python examples/migrate.py [K8S_DIR] [OUT_DIR]
+
+It starts the backend with three tasks instead of the two replicas it ran on EKS (the team
+expects more traffic during the cut-over) and tags every resource that takes tags with the team
+and the migration, then validates and writes.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from translator import Options
+from translator.api import finish, tag_all, translate
+from translator.errors import InputError, ValidationFailed
+
+TAGS = {"team": "platform", "migrated-by": "eks2ecs"}
+DESIRED_TASKS = {"backend": 3}  # workload name -> ECS DesiredCount
+
+
+def main(argv: list[str]) -> int:
+    source = argv[1] if len(argv) > 1 else "examples/k8s"
+    output = argv[2] if len(argv) > 2 else "cfn-migrated"
+    options = Options(app_name="angel")
+    try:
+        # Map only; validation runs once, on the adjusted plan.
+        draft = translate([source], Options(app_name="angel", validate=False))
+        for stack in draft.plan.stacks:
+            workload = stack.info.key.rsplit("/", 1)[-1]
+            for logical, resource in stack.resources.items():
+                if resource.type == "AWS::ECS::Service" and workload in DESIRED_TASKS:
+                    before = resource.properties.get("DesiredCount")
+                    resource.properties["DesiredCount"] = DESIRED_TASKS[workload]
+                    print(f"{stack.file}#{logical}: DesiredCount {before} -> "
+                          f"{DESIRED_TASKS[workload]}")
+        for skipped in tag_all(draft.plan, TAGS):
+            print(f"{skipped}: this resource type takes no Tags")
+        result = finish(draft.plan, options)
+        result.write(output, force=False)
+    except (InputError, ValidationFailed) as exc:
+        print(f"migrate: {exc}", file=sys.stderr)
+        return 2
+    print(f"migrate: {len(result.templates)} templates written to {output}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -319,6 +319,51 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]
     assert listing(tmp_path) == []
 
 
+@pytest.fixture
+def nested(tmp_path: Path) -> Path:
+    """k8s/ with the example's backend at the top and weaviate in a subfolder."""
+    root = tmp_path / "k8s"
+    (root / "db").mkdir(parents=True)
+    for name in ("backend.yaml", "secrets.yaml", "namespace.yaml", "ingress.yaml"):
+        shutil.copy(EXAMPLES / name, root / name)
+    shutil.copy(EXAMPLES / "weaviate.yaml", root / "db" / "weaviate.yaml")
+    return root
+
+
+@pytest.mark.parametrize(("sources", "weaviate_read"), [
+    (["{k8s}"], True),  # SRC folders are read recursively
+    (["-f", "{k8s}"], False),  # -f reads a folder's own files, as kubectl does
+    (["-f", "{k8s}", "-R"], True),
+    (["-f", "{k8s}/backend.yaml", "--filename", "{k8s}/db/weaviate.yaml",
+      "-f", "{k8s}/secrets.yaml"], True),
+])
+def test_kubectl_style_filename_and_recursive(capsys: pytest.CaptureFixture[str], nested: Path,
+                                              sources: list[str], weaviate_read: bool) -> None:
+    argv = [s.format(k8s=nested) for s in sources]
+    code, out, _ = run(capsys, "report", *argv, "--format", "json")
+    assert code == 0
+    names = {(s["kind"], s["name"]) for s in json.loads(out)["sources"]}
+    assert ("Deployment", "backend") in names
+    assert (("Deployment", "weaviate") in names) is weaviate_read
+
+
+def test_filename_dash_reads_stdin(capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    feed_stdin(monkeypatch, (EXAMPLES / "backend.yaml").read_text())
+    code, out, _ = run(capsys, "report", "-f", "-", "--format", "json")
+    assert code == 0
+    assert any(s["kind"] == "Deployment" for s in json.loads(out)["sources"])
+
+
+def test_a_folder_with_manifests_only_below_it_suggests_recursive(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "k8s" / "app").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "backend.yaml", tmp_path / "k8s" / "app")
+    code, _, err = run(capsys, "report", "-f", str(tmp_path / "k8s"))
+    assert code == 2
+    assert "use -R" in err
+
+
 # --- report -------------------------------------------------------------------------------
 
 

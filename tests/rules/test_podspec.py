@@ -330,7 +330,7 @@ def test_resources_other_than_cpu_and_memory_are_unsupported() -> None:
                                             "equivalent yet")
 
 
-@pytest.mark.parametrize(("grace", "stop", "status"), [(30, 30, "mapped"), (600, 120, "lossy"),
+@pytest.mark.parametrize(("grace", "stop", "status"), [(45, 45, "mapped"), (600, 120, "lossy"),
                                                       (0, 2, "lossy")])
 def test_termination_grace_period_becomes_stop_timeout(grace: int, stop: int,
                                                        status: str) -> None:
@@ -340,6 +340,13 @@ def test_termination_grace_period_becomes_stop_timeout(grace: int, stop: int,
                     "/spec/template/spec/terminationGracePeriodSeconds")
     assert reported["status"] == status
     assert reported["to"] == f"{TO_C0}/StopTimeout"
+
+
+def test_the_default_grace_period_leaves_ecs_default_stop_timeout() -> None:
+    result = translate_yaml(deployment(pod="terminationGracePeriodSeconds: 30"))
+    assert "StopTimeout" not in container(result, "web")  # ECS's default is 30 s as well
+    reported = fate(result, "Deployment", "web", "/spec/template/spec/terminationGracePeriodSeconds")
+    assert reported["status"] == "mapped"
 
 
 @pytest.mark.parametrize(("delay", "period", "failures", "start_period", "status"), [

@@ -7,16 +7,19 @@ The rule itself creates nothing: the workloads that read the synced Secret carry
 
 from __future__ import annotations
 
+from typing import Any
+
 from mappings.secretsource import (
     SecretSource,
     SecretValue,
+    WholeSecret,
     arn_parameter,
     secretsmanager_value,
 )
 from translator.cfn import Ref, Sub, sub_escape
 from translator.context import Context
 from translator.models import ClusterSecretStore, ExternalSecret, SecretStore
-from translator.plan import Fragment
+from translator.plan import Fragment, Parameter
 
 KIND = "ExternalSecret"
 API_VERSIONS = ("external-secrets.io/v1", "external-secrets.io/v1beta1")
@@ -70,11 +73,15 @@ def _remote_value(key: str, prop: str | None, version: str | None, service: str,
     if key.startswith("arn:"):
         return SecretValue(secretsmanager_value(key, prop, stage, version_id),
                            key, "secretsmanager:GetSecretValue")
-    param, parameter = arn_parameter(
-        key, f"Full ARN (with its random suffix) of Secrets Manager secret {key!r}",
-        f"arn:aws:secretsmanager:{ctx.options.region}:123456789012:secret:{key}-AbCdEf")
+    param, parameter = _arn_parameter(key, ctx)
     return SecretValue(secretsmanager_value(Ref(param), prop, stage, version_id), Ref(param),
                        "secretsmanager:GetSecretValue", ((param, parameter),))
+
+
+def _arn_parameter(key: str, ctx: Context) -> tuple[str, Parameter]:
+    return arn_parameter(
+        key, f"Full ARN (with its random suffix) of Secrets Manager secret {key!r}",
+        f"arn:aws:secretsmanager:{ctx.options.region}:123456789012:secret:{key}-AbCdEf")
 
 
 def source(es: ExternalSecret, ctx: Context) -> SecretSource:
@@ -84,20 +91,26 @@ def source(es: ExternalSecret, ctx: Context) -> SecretSource:
         ref = item.remote_ref
         values[item.secret_key] = _remote_value(ref.key, ref.property, ref.version, service, ctx)
     keys: list[str] | None = [item.secret_key for item in es.spec.data]
-    for extra in es.spec.data_from:
-        extract = extra.get("extract")
-        if isinstance(extract, dict) and isinstance(extract.get("key"), str) and "*" not in values:
-            whole = _remote_value(extract["key"], None, extract.get("version"), service, ctx)
-            if isinstance(whole, SecretValue) and service == "SecretsManager":
-                values["*"] = whole  # each Secret key is a top-level JSON key of the secret
-            else:
-                values["*"] = "dataFrom.extract of an SSM parameter cannot be split into keys"
-            keys = None  # the JSON keys are not in the manifest
-        else:
-            values.setdefault("*", "dataFrom.find selects secrets at run time; list them "
-                              "in spec.data instead")
-            keys = None
-    return SecretSource(f"ExternalSecret/{es.name}", keys, values)
+    others = None
+    if es.spec.data_from:
+        keys = None  # the JSON keys are not in the manifest
+        others = _data_from(es.spec.data_from[0], service, ctx)
+    return SecretSource(f"ExternalSecret/{es.name}", keys, values, others)
+
+
+def _data_from(item: dict[str, Any], service: str, ctx: Context) -> WholeSecret | str:
+    """A dataFrom item as the source of the keys spec.data does not list, or why it cannot be."""
+    extract = item.get("extract")
+    if not isinstance(extract, dict) or not isinstance(extract.get("key"), str):
+        return "dataFrom.find selects secrets at run time; list them in spec.data instead"
+    if service != "SecretsManager":
+        return "dataFrom.extract of an SSM parameter cannot be split into keys"
+    key, version = extract["key"], extract.get("version")
+    stage, version_id = _version(version if isinstance(version, str) else None)
+    if key.startswith("arn:"):
+        return WholeSecret(key, stage, version_id)
+    param, parameter = _arn_parameter(key, ctx)
+    return WholeSecret(Ref(param), stage, version_id, ((param, parameter),))
 
 
 def map(obj: ExternalSecret, frag: Fragment, ctx: Context) -> None:
@@ -121,10 +134,13 @@ def map(obj: ExternalSecret, frag: Fragment, ctx: Context) -> None:
             entry.unsupported(path, value)
         else:
             entry.mapped(path, None, f"ValueFrom of env vars reading key {item.secret_key!r}")
-    for i, _ in enumerate(obj.spec.data_from):
-        whole = src.values.get("*")
-        if isinstance(whole, SecretValue):
+    for i, extra in enumerate(obj.spec.data_from):
+        outcome = _data_from(extra, _service(obj, ctx), ctx)
+        if isinstance(outcome, str):
+            entry.unsupported(f"/spec/dataFrom/{i}", outcome)
+        elif i > 0:
+            entry.lossy(f"/spec/dataFrom/{i}", "env vars read keys from the first dataFrom "
+                        "only; merge these keys into that secret")
+        else:
             entry.lossy(f"/spec/dataFrom/{i}", "keys are not in the manifest: env vars that "
                         "name a key map to that JSON key; envFrom cannot be expanded")
-        else:
-            entry.unsupported(f"/spec/dataFrom/{i}", str(whole))

@@ -31,35 +31,40 @@ class SecretValue:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class WholeSecret:
+    """A Secrets Manager secret whose top-level JSON keys are the Secret's keys, which the
+    manifests do not list (ExternalSecret dataFrom.extract, or a Secret not in the input)."""
+
+    arn: Any
+    stage: str | None = None
+    version_id: str | None = None
+    parameters: tuple[tuple[str, Parameter], ...] = ()
+    note: str = ""
+
+    def key(self, key: str) -> SecretValue:
+        return SecretValue(secretsmanager_value(self.arn, key, self.stage, self.version_id),
+                           self.arn, "secretsmanager:GetSecretValue", self.parameters, self.note)
+
+
 @dataclass
 class SecretSource:
     origin: str  # "ExternalSecret/x", "Secret/x" or "missing"
     keys: list[str] | None  # None when the key list is not in the manifests
     values: dict[str, SecretValue | str] = field(default_factory=dict)  # str: why not
+    others: WholeSecret | str | None = None  # keys not listed; str: why they cannot be read
 
     def value(self, key: str) -> SecretValue | str:
         if key in self.values:
             return self.values[key]
-        fallback = self.values.get("*")
-        if isinstance(fallback, SecretValue) and _JSON_KEY.match(key):
-            return _with_json_key(fallback, key)
-        if fallback is not None and not isinstance(fallback, SecretValue):
-            return fallback
+        if isinstance(self.others, WholeSecret) and _JSON_KEY.match(key):
+            return self.others.key(key)
+        if isinstance(self.others, str):
+            return self.others
         return f"key {key!r} is not in {self.origin}"
 
 
-_JSON_KEY = re.compile(r"^[^:]+$")
-
-
-def _with_json_key(whole: SecretValue, key: str) -> SecretValue:
-    """Point a whole-secret ValueFrom at one top-level JSON key."""
-    base = whole.value_from
-    if isinstance(base, str):
-        value_from: Any = f"{base}:{key}::"
-    else:
-        value_from = Sub(f"{base.template}:{sub_escape(key)}::", base.variables)
-    return SecretValue(value_from, whole.iam_resource, whole.iam_action, whole.parameters,
-                       whole.note)
+_JSON_KEY = re.compile(r"^[^:]+$")  # ValueFrom separates its parts with ':'
 
 
 def arn_parameter(name: str, description: str, example: str) -> tuple[str, Parameter]:
@@ -104,10 +109,9 @@ def lookup(name: str, namespace: str, ctx: Context) -> SecretSource:
         f"ARN of the Secrets Manager secret holding Kubernetes Secret {namespace}/{name} "
         "(not in the input) as JSON",
         f"arn:aws:secretsmanager:{ctx.options.region}:123456789012:secret:{name}-AbCdEf")
-    whole = SecretValue(Sub(f"${{{param}}}"), Ref(param), "secretsmanager:GetSecretValue",
-                        ((param, parameter),),
+    whole = WholeSecret(Ref(param), parameters=((param, parameter),),
                         note=f"Secret {name} is not in the input: store it in Secrets Manager")
-    return SecretSource("missing", None, {"*": whole})
+    return SecretSource("missing", None, others=whole)
 
 
 def secret_name(ctx: Context, namespace: str, name: str) -> str:

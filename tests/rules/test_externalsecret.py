@@ -239,6 +239,27 @@ def test_data_from_extract_is_lossy_and_env_from_it_is_unsupported(extract: Resu
                                 "name each one with secretKeyRef")
 
 
+@pytest.mark.parametrize(("version", "suffix"), [
+    ("AWSPREVIOUS", ":token:AWSPREVIOUS:"),
+    ("uuid/4f1c2a7e-0000-4000-8000-00000000abcd", ":token::4f1c2a7e-0000-4000-8000-00000000abcd"),
+])
+def test_data_from_extract_keeps_its_version_after_the_json_key(version: str, suffix: str) -> None:
+    result = translate_yaml(docs(SECRETS_MANAGER_STORE, f"""
+        apiVersion: external-secrets.io/v1beta1
+        kind: ExternalSecret
+        metadata: {{name: bundle, namespace: shop}}
+        spec:
+          secretStoreRef: {{name: sm}}
+          dataFrom:
+            - extract: {{key: shop/bundle, version: "{version}"}}
+            - extract: {{key: shop/other}}
+    """, deployment(container=env_reading("bundle", "token"))))
+    assert secrets_of(container(result, "web")) == {"token": Sub(f"${{ShopBundleSecretArn}}{suffix}")}
+    second = fate(result, "ExternalSecret", "bundle", "/spec/dataFrom/1")
+    assert (second["status"], second["note"]) == (
+        "lossy", "env vars read keys from the first dataFrom only; merge these keys into that secret")
+
+
 def test_data_from_find_is_unsupported() -> None:
     result = translate_yaml(docs("""
         apiVersion: external-secrets.io/v1beta1

@@ -235,6 +235,32 @@ def test_yaml_merge_keys_and_anchors_are_resolved() -> None:
     assert cm.doc["metadata"]["labels"] == {"app": "web"}
 
 
+def test_a_key_written_beside_a_merge_overrides_the_merged_one() -> None:
+    [cm] = load_text("""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: merged}
+        data:
+          <<: [{A: "first", B: "b"}, {A: "second", D: "d"}]
+          B: "written"
+        """)
+    # YAML merge: earlier maps in the list win over later ones, written keys over all of them
+    assert cm.doc["data"] == {"A": "first", "B": "written", "D": "d"}
+
+
+def test_a_key_written_twice_beside_a_merge_is_still_refused() -> None:
+    with pytest.raises(InputError, match="duplicate key 'B'"):
+        load_text("""\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: merged}
+            data:
+              <<: {A: "a"}
+              B: "1"
+              B: "2"
+            """)
+
+
 # --- what is refused ----------------------------------------------------------------------
 
 

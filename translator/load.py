@@ -113,8 +113,10 @@ class _Builder:
     def _mapping(
         self, node: yaml.MappingNode, pointer: str, lines: dict[str, int], depth: int
     ) -> dict[str, Any]:
-        self.constructor.flatten_mapping(node)  # resolves YAML merge keys (<<)
+        written = {id(k) for k, _ in node.value}
+        self.constructor.flatten_mapping(node)  # resolves YAML merge keys (<<), merged pairs first
         result: dict[str, Any] = {}
+        from_merge: set[str] = set()
         for key_node, value_node in node.value:
             key = self.constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) or key is None:
@@ -122,13 +124,18 @@ class _Builder:
                     "mapping keys must be plain scalars", self.file, key_node.start_mark.line + 1
                 )
             key = str(key) if not isinstance(key, str) else key
-            if key in result:
+            if key in result and key not in from_merge:
                 raise InputError(
                     f"duplicate key {key!r} (kubectl rejects this too)",
                     self.file,
                     key_node.start_mark.line + 1,
                     key_node.start_mark.column + 1,
                 )
+            # A key written here overrides one merged in, as YAML says; two written are refused.
+            if id(key_node) in written:
+                from_merge.discard(key)
+            else:
+                from_merge.add(key)
             child = f"{pointer}/{escape_pointer_token(key)}"
             lines[child] = key_node.start_mark.line + 1
             result[key] = self.build(value_node, child, lines, depth + 1)

@@ -15,56 +15,92 @@ from dataclasses import dataclass
 from typing import Any
 
 
+class Intrinsic:
+    """An intrinsic function; `call` gives its long form, the one place each is spelled."""
+
+    def call(self) -> tuple[str, Any]:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Ref:
+class Ref(Intrinsic):
     name: str
 
+    def call(self) -> tuple[str, Any]:
+        return "Ref", self.name
+
 
 @dataclass(frozen=True)
-class GetAtt:
+class GetAtt(Intrinsic):
     resource: str
     attribute: str
 
+    def call(self) -> tuple[str, Any]:
+        return "Fn::GetAtt", [self.resource, self.attribute]
+
 
 @dataclass(frozen=True)
-class Sub:
+class Sub(Intrinsic):
     template: str
     variables: tuple[tuple[str, Any], ...] = ()
 
+    def call(self) -> tuple[str, Any]:
+        if self.variables:
+            return "Fn::Sub", [self.template, dict(self.variables)]
+        return "Fn::Sub", self.template
+
 
 @dataclass(frozen=True)
-class ImportValue:
+class ImportValue(Intrinsic):
     name: Any  # usually a Sub
 
+    def call(self) -> tuple[str, Any]:
+        return "Fn::ImportValue", self.name
+
 
 @dataclass(frozen=True)
-class Select:
+class Select(Intrinsic):
     index: int
     values: Any
 
+    def call(self) -> tuple[str, Any]:
+        return "Fn::Select", [self.index, self.values]
+
 
 @dataclass(frozen=True)
-class Join:
+class Join(Intrinsic):
     delimiter: str
     values: tuple[Any, ...]
 
+    def call(self) -> tuple[str, Any]:
+        return "Fn::Join", [self.delimiter, list(self.values)]
+
 
 @dataclass(frozen=True)
-class If:
+class If(Intrinsic):
     condition: str
     then: Any
     otherwise: Any
 
+    def call(self) -> tuple[str, Any]:
+        return "Fn::If", [self.condition, self.then, self.otherwise]
+
 
 @dataclass(frozen=True)
-class Equals:
+class Equals(Intrinsic):
     left: Any
     right: Any
 
+    def call(self) -> tuple[str, Any]:
+        return "Fn::Equals", [self.left, self.right]
+
 
 @dataclass(frozen=True)
-class Not:
+class Not(Intrinsic):
     condition: Any
+
+    def call(self) -> tuple[str, Any]:
+        return "Fn::Not", [self.condition]
 
 
 NO_VALUE = Ref("AWS::NoValue")
@@ -105,26 +141,9 @@ def literal(value: Any) -> Any:
 
 def to_json(value: Any) -> Any:
     """The JSON form CloudFormation and cfn-lint see (long-form intrinsics)."""
-    if isinstance(value, Ref):
-        return {"Ref": value.name}
-    if isinstance(value, GetAtt):
-        return {"Fn::GetAtt": [value.resource, value.attribute]}
-    if isinstance(value, Sub):
-        if value.variables:
-            return {"Fn::Sub": [value.template, {k: to_json(v) for k, v in value.variables}]}
-        return {"Fn::Sub": value.template}
-    if isinstance(value, ImportValue):
-        return {"Fn::ImportValue": to_json(value.name)}
-    if isinstance(value, Select):
-        return {"Fn::Select": [value.index, to_json(value.values)]}
-    if isinstance(value, Join):
-        return {"Fn::Join": [value.delimiter, [to_json(v) for v in value.values]]}
-    if isinstance(value, If):
-        return {"Fn::If": [value.condition, to_json(value.then), to_json(value.otherwise)]}
-    if isinstance(value, Equals):
-        return {"Fn::Equals": [to_json(value.left), to_json(value.right)]}
-    if isinstance(value, Not):
-        return {"Fn::Not": [to_json(value.condition)]}
+    if isinstance(value, Intrinsic):
+        name, argument = value.call()
+        return {name: to_json(argument)}
     if isinstance(value, Mapping):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -165,36 +184,12 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"cannot emit {type(value).__name__} into a template")
 
 
-def _intrinsic(value: Any) -> tuple[str, Any] | None:
-    """(tag, argument) for the short form, or None where YAML needs the long form."""
-    if isinstance(value, Ref):
-        return "!Ref", value.name
+def _short_form(value: Intrinsic) -> tuple[str, Any]:
+    """(tag, argument): `!Ref x`, `!GetAtt R.Arn`, `!Sub [...]`, ..."""
+    name, argument = value.call()
     if isinstance(value, GetAtt):
-        return "!GetAtt", f"{value.resource}.{value.attribute}"
-    if isinstance(value, Sub):
-        if value.variables:
-            return "!Sub", [value.template, dict(value.variables)]
-        return "!Sub", value.template
-    if isinstance(value, Select):
-        return "!Select", [value.index, value.values]
-    if isinstance(value, Join):
-        return "!Join", [value.delimiter, list(value.values)]
-    if isinstance(value, If):
-        return "!If", [value.condition, value.then, value.otherwise]
-    if isinstance(value, Equals):
-        return "!Equals", [value.left, value.right]
-    if isinstance(value, Not):
-        return "!Not", [value.condition]
-    return None
-
-
-def _is_block(value: Any) -> bool:
-    if isinstance(value, ImportValue):
-        return True  # written long-form, since YAML allows one tag per node
-    if _intrinsic(value) is not None:
-        _, arg = _intrinsic(value)  # type: ignore[misc]
-        return isinstance(arg, list)
-    return isinstance(value, Mapping | list | tuple) and len(value) > 0
+        argument = f"{value.resource}.{value.attribute}"
+    return "!" + name.removeprefix("Fn::"), argument
 
 
 def emit(value: Any, indent: int = 0) -> str:
@@ -203,11 +198,10 @@ def emit(value: Any, indent: int = 0) -> str:
     A scalar comes back as ` value`; a block comes back starting with a newline.
     """
     pad = " " * indent
-    if isinstance(value, ImportValue):
+    if isinstance(value, ImportValue):  # long form: its argument is an intrinsic, one tag per node
         return f"\n{pad}Fn::ImportValue:{emit(value.name, indent + 2)}"
-    short = _intrinsic(value)
-    if short is not None:
-        tag, arg = short
+    if isinstance(value, Intrinsic):
+        tag, arg = _short_form(value)
         if isinstance(arg, list):
             return f" {tag}" + _sequence(arg, indent)
         return f" {tag} {arg if _PLAIN_REF.match(arg) else quote(arg)}"
@@ -230,8 +224,6 @@ def _sequence(items: Sequence[Any], indent: int) -> str:
             # first key on the dash line, the rest aligned under it
             body = emit(item, indent + 2)
             out.append(f"\n{pad}- {body.lstrip(chr(10)).lstrip()}")
-        elif _is_block(item):
-            out.append(f"\n{pad}-{emit(item, indent + 2)}")
         else:
             out.append(f"\n{pad}-{emit(item, indent + 2)}")
     return "".join(out)

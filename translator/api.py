@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from translator import load, mapper, render, report, validate, write
+from translator import cost, load, mapper, render, report, suppress, validate, write
 from translator.context import Options
+from translator.cost import Estimate
 from translator.errors import LintFinding, ValidationFailed
 from translator.plan import Plan
+from translator.suppress import Suppressions
 
 
 @dataclass
@@ -27,6 +29,8 @@ class Result:
     plan: Plan
     files: dict[str, str]  # file name -> text, everything `write` puts in the output folder
     findings: list[LintFinding] = field(default_factory=list)
+    cost: Estimate | None = None  # None when there is no price table for the region
+    suppressions: Suppressions | None = None
 
     @property
     def report(self) -> dict[str, Any]:
@@ -60,13 +64,19 @@ def finish(plan: Plan, options: Options | None = None) -> Result:
     """Render, report and validate a plan: what `translate` does after mapping, and what a
     migration script calls again after adjusting `result.plan`."""
     options = options or Options()
-    files = render.render(plan, report.to_markdown(plan), report.to_json(plan))
+    estimate = cost.from_options(plan, options)
+    suppressions = suppress.apply(plan, options.ignore)
+    files = render.render(
+        plan,
+        report.to_markdown(plan, [cost.markdown(estimate, options.region), suppress.markdown(suppressions)]),
+        report.to_json(plan, {"cost": estimate.as_dict() if estimate else None,
+                              "suppressions": suppressions.as_dict()}))
     findings: list[LintFinding] = []
     if options.validate:
         findings = validate.validate(plan, files, options.region)
         if findings:
             raise ValidationFailed(findings)
-    return Result(plan, files, findings)
+    return Result(plan, files, findings, estimate, suppressions)
 
 
 def tag_all(plan: Plan, tags: dict[str, str], region: str = "us-east-1") -> list[str]:

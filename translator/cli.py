@@ -29,10 +29,14 @@ examples:
                                                  read a live cluster (Secrets: key names only)
   eks2ecs translate k8s/ -o cfn/ --format json   machine-readable summary on stdout
   eks2ecs report k8s/ --format md                the report without writing templates
+  eks2ecs diff k8s/ --against cfn/               fail when cfn/ is stale or hand-edited
+  eks2ecs translate k8s/ -o cfn/ --strict --ignore 'PersistentVolumeClaim/data'
 
 exit status:
-  0  translated (and validated)
-  1  a generated template failed validation; nothing was written
+  0  translated (and validated); diff: the folder matches the translation
+  1  needs a human: a generated template failed validation (nothing was written);
+     with --strict, lossy or unsupported items remain after --ignore (the output is
+     written, so report.md shows them); diff: the folder differs from the translation
   2  bad input or usage: the message names the file, line and object
 """
 
@@ -72,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--dns-namespace", metavar="DOMAIN",
                          help="Cloud Map private DNS domain (default: <namespace>.local)")
         sub.add_argument("--region", default="us-east-1",
-                         help="region whose resource types cfn-lint checks (default: us-east-1)")
+                         help="region whose resource types cfn-lint checks and whose prices "
+                              "the cost estimate uses (default: us-east-1)")
 
     translate = commands.add_parser(
         "translate", help="write CloudFormation, scripts and the report into a folder",
@@ -89,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     translate.add_argument("--format", choices=("text", "json"), default="text",
                            help="what to print on stdout (default: text)")
     translate.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    _review_flags(translate)
 
     report = commands.add_parser(
         "report", help="print the report of what each object maps to",
@@ -96,14 +102,58 @@ def _parser() -> argparse.ArgumentParser:
     common(report)
     report.add_argument("--format", choices=("md", "json"), default="md")
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    _review_flags(report)
+
+    diff = commands.add_parser(
+        "diff", help="compare a translation with an existing output folder (drift check)",
+        description="Translate again in memory and compare with the folder an earlier\n"
+                    "`translate` wrote: resources, parameters, conditions and outputs property\n"
+                    "by property (layout, comments and key order do not count), plus\n"
+                    "parameters.json.example, the scripts and the operator README. Pass the\n"
+                    "options you translated with. Exit 0 when they match, 1 when they differ.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common(diff)
+    diff.add_argument("--against", required=True, metavar="DIR",
+                      help="the output folder to check (what `translate -o DIR` wrote)")
+    diff.add_argument("--format", choices=("text", "md", "json"), default="text")
     return parser
+
+
+def _review_flags(sub: argparse.ArgumentParser) -> None:
+    """Flags of the review: the cost estimate and what --strict lets through."""
+    sub.add_argument("--prices", metavar="FILE",
+                     help="price table over the bundled one of --region (YAML, the shape of "
+                          "mappings/data/prices-us-east-1.yaml; any subset of prices)")
+    sub.add_argument("--eks-node-cost", type=_amount, metavar="USD",
+                     help="your monthly EKS node bill, for the cost comparison (default: pods "
+                          "priced as Fargate pods of the same size)")
+    sub.add_argument("--strict", action="store_true",
+                     help="exit 1 when any field is lossy or unsupported (after --ignore)")
+    sub.add_argument("--ignore", action="append", default=[], metavar="RULE",
+                     help="accept matching lossy or unsupported items (repeatable): "
+                          "KIND[/NAME][:POINTER] as the report's object and field columns show "
+                          "them, e.g. Deployment/web:/spec/template/spec/affinity; * matches "
+                          "within a name or pointer token")
+
+
+def _amount(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected an amount in USD such as 140.16, not {text!r}")
+    return value
 
 
 def _options(args: argparse.Namespace, validate: bool) -> Any:
     from translator.context import Options
 
     return Options(app_name=args.app_name, cluster_name=args.cluster_name,
-                   dns_namespace=args.dns_namespace, validate=validate, region=args.region)
+                   dns_namespace=args.dns_namespace, validate=validate, region=args.region,
+                   prices=getattr(args, "prices", None),
+                   eks_node_cost=getattr(args, "eks_node_cost", None),
+                   ignore=tuple(getattr(args, "ignore", ())))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = translate_manifests(_read(args), _options(args, not args.no_validate))
             result.write(args.output, force=args.force)
             _summary(result, args)
+        elif args.command == "diff":
+            return _diff(args)
         else:
             result = translate_manifests(_read(args), _options(args, validate=False))
             text = result.files["report.json" if args.format == "json" else "report.md"]
@@ -130,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     handle.write(text)
             else:
                 sys.stdout.write(text)
+        return _strict(result, args)
     except InputError as exc:
         print(f"eks2ecs: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -139,7 +192,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"eks2ecs: {len(exc.findings)} validation finding(s); nothing was written",
               file=sys.stderr)
         return EXIT_INVALID
-    return EXIT_OK
+
+
+def _strict(result: Any, args: argparse.Namespace) -> int:
+    """Warn about --ignore rules that matched nothing; with --strict, fail on what is open."""
+    from translator import suppress
+
+    for rule in result.suppressions.unused():
+        print(f"eks2ecs: warning: --ignore {rule!r} matched nothing", file=sys.stderr)
+    if not args.strict or not result.suppressions.open:
+        return EXIT_OK
+    for line in suppress.open_lines(result.suppressions):
+        print(f"eks2ecs: {line}", file=sys.stderr)
+    print(f"eks2ecs: --strict: {len(result.suppressions.open)} lossy or unsupported item(s) "
+          "need a human; accept them with --ignore RULE", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from translator import diff
+    from translator.api import translate_manifests
+
+    result = translate_manifests(_read(args), _options(args, validate=False))
+    drift = diff.compare(result.files, Path(args.against))
+    render = {"text": diff.to_text, "md": diff.to_markdown, "json": diff.to_json}[args.format]
+    sys.stdout.write(render(drift))
+    return EXIT_OK if drift.same else EXIT_INVALID
 
 
 def _check_sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

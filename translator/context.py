@@ -26,6 +26,9 @@ class Options:
     dns_namespace: str | None = None  # default: <namespace>.local
     validate: bool = True
     region: str = "us-east-1"  # region cfn-lint checks resource types against
+    prices: str | None = None  # a price-table file over the region's bundled one (cost estimate)
+    eks_node_cost: float | None = None  # monthly EKS node bill, instead of pricing pods as Fargate
+    ignore: tuple[str, ...] = ()  # suppression rules (translator.suppress) for --strict
 
 
 def pascal(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from translator.plan import Plan
@@ -63,15 +64,21 @@ def as_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
-def to_json(plan: Plan) -> str:
-    return json.dumps(as_dict(plan), indent=2, ensure_ascii=False) + "\n"
+def to_json(plan: Plan, extra: dict[str, Any] | None = None) -> str:
+    """`extra`: more top-level sections (cost, suppressions); the schema allows added keys."""
+    return json.dumps({**as_dict(plan), **(extra or {})}, indent=2, ensure_ascii=False) + "\n"
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(plan: Plan) -> str:
+def to_markdown(plan: Plan, sections: Sequence[str] = ()) -> str:
+    """`sections`: more Markdown sections (cost, suppressions), appended as given."""
+    return _markdown(plan) + "".join(f"\n{s}" for s in sections if s)
+
+
+def _markdown(plan: Plan) -> str:
     data = as_dict(plan)
     summary = data["summary"]
     lines = [f"# eks2ecs report: {plan.app}", ""]

@@ -1,0 +1,296 @@
+"""The cost estimate: the migration guide's figures reproduced from examples/k8s/, what each
+line assumed, and the price table (bundled, overridden, refused with file:line)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import deployment, docs, translate_yaml
+from tests.test_cli import REPO, run
+from translator import cost
+from translator.api import Result, translate
+from translator.context import Options
+from translator.errors import InputError
+
+EXAMPLES = str(REPO / "examples" / "k8s")
+
+# The guide's "Cost Comparison" (seed/migration-guide.md), USD per month.
+GUIDE = {"control plane": 73.00, "backend": 36.00, "weaviate": 36.00, "alb": 16.20, "nat": 32.40,
+         "endpoints": 14.00}
+
+
+@pytest.fixture(scope="module")
+def example() -> Result:
+    return translate([EXAMPLES], Options(validate=False))
+
+
+def line(estimate: cost.Estimate, item: str) -> cost.Line:
+    found = [x for x in estimate.lines if x.item == item]
+    assert len(found) == 1, [x.item for x in estimate.lines]
+    return found[0]
+
+
+def test_reproduces_the_guides_control_plane_and_service_lines(example: Result) -> None:
+    estimate = example.cost
+    assert estimate is not None
+    control = line(estimate, "Control plane")
+    assert (control.eks, control.ecs) == (pytest.approx(GUIDE["control plane"]), 0.0)
+    for name in ("backend", "weaviate"):
+        workload = line(estimate, f"Deployment/{name}")
+        # the guide rounds to whole dollars: $36.04 is its $36.00
+        assert workload.ecs == pytest.approx(GUIDE[name], abs=0.05)
+        assert workload.eks == workload.ecs  # same pod sizes on both sides, as the guide has it
+    assert line(estimate, "Deployment/backend").sizing.startswith("0.5 vCPU, 1 GB x 2 tasks")
+    assert line(estimate, "Deployment/weaviate").sizing == "1 vCPU, 2 GB x 1 task"
+
+
+def test_the_guides_alb_and_nat_lines_are_720_hours(example: Result, tmp_path: Path) -> None:
+    """At 730 hours (AWS's convention, and the guide's own $73 control plane) the ALB and the
+    NAT gateway cost $16.43 and $32.85; the guide's $16.20 and $32.40 are 30-day months."""
+    assert example.cost is not None
+    assert line(example.cost, "Application Load Balancer").ecs == pytest.approx(16.425)
+    assert line(example.cost, "NAT gateway").eks == pytest.approx(32.85)
+    prices = tmp_path / "month.yaml"
+    prices.write_text("hours_per_month: 720\n")
+    thirty_days = translate([EXAMPLES], Options(validate=False, prices=str(prices))).cost
+    assert thirty_days is not None
+    assert line(thirty_days, "Application Load Balancer").ecs == pytest.approx(GUIDE["alb"])
+    assert line(thirty_days, "NAT gateway").eks == pytest.approx(GUIDE["nat"])
+
+
+def test_endpoints_are_counted_per_service_and_zone(example: Result) -> None:
+    """The guide's $14 for endpoints is two endpoints in one zone; private Fargate tasks need
+    ECR (api and dkr), logs and Secrets Manager, in each of two zones."""
+    assert example.cost is not None
+    alternative = example.cost.alternative
+    assert alternative is not None
+    assert "ecr.api, ecr.dkr, logs, secretsmanager" in alternative.sizing
+    assert alternative.ecs == pytest.approx(4 * 2 * 0.01 * 730)
+    assert alternative.ecs > GUIDE["endpoints"]
+    # weaviate's image is not in ECR: endpoints alone cannot replace the NAT gateway
+    assert any("cr.weaviate.io/semitechnologies/weaviate:1.25.4" in a
+               for a in example.cost.assumptions)
+
+
+def test_totals_and_scaling_range(example: Result) -> None:
+    estimate = example.cost
+    assert estimate is not None
+    assert estimate.total("eks") == pytest.approx(73 + 36.04 * 2 + 16.425 + 32.85, abs=0.02)
+    assert estimate.total("eks") - estimate.total("ecs") == pytest.approx(73.00)
+    backend = line(estimate, "Deployment/backend")
+    assert backend.ecs_range == (pytest.approx(18.02, abs=0.01), pytest.approx(72.08, abs=0.01))
+    assert (backend.vcpu_hours, backend.gb_hours) == (730.0, 1460.0)
+
+
+def test_cost_is_in_both_reports(example: Result) -> None:
+    data = example.report["cost"]
+    assert data["total"] == {"eks": 194.36, "ecs": 121.36}
+    assert data["prices"]["fargate_vcpu_hour"]["source"] == "https://aws.amazon.com/fargate/pricing/"
+    assert all(p["date"] for p in data["prices"].values())
+    markdown = example.files["report.md"]
+    assert "## Cost: EKS vs ECS per month" in markdown
+    assert "| Control plane | 1 EKS cluster; ECS has no cluster charge | $73.00 | $0.00 |" in markdown
+    assert "| **total** | | **$194.36** | **$121.36** |" in markdown
+
+
+def test_replicas_outside_the_scaling_range_are_clamped() -> None:
+    result = translate_yaml("""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api, namespace: shop}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: api}}
+          template:
+            metadata: {labels: {app: api}}
+            spec:
+              containers:
+                - name: api
+                  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1
+                  resources: {requests: {cpu: 250m, memory: 512Mi}}
+        ---
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: api, namespace: shop}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+          minReplicas: 3
+          maxReplicas: 6
+          metrics:
+            - type: Resource
+              resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
+        """, validate=False)
+    assert result.cost is not None
+    api = line(result.cost, "Deployment/api")
+    assert api.sizing == "0.25 vCPU, 0.5 GB x 3 tasks (autoscaling 3-6)"
+    per_task = (0.25 * 0.04048 + 0.5 * 0.004445) * 730
+    assert api.ecs == pytest.approx(3 * per_task)
+    # an ECR image and no secrets: ECR and logs endpoints only, and no NAT caveat
+    assert result.cost.alternative is not None
+    assert "3 interface endpoints (ecr.api, ecr.dkr, logs)" in result.cost.alternative.sizing
+    assert not any("outside ECR" in a for a in result.cost.assumptions)
+    # no Ingress: no load balancer line
+    assert "Application Load Balancer" not in [x.item for x in result.cost.lines]
+
+
+def test_stated_node_cost_replaces_pod_pricing_on_the_eks_side() -> None:
+    result = translate([EXAMPLES], Options(validate=False, eks_node_cost=140.16))
+    assert result.cost is not None
+    assert line(result.cost, "Deployment/backend").eks is None
+    nodes = line(result.cost, "EKS worker nodes")
+    assert (nodes.eks, nodes.ecs) == (140.16, None)
+    assert result.cost.total("eks") == pytest.approx(73 + 140.16 + 16.425 + 32.85)
+
+
+def test_arm_tasks_use_arm_prices() -> None:
+    """A library user who moves a task to Graviton sees it priced as such."""
+    plan = translate([EXAMPLES], Options(validate=False)).plan
+    task = plan.stack("workload/angel-backend/weaviate").resources["TaskDefinition"]
+    task.properties = {**task.properties, "RuntimePlatform": {
+        "OperatingSystemFamily": "LINUX", "CpuArchitecture": "ARM64"}}
+    table = cost.price_table("us-east-1")
+    assert table is not None
+    weaviate = line(cost.estimate(plan, table), "Deployment/weaviate")
+    assert weaviate.ecs == pytest.approx((1 * 0.03238 + 2 * 0.00356) * 730)
+
+
+def test_region_without_a_table_says_how_to_get_one() -> None:
+    result = translate([EXAMPLES], Options(validate=False, region="eu-west-1"))
+    assert result.cost is None
+    assert result.report["cost"] is None
+    assert "No price table for eu-west-1: pass --prices FILE" in result.files["report.md"]
+
+
+def test_a_full_price_file_prices_any_region(tmp_path: Path) -> None:
+    bundled = cost.bundled_path("us-east-1").read_text()
+    prices = tmp_path / "eu.yaml"
+    prices.write_text(bundled.replace("region: us-east-1", "region: eu-west-1")
+                      .replace("usd: 0.10", "usd: 0.20"))
+    result = translate([EXAMPLES], Options(validate=False, region="eu-west-1", prices=str(prices)))
+    assert result.cost is not None
+    assert line(result.cost, "Control plane").eks == pytest.approx(146.0)
+    assert result.report["cost"]["priceFiles"] == [str(prices)]
+
+
+BAD_PRICES = [
+    ("prices:\n  fargate_vcpu_hour: {usd: -1}\n", 2, "fargate_vcpu_hour.usd must be a number"),
+    ("prices:\n  fargate_vcpu_hour: {usd: cheap}\n", 2, "not 'cheap'"),
+    ("prices:\n  fargate_cpu_hour: {usd: 0.04}\n", 2, "unknown price 'fargate_cpu_hour'"),
+    ("hours_per_month: 730\nprice: {}\n", 2, "unknown key 'price'"),
+    ("prices:\n  alb_hour: {usd: 0.02, when: today}\n", 2, "unknown key 'when' in alb_hour"),
+    ("prices:\n  alb_hour: {per: hour}\n", 2, "alb_hour has no usd"),
+    ("prices:\n  alb_hour: [0.02]\n", 2, "alb_hour must be a mapping"),
+    ("hours_per_month: 0\n", 1, "hours_per_month must be a number from 1 to 744"),
+    ("prices: {alb_hour: {usd: 0.02}\n", 2, "not YAML"),
+    ("region: eu-west-1\n", 1, "prices are for region eu-west-1, but the region is us-east-1"),
+]
+
+
+@pytest.mark.parametrize(("text", "line_number", "message"), BAD_PRICES)
+def test_bad_price_files_are_refused_with_their_line(tmp_path: Path, text: str, line_number: int,
+                                                     message: str) -> None:
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(text)
+    with pytest.raises(InputError) as caught:
+        cost.price_table("us-east-1", str(prices))
+    assert (caught.value.file, caught.value.line) == (str(prices), line_number)
+    assert message in caught.value.message
+
+
+def test_a_region_with_no_table_needs_every_price(tmp_path: Path) -> None:
+    prices = tmp_path / "partial.yaml"
+    prices.write_text("region: eu-west-1\nprices:\n  alb_hour: {usd: 0.0252}\n")
+    with pytest.raises(InputError, match="no price for eks_cluster_hour, fargate_arm_gb_hour"):
+        cost.price_table("eu-west-1", str(prices))
+
+
+def test_cli_prices_and_node_cost(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("prices:\n  eks_cluster_hour:\n    usd: 0.60  # extended support\n")
+    code, out, _ = run(capsys, "report", EXAMPLES, "--format", "json", "--prices", str(prices),
+                       "--eks-node-cost", "100")
+    assert code == 0
+    data = json.loads(out)["cost"]
+    assert data["lines"][0]["eks"] == 438.0
+    assert data["prices"]["eks_cluster_hour"] == {"usd": 0.6, "per": cost.PRICE_KEYS[
+        "eks_cluster_hour"], "date": None, "source": str(prices)}
+    prices.write_text("prices:\n  eks_cluster_hour:\n    usd: lots\n")
+    code, _, err = run(capsys, "report", EXAMPLES, "--prices", str(prices))
+    assert code == 2
+    assert err.startswith(f"eks2ecs: {prices}:3: eks_cluster_hour.usd must be a number")
+    code, _, err = run(capsys, "report", EXAMPLES, "--prices", str(tmp_path / "none.yaml"))
+    assert code == 2 and "cannot read price table" in err
+
+
+def ingress(name: str, service: str) -> str:
+    return f"""
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {{name: {name}, namespace: shop}}
+        spec:
+          ingressClassName: alb
+          rules:
+            - http:
+                paths:
+                  - path: /{name}
+                    pathType: Prefix
+                    backend: {{service: {{name: {service}, port: {{number: 80}}}}}}
+        """
+
+
+def test_one_alb_per_ingress_on_eks_one_shared_on_ecs() -> None:
+    service = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: shop}
+        spec: {selector: {app: web}, ports: [{port: 80, targetPort: 80}]}
+        """
+    result = translate_yaml(docs(deployment(container="ports: [{containerPort: 80}]"), service,
+                                 ingress("shop", "web"), ingress("admin", "web")), validate=False)
+    assert result.cost is not None
+    alb = line(result.cost, "Application Load Balancer")
+    assert alb.sizing == "2 on EKS (one per Ingress), 1 on ECS (shared)"
+    assert (alb.eks, alb.ecs) == (pytest.approx(2 * 0.0225 * 730), pytest.approx(0.0225 * 730))
+
+
+def test_readme_table_shows_what_the_tool_computes(example: Result) -> None:
+    """The README sets these figures next to the guide's; they must be the tool's own."""
+    data = example.report["cost"]
+    readme = (REPO / "README.md").read_text()
+    lines = {x["item"]: x for x in data["lines"]}
+    backend, weaviate = lines["Deployment/backend"], lines["Deployment/weaviate"]
+    low, high = backend["ecsRange"]
+    alb, nat = lines["Application Load Balancer"], lines["NAT gateway"]
+    rows = [
+        f"| Control plane | 73.00 | {lines['Control plane']['eks']:.2f} | 0.00 | 0.00 |",
+        f"| Backend (0.5 vCPU, 1 GB, 2 tasks) | 36.00 | {backend['eks']:.2f} | 36.00 | "
+        f"{backend['ecs']:.2f} (autoscaling 1-4: {low:.2f}-{high:.2f}) |",
+        f"| Weaviate (1 vCPU, 2 GB, 1 task) | 36.00 | {weaviate['eks']:.2f} | 36.00 | "
+        f"{weaviate['ecs']:.2f} |",
+        f"| ALB | 16.20 | {alb['eks']:.2f} | 16.20 | {alb['ecs']:.2f} |",
+        f"| NAT gateway | 32.40 | {nat['eks']:.2f} | - | {nat['ecs']:.2f} (kept) |",
+        f"| VPC endpoints instead of NAT | - | - | 14.00 | {data['alternative']['ecs']:.2f} (option) |",
+        f"| **Total** | **208.60** | **{data['total']['eks']:.2f}** | **117.20** | "
+        f"**{data['total']['ecs']:.2f}** ({data['alternative']['ecsTotal']:.2f} with endpoints) |",
+    ]
+    for row in rows:
+        assert row in readme
+
+
+@pytest.mark.parametrize("amount", ["-5", "nan", "lots"])
+def test_node_cost_must_be_an_amount(capsys: pytest.CaptureFixture[str], amount: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        run(capsys, "report", EXAMPLES, "--eks-node-cost", amount)
+    assert exited.value.code == 2
+    assert f"expected an amount in USD such as 140.16, not {amount!r}" in capsys.readouterr().err
+
+
+def test_workloads_of_several_namespaces_are_told_apart() -> None:
+    result = translate_yaml(docs(deployment("api", namespace="shop"), deployment("api", namespace="admin")),
+                            validate=False)
+    assert result.cost is not None
+    assert [x.item for x in result.cost.lines if x.item.startswith("Deployment")] == [
+        "Deployment/admin/api", "Deployment/shop/api"]

@@ -1,0 +1,201 @@
+"""`eks2ecs diff`: a clean output folder passes, hand edits are caught with the JSON Pointer of
+what changed, reformatting is not a change; and the pre-commit hook and the CI workflow we
+document run these very commands."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.test_cli import REPO, run
+from translator import cli
+from translator.api import translate
+from translator.context import Options
+
+EXAMPLES = REPO / "examples" / "k8s"
+
+
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("clean") / "cfn"
+    translate([str(EXAMPLES)], Options(validate=False)).write(out)
+    return out
+
+
+@pytest.fixture
+def cfn(translated: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a clean translation of examples/k8s/ to edit."""
+    return Path(shutil.copytree(translated, tmp_path / "cfn"))
+
+
+def diff(capsys: pytest.CaptureFixture[str], folder: Path, *more: str) -> tuple[int, list[dict[str, str]]]:
+    code, out, err = run(capsys, "diff", str(EXAMPLES), "--against", str(folder), "--format",
+                         "json", *more)
+    assert err == ""
+    return code, json.loads(out)["differences"]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+
+
+def test_clean_output_passes(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
+    code, out, _ = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn))
+    assert code == 0
+    assert out == f"eks2ecs: {cfn} matches the translation (8 files compared)\n"
+
+
+def test_hand_edited_property_is_caught(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
+    edit(cfn / "03-backend.yaml", 'Cpu: "512"', 'Cpu: "1024"')
+    code, differences = diff(capsys, cfn)
+    assert code == 1
+    assert differences == [{"file": "03-backend.yaml", "change": "changed",
+                            "pointer": "/Resources/TaskDefinition/Properties/Cpu",
+                            "expected": "512", "found": "1024"}]
+    code, out, _ = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn))
+    assert code == 1
+    assert out.splitlines()[0] == ('03-backend.yaml#/Resources/TaskDefinition/Properties/Cpu: '
+                                   f'changed: "512" in the translation, "1024" in {cfn}')
+
+
+def test_deleted_and_added_resources_are_caught(capsys: pytest.CaptureFixture[str],
+                                                cfn: Path) -> None:
+    template = cfn / "04-weaviate.yaml"
+    data = yaml.safe_load(_long_form(template))
+    del data["Resources"]["LogGroup"]
+    data["Resources"]["Backdoor"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    data["Outputs"] = {"Extra": {"Value": "x"}}  # a section the translation does not have
+    template.write_text(yaml.safe_dump(data))
+    code, differences = diff(capsys, cfn)
+    assert code == 1
+    found = {(d["pointer"], d["change"]) for d in differences}
+    assert found == {("/Resources/LogGroup", "missing"), ("/Resources/Backdoor", "extra"),
+                     ("/Outputs", "extra")}
+    missing = next(d for d in differences if d["change"] == "missing")
+    assert missing["expected"]["Type"] == "AWS::Logs::LogGroup"
+
+
+def _long_form(template: Path) -> str:
+    """The template as cfn-lint reads it, dumped as plain YAML: long-form intrinsics, sorted
+    keys, no comments, no quotes where YAML needs none."""
+    from cfnlint.decode.decode import decode_str
+
+    from translator.validate import plain
+
+    decoded, errors = decode_str(template.read_text())
+    assert not errors
+    return yaml.safe_dump(plain(decoded), sort_keys=True, default_flow_style=False)
+
+
+def test_reformatting_is_not_drift(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
+    for template in sorted(cfn.glob("0*.yaml")):
+        template.write_text(_long_form(template))
+    edit(cfn / "03-backend.yaml", "DesiredCount: 2", "DesiredCount: '2'")  # quoting only
+    params = cfn / "parameters.json.example"
+    params.write_text(json.dumps(json.loads(params.read_text()), sort_keys=True))
+    code, differences = diff(capsys, cfn)
+    assert (code, differences) == (0, [])
+
+
+def test_list_edits_are_aligned(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
+    """One variable added and one removed by hand: two differences, not a cascade."""
+    item = '            - Name: "{}"\n              Value: "{}"\n'
+    edit(cfn / "03-backend.yaml", item.format("DB_PORT", "5432"),
+         item.format("DEBUG", "1") + item.format("DB_PORT", "5432"))
+    edit(cfn / "03-backend.yaml", item.format("NODE_ENV", "production"), "")
+    code, differences = diff(capsys, cfn)
+    assert code == 1
+    environment = "/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment"
+    assert [(d["pointer"], d["change"]) for d in differences] == [
+        (f"{environment}/1", "extra"), (f"{environment}/3", "missing")]
+    assert differences[0]["found"] == {"Name": "DEBUG", "Value": "1"}
+    assert differences[1]["expected"] == {"Name": "NODE_ENV", "Value": "production"}
+
+
+def test_files_missing_stale_and_foreign(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
+    (cfn / "02-load-balancer.yaml").unlink()
+    (cfn / "05-old-worker.yaml").write_text("Resources: {}\n")  # left from an earlier input
+    (cfn / "parameters.json").write_text("{}")  # the user's own file: not ours to judge
+    edit(cfn / "deploy.sh", "set -euo pipefail", "set -eu")
+    code, differences = diff(capsys, cfn)
+    assert code == 1
+    assert [(d["file"], d["pointer"], d["change"]) for d in differences] == [
+        ("02-load-balancer.yaml", "", "missing"),
+        ("deploy.sh", f"line {_line_of(cfn / 'deploy.sh', 'set -eu')}", "changed"),
+        ("05-old-worker.yaml", "", "extra"),
+    ]
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if line == text)
+
+
+def test_changed_manifests_show_what_a_new_translation_changes(
+        capsys: pytest.CaptureFixture[str], cfn: Path, tmp_path: Path) -> None:
+    k8s = Path(shutil.copytree(EXAMPLES, tmp_path / "k8s"))
+    edit(k8s / "weaviate.yaml", "replicas: 1", "replicas: 2")
+    code, out, _ = run(capsys, "diff", str(k8s), "--against", str(cfn), "--format", "md")
+    assert code == 1
+    assert ("| `04-weaviate.yaml#/Resources/Service/Properties/DesiredCount` | changed | "
+            '"2" | "1" |') in out
+
+
+def test_unreadable_folder_contents_are_bad_input(capsys: pytest.CaptureFixture[str],
+                                                   cfn: Path) -> None:
+    (cfn / "01-cluster.yaml").write_text("Resources:\n  A: 1\n  A: 2\n")
+    code, out, err = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"eks2ecs: {cfn / '01-cluster.yaml'}:2: not a readable template: Duplicate")
+    code, _, err = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn / "nowhere"))
+    assert code == 2 and "no such folder to compare against" in err
+
+
+# --- the pre-commit hook and the CI workflow we document ---------------------------------
+
+def _repository(tmp_path: Path, translated: Path) -> Path:
+    """A user's repository: manifests in k8s/, the translation in cfn/."""
+    shutil.copytree(EXAMPLES, tmp_path / "k8s")
+    shutil.copytree(translated, tmp_path / "cfn")
+    return tmp_path
+
+
+def test_pre_commit_hook_runs_the_drift_check(capsys: pytest.CaptureFixture[str], translated: Path,
+                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "eks2ecs-drift" and hook["pass_filenames"] is False
+    assert hook["language"] == "python"  # pre-commit installs this package for the hook
+    program, *command = shlex.split(hook["entry"])
+    assert program == "eks2ecs"  # the console script pyproject.toml declares
+    assert 'eks2ecs = "translator.cli:main"' in (REPO / "pyproject.toml").read_text()
+    monkeypatch.chdir(_repository(tmp_path, translated))
+    assert cli.main([*command, *hook["args"]]) == 0
+    edit(Path("cfn/03-backend.yaml"), "RetentionInDays: 30", "RetentionInDays: 7")
+    assert cli.main([*command, *hook["args"]]) == 1
+    assert "/Resources/LogGroup/Properties/RetentionInDays" in capsys.readouterr().out
+
+
+def test_ci_workflow_fails_when_cfn_is_stale(capsys: pytest.CaptureFixture[str], translated: Path,
+                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workflow = yaml.safe_load((REPO / "docs" / "ci" / "eks2ecs-drift.yml").read_text())
+    steps = workflow["jobs"]["drift"]["steps"]
+    commands = [s["run"] for s in steps if "run" in s and s["run"].startswith("eks2ecs ")]
+    assert len(commands) == 2
+    for step in steps:
+        if "run" in step and "|" in step["run"]:
+            assert step.get("shell") == "bash"  # pipefail: tee must not hide the exit status
+    drift, strict = (shlex.split(c.split("|")[0].split(">")[0])[1:] for c in commands)
+    monkeypatch.chdir(_repository(tmp_path, translated))
+    assert cli.main(drift) == 0
+    edit(Path("k8s/backend.yaml"), "replicas: 2", "replicas: 3")  # translated again? no
+    assert cli.main(drift) == 1
+    assert "DesiredCount` | changed" in capsys.readouterr().out
+    assert strict[:2] == ["report", "k8s/"] and "--strict" in strict
+    assert cli.main(strict) == 1  # examples/k8s has more lossy items than the one accepted

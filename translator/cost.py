@@ -1,0 +1,412 @@
+"""EKS vs ECS Fargate, per month: what the plan costs to run, next to what the same workloads
+cost on EKS. Pure: a plan and a price table in, an `Estimate` (data for every renderer) out.
+
+Read from the templates the plan produces (task sizes, desired counts, scaling ranges, load
+balancers, what the tasks pull and read), so the estimate is of what would be deployed. Every
+figure says what it assumed; prices come from a dated table per region in mappings/data/,
+which `--prices FILE` overrides key by key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from translator.cfn import to_json
+from translator.context import Options
+from translator.errors import InputError
+from translator.plan import Plan, Stack
+from translator.report import _cell
+
+PRICE_KEYS = {
+    "fargate_vcpu_hour": "Fargate Linux/x86_64, per vCPU-hour",
+    "fargate_gb_hour": "Fargate Linux/x86_64, per GB-hour",
+    "fargate_arm_vcpu_hour": "Fargate Linux/ARM64, per vCPU-hour",
+    "fargate_arm_gb_hour": "Fargate Linux/ARM64, per GB-hour",
+    "eks_cluster_hour": "EKS control plane, per cluster-hour",
+    "alb_hour": "Application Load Balancer, per hour",
+    "nat_gateway_hour": "NAT gateway, per hour",
+    "vpc_interface_endpoint_hour": "interface VPC endpoint, per hour and Availability Zone",
+}
+PRICE_FIELDS = ("usd", "per", "date", "source")
+TOP_FIELDS = ("region", "currency", "hours_per_month", "prices")
+
+AVAILABILITY_ZONES = 2  # an ALB needs two; endpoints are priced per zone
+NAT_GATEWAYS = 1  # as in the migration guide; one per zone for zone resilience doubles it
+NAT_ITEM = "NAT gateway"  # the line the endpoints alternative replaces
+# Interface endpoints private Fargate tasks need when there is no NAT gateway, by what uses them.
+ECR_ENDPOINTS = ("ecr.api", "ecr.dkr")  # plus the S3 gateway endpoint for layers, which is free
+LOGS_ENDPOINT = "logs"
+
+
+@dataclass(frozen=True)
+class Price:
+    usd: float
+    per: str
+    date: str | None
+    source: str  # a URL, or the file that set the price
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    region: str
+    currency: str
+    hours: float  # per month
+    prices: dict[str, Price]
+    files: tuple[str, ...]  # where the prices came from, bundled table first
+
+    def monthly(self, key: str, count: float = 1) -> float:
+        return self.prices[key].usd * self.hours * count
+
+
+def bundled_path(region: str) -> Path:
+    return Path(str(resources.files("mappings").joinpath(f"data/prices-{region}.yaml")))
+
+
+def price_table(region: str, override: str | None = None) -> PriceTable | None:
+    """The bundled table of `region`, with `override`'s entries on top. None when there is no
+    table for the region and no file was given. Raises InputError (file:line) for a bad file."""
+    bundled = bundled_path(region)
+    table = None
+    if bundled.is_file():
+        table = _parse(bundled.read_text(encoding="utf-8"), f"mappings/data/{bundled.name}", None)
+    if override is not None:
+        try:
+            text = Path(override).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read price table: {exc}", override) from None
+        table = _parse(text, override, table)
+        if table.region != region:
+            raise InputError(f"prices are for region {table.region}, but the region is {region} "
+                             "(set --region or the file's region)", override, 1)
+    if table is None:
+        return None
+    missing = sorted(set(PRICE_KEYS) - set(table.prices))
+    if missing:
+        raise InputError(f"no price for {', '.join(missing)} in region {region}", table.files[-1])
+    return table
+
+
+class _Reader:
+    """Values out of a composed YAML tree, each problem located at its line."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, node: yaml.Node, message: str) -> InputError:
+        return InputError(message, self.file, node.start_mark.line + 1)
+
+    def scalar(self, node: yaml.Node, what: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, f"{what} must be a single value")
+        return yaml.SafeLoader("").construct_object(node)
+
+    def number(self, node: yaml.Node, what: str, low: float, high: float) -> float:
+        value = self.scalar(node, what)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise self.fail(node, f"{what} must be a number from {low:g} to {high:g}, not {value!r}")
+        return float(value)
+
+    def mapping(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """(key, key node, value node) of a mapping node."""
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, what)
+        return [(str(self.scalar(k, "a key")), k, v) for k, v in node.value]
+
+
+def _parse(text: str, file: str, base: PriceTable | None) -> PriceTable:
+    """A price table file, on top of `base` when given."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"not YAML: {getattr(exc, 'problem', exc)}", file,
+                         mark.line + 1 if mark else None) from None
+    read = _Reader(file)
+    if root is None:
+        raise InputError("empty price table", file, 1)
+    region, currency = (base.region, base.currency) if base else (None, "USD")
+    hours = base.hours if base else 730.0
+    prices = dict(base.prices) if base else {}
+    for key, key_node, value_node in read.mapping(root, "a price table maps region, "
+                                                  "hours_per_month and prices"):
+        if key == "region":
+            region = str(read.scalar(value_node, "region"))
+        elif key == "currency":
+            currency = str(read.scalar(value_node, "currency"))
+        elif key == "hours_per_month":
+            hours = read.number(value_node, "hours_per_month", 1, 744)
+        elif key == "prices":
+            for name, name_node, price_node in read.mapping(
+                    value_node, "prices must map price names to {usd, per, date, source}"):
+                if name not in PRICE_KEYS:
+                    raise read.fail(name_node, f"unknown price {name!r}; known: {', '.join(PRICE_KEYS)}")
+                prices[name] = _price(read, price_node, name)
+        else:
+            raise read.fail(key_node, f"unknown key {key!r}; expected one of {', '.join(TOP_FIELDS)}")
+    if region is None:
+        raise InputError("region is missing", file, 1)
+    return PriceTable(region, currency, hours, prices, (base.files if base else ()) + (file,))
+
+
+def _price(read: _Reader, node: yaml.Node, name: str) -> Price:
+    values: dict[str, Any] = {}
+    for key, key_node, value_node in read.mapping(
+            node, f"{name} must be a mapping with usd (and per, date, source)"):
+        if key not in PRICE_FIELDS:
+            raise read.fail(key_node, f"unknown key {key!r} in {name}; expected {', '.join(PRICE_FIELDS)}")
+        values[key] = (read.number(value_node, f"{name}.usd", 0, 1000) if key == "usd"
+                       else str(read.scalar(value_node, f"{name}.{key}")))
+    if "usd" not in values:
+        raise read.fail(node, f"{name} has no usd")
+    return Price(values["usd"], values.get("per", PRICE_KEYS[name]), values.get("date"),
+                 values.get("source", read.file))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row: the same thing on both sides. None means the side has no such cost."""
+
+    item: str
+    sizing: str
+    eks: float | None
+    ecs: float | None
+    ecs_range: tuple[float, float] | None = None  # HPA min..max tasks
+    vcpu_hours: float | None = None  # per month, at the expected task count (ECS side)
+    gb_hours: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"item": self.item, "sizing": self.sizing,
+                               "eks": _cents(self.eks), "ecs": _cents(self.ecs)}
+        if self.ecs_range is not None:
+            out["ecsRange"] = [_cents(v) for v in self.ecs_range]
+        if self.vcpu_hours is not None:
+            out["vcpuHours"], out["gbHours"] = self.vcpu_hours, self.gb_hours
+        return out
+
+
+@dataclass
+class Estimate:
+    table: PriceTable
+    lines: list[Line] = field(default_factory=list)
+    alternative: Line | None = None  # VPC endpoints in place of the NAT gateway, ECS side
+    assumptions: list[str] = field(default_factory=list)
+
+    def total(self, side: str) -> float:
+        return sum(getattr(line, side) or 0.0 for line in self.lines)
+
+    def total_with_alternative(self) -> float | None:
+        if self.alternative is None:
+            return None
+        nat = sum(line.ecs or 0.0 for line in self.lines if line.item == NAT_ITEM)
+        return self.total("ecs") - nat + (self.alternative.ecs or 0.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        t = self.table
+        with_endpoints = self.total_with_alternative()
+        return {
+            "region": t.region, "currency": t.currency, "hoursPerMonth": t.hours,
+            "lines": [line.as_dict() for line in self.lines],
+            "total": {"eks": _cents(self.total("eks")), "ecs": _cents(self.total("ecs"))},
+            "alternative": ({**self.alternative.as_dict(), "ecsTotal": _cents(with_endpoints)}
+                            if self.alternative else None),
+            "assumptions": list(self.assumptions),
+            "prices": {k: {"usd": p.usd, "per": p.per, "date": p.date, "source": p.source}
+                       for k, p in sorted(t.prices.items())},
+            "priceFiles": list(t.files),
+        }
+
+
+def _cents(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+@dataclass(frozen=True)
+class _Workload:
+    item: str
+    vcpu: float
+    gb: float
+    arm: bool
+    tasks: int
+    scaling: tuple[int, int] | None
+    images: tuple[str, ...]
+    secret_stores: frozenset[str]  # "secretsmanager" and/or "ssm"
+
+
+def from_options(plan: Plan, options: Options) -> Estimate | None:
+    """The estimate for the options' region and price file; None without a price table."""
+    table = price_table(options.region, options.prices)
+    return estimate(plan, table, options.eks_node_cost) if table else None
+
+
+def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) -> Estimate:
+    out = Estimate(table)
+    hours = table.hours
+    out.assumptions.append(f"{hours:g} hours a month, on-demand {table.region} prices, "
+                           f"{table.currency} (from {', '.join(table.files)}).")
+    out.lines.append(Line("Control plane", "1 EKS cluster; ECS has no cluster charge",
+                          table.monthly("eks_cluster_hour"), 0.0))
+    labels = _labels(plan)
+    workloads = [w for stack in plan.stacks for w in _workloads(stack, labels)]
+    for w in workloads:
+        vcpu_price, gb_price = (("fargate_arm_vcpu_hour", "fargate_arm_gb_hour") if w.arm
+                                else ("fargate_vcpu_hour", "fargate_gb_hour"))
+        per_task = table.monthly(vcpu_price, w.vcpu) + table.monthly(gb_price, w.gb)
+        sizing = f"{w.vcpu:g} vCPU, {w.gb:g} GB x {w.tasks} task{'s' if w.tasks != 1 else ''}"
+        spread = None
+        if w.scaling:
+            sizing += f" (autoscaling {w.scaling[0]}-{w.scaling[1]})"
+            spread = (per_task * w.scaling[0], per_task * w.scaling[1])
+        eks = None if eks_node_cost is not None else per_task * w.tasks
+        out.lines.append(Line(w.item, sizing, eks, per_task * w.tasks, spread,
+                              round(w.vcpu * w.tasks * hours, 2), round(w.gb * w.tasks * hours, 2)))
+    if eks_node_cost is not None:
+        out.lines.append(Line("EKS worker nodes", "as stated with --eks-node-cost", eks_node_cost, None))
+        out.assumptions.append("EKS compute is the node cost you stated; ECS lines are Fargate tasks.")
+    elif workloads:
+        out.assumptions.append(
+            "EKS pods are priced as Fargate pods of the same size (as the migration guide does); "
+            "state your node bill with --eks-node-cost USD for EC2 node groups.")
+    if any(w.scaling for w in workloads):
+        out.assumptions.append("Tasks: the Deployment's replicas (within the autoscaling range); "
+                               "the range shows the cost at the autoscaling minimum and maximum.")
+    albs = sum(1 for s in plan.stacks for r in s.resources.values()
+               if r.type == "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    ingresses = sum(1 for e in plan.entries if e.kind == "Ingress" and e.resources)
+    if albs or ingresses:
+        out.lines.append(Line("Application Load Balancer",
+                              f"{ingresses} on EKS (one per Ingress), {albs} on ECS (shared)",
+                              table.monthly("alb_hour", ingresses), table.monthly("alb_hour", albs)))
+        out.assumptions.append(
+            "Load balancers: hourly charge only, LCU charges depend on traffic. On EKS the AWS "
+            "Load Balancer Controller makes one ALB per Ingress unless Ingresses share an "
+            "alb.ingress.kubernetes.io/group.name; the translation shares one ALB.")
+    nat = table.monthly("nat_gateway_hour", NAT_GATEWAYS)
+    out.lines.append(Line(NAT_ITEM, f"{NAT_GATEWAYS} gateway, the VPC is reused as it is", nat, nat))
+    out.assumptions.append("NAT gateway and endpoints: hourly charges only; per-GB processing "
+                           "depends on traffic.")
+    out.alternative, note = _endpoints(workloads, table)
+    if note:
+        out.assumptions.append(note)
+    return out
+
+
+def _endpoints(workloads: list[_Workload], table: PriceTable) -> tuple[Line | None, str | None]:
+    """What private tasks need instead of a NAT gateway: interface endpoints per zone."""
+    if not workloads:
+        return None, None
+    names = {LOGS_ENDPOINT}
+    outside = sorted({i for w in workloads for i in w.images if ".dkr.ecr." not in i})
+    if any(".dkr.ecr." in i for w in workloads for i in w.images):
+        names.update(ECR_ENDPOINTS)
+    for w in workloads:
+        names |= w.secret_stores
+    count = len(names) * AVAILABILITY_ZONES
+    line = Line("VPC endpoints instead of the NAT gateway",
+                f"{len(names)} interface endpoints ({', '.join(sorted(names))}) x "
+                f"{AVAILABILITY_ZONES} zones, S3 gateway endpoint free",
+                None, table.monthly("vpc_interface_endpoint_hour", count))
+    note = None
+    if outside:
+        note = (f"Images pulled from outside ECR ({', '.join(outside)}) need the NAT gateway, or a "
+                "copy in ECR (then add the ecr.api and ecr.dkr endpoints), before endpoints can "
+                "replace it.")
+    return line, note
+
+
+def _labels(plan: Plan) -> dict[tuple[str, str], str]:
+    """(stack, logical id) -> the object it came from, as --ignore names it (with the
+    namespace only when there are several)."""
+    several = len({e.namespace for e in plan.entries if e.namespace}) > 1
+    return {produced: f"{e.kind}/{e.namespace}/{e.name}" if several else f"{e.kind}/{e.name}"
+            for e in plan.entries for produced in e.resources}
+
+
+def _workloads(stack: Stack, labels: dict[tuple[str, str], str]) -> list[_Workload]:
+    template = to_json(stack.as_cfn())
+    resources_ = template["Resources"]
+    parameters = template.get("Parameters", {})
+    found = []
+    for logical_id, res in resources_.items():
+        if res["Type"] != "AWS::ECS::Service":
+            continue
+        props = res["Properties"]
+        task_ref = props.get("TaskDefinition")
+        if not isinstance(task_ref, dict) or task_ref.get("Ref") not in resources_:
+            continue
+        task = resources_[task_ref["Ref"]]["Properties"]
+        scaling = next(((int(r["Properties"]["MinCapacity"]), int(r["Properties"]["MaxCapacity"]))
+                        for r in resources_.values()
+                        if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"
+                        and _mentions(r["Properties"].get("ResourceId"), logical_id)), None)
+        tasks = int(props.get("DesiredCount", 1))
+        if scaling:
+            tasks = min(max(tasks, scaling[0]), scaling[1])
+        containers = task.get("ContainerDefinitions", [])
+        images = tuple(str(_resolve(c.get("Image"), parameters)) for c in containers)
+        stores = frozenset("ssm" if ":ssm:" in json.dumps(_resolve(s.get("ValueFrom"), parameters))
+                           else "secretsmanager"
+                           for c in containers for s in c.get("Secrets", []))
+        arch = task.get("RuntimePlatform", {}).get("CpuArchitecture", "X86_64")
+        label = labels.get((stack.info.key, logical_id), stack.resources[logical_id].origin)
+        found.append(_Workload(label, int(task["Cpu"]) / 1024,
+                               int(task["Memory"]) / 1024, arch == "ARM64", tasks, scaling,
+                               images, stores))
+    return found
+
+
+def _mentions(value: Any, logical_id: str) -> bool:
+    if isinstance(value, dict):
+        if value.get("Fn::GetAtt", [None])[0] == logical_id or value.get("Ref") == logical_id:
+            return True
+        return any(_mentions(v, logical_id) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions(v, logical_id) for v in value)
+    return False
+
+
+def _resolve(value: Any, parameters: dict[str, Any]) -> Any:
+    """A Ref to a parameter as the parameter (its default and pattern say what it holds)."""
+    if isinstance(value, dict) and value.get("Ref") in parameters:
+        parameter = parameters[value["Ref"]]
+        return parameter.get("Default", parameter)
+    return value
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"${value:,.2f}"
+
+
+def markdown(est: Estimate | None, region: str) -> str:
+    """The report's cost section."""
+    if est is None:
+        return (f"## Cost: EKS vs ECS per month\n\nNo price table for {region}: pass --prices FILE "
+                "(the shape of mappings/data/prices-us-east-1.yaml) to get the estimate.\n")
+    t = est.table
+    lines = ["## Cost: EKS vs ECS per month", "",
+             f"On-demand {t.region} prices in {t.currency}, {t.hours:g} hours a month. "
+             "An estimate to compare the two setups, not a bill: traffic-based charges, "
+             "storage and anything outside these manifests (databases, say) are left out.", "",
+             "| item | sizing | EKS | ECS Fargate |", "|---|---|---:|---:|"]
+    for line in est.lines:
+        ecs = _money(line.ecs)
+        if line.ecs_range:
+            ecs += f" ({_money(line.ecs_range[0])}-{_money(line.ecs_range[1])})"
+        lines.append(f"| {_cell(line.item)} | {_cell(line.sizing)} | {_money(line.eks)} | {ecs} |")
+    lines.append(f"| **total** | | **{_money(est.total('eks'))}** | **{_money(est.total('ecs'))}** |")
+    if est.alternative:
+        alt = est.alternative
+        lines.append(f"| {_cell(alt.item)} | {_cell(alt.sizing)} | | {_money(alt.ecs)}, total "
+                     f"{_money(est.total_with_alternative())} |")
+    lines += ["", "Assumed:", ""] + [f"- {_cell(a)}" for a in est.assumptions]
+    lines += ["", "| price | USD | per | as of | source |", "|---|---:|---|---|---|"]
+    for key, price in sorted(t.prices.items()):
+        lines.append(f"| {key} | {price.usd:g} | {_cell(price.per)} | {price.date or '-'} | "
+                     f"{_cell(price.source)} |")
+    return "\n".join(lines) + "\n"
+

@@ -199,3 +199,8 @@ def test_ci_workflow_fails_when_cfn_is_stale(capsys: pytest.CaptureFixture[str],
     assert "DesiredCount` | changed" in capsys.readouterr().out
     assert strict[:2] == ["report", "k8s/"] and "--strict" in strict
     assert cli.main(strict) == 1  # examples/k8s has more lossy items than the one accepted
+
+
+def test_kubectl_style_input(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
+    code, out, _ = run(capsys, "diff", "-f", str(EXAMPLES), "--against", str(cfn))
+    assert code == 0, out

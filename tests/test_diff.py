@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.kube_api import FakeKubeApi
 from tests.test_cli import REPO, run
-from translator import cli
+from translator import cli, load
 from translator.api import translate
 from translator.context import Options
 
@@ -204,3 +205,21 @@ def test_ci_workflow_fails_when_cfn_is_stale(capsys: pytest.CaptureFixture[str],
 def test_kubectl_style_input(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
     code, out, _ = run(capsys, "diff", "-f", str(EXAMPLES), "--against", str(cfn))
     assert code == 0, out
+
+
+def test_live_cluster_against_the_folder(capsys: pytest.CaptureFixture[str], cfn: Path,
+                                         tmp_path: Path) -> None:
+    """Is cfn/ what the cluster runs? Someone scaled weaviate with kubectl: caught."""
+    docs = [m.doc for m in load.load([str(EXAMPLES)])]
+    with FakeKubeApi(docs).running() as api:
+        live = ["diff", "--from-cluster", "--kubeconfig", str(api.kubeconfig(tmp_path / "kc")),
+                "-n", "angel-backend", "--against", str(cfn), "--format", "json"]
+        assert run(capsys, *live)[0] == 0
+    scaled = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "weaviate")
+    scaled["spec"]["replicas"] = 3
+    with FakeKubeApi(docs).running() as api:
+        live[3] = str(api.kubeconfig(tmp_path / "kc"))
+        code, out, _ = run(capsys, *live)
+    assert code == 1
+    assert [(d["pointer"], d["expected"], d["found"]) for d in json.loads(out)["differences"]] == [
+        ("/Resources/Service/Properties/DesiredCount", "3", "1")]

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -19,6 +20,7 @@ import pytest
 
 from translator import __version__, cli, validate
 from translator.errors import LintFinding
+from translator.plan import Stack
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "k8s"
@@ -54,6 +56,17 @@ def assert_one_line_error(err: str, starts: str) -> None:
     lines = err.strip("\n").split("\n")
     assert len(lines) == 1, err
     assert lines[0].startswith(starts), err
+
+
+def plant(monkeypatch: pytest.MonkeyPatch,
+          extra: Callable[[str], list[LintFinding]]) -> None:
+    """Add findings to what validation finds in each template (by file name)."""
+    real = validate.lint
+
+    def lint(stack: Stack, text: str, region: str) -> list[LintFinding]:
+        return real(stack, text, region) + extra(stack.file)
+
+    monkeypatch.setattr(validate, "lint", lint)
 
 
 # --- translate ----------------------------------------------------------------------------
@@ -210,13 +223,8 @@ def test_rewriting_its_own_folder_needs_no_force_and_drops_only_its_stale_files(
 def test_a_validation_failure_exits_1_and_writes_nothing(
         capsys: pytest.CaptureFixture[str], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def own_checks(stack: object) -> list[LintFinding]:
-        file = stack.file  # type: ignore[attr-defined]
-        if file != "03-backend.yaml":
-            return []
-        return [LintFinding(file, 7, "E9999", "error", "planted by the test")]
-
-    monkeypatch.setattr(validate, "own_checks", own_checks)
+    plant(monkeypatch, lambda file: [LintFinding(file, 7, "E9999", "error", "planted by the test")]
+          if file == "03-backend.yaml" else [])
     out = tmp_path / "cfn"
     code, stdout, err = run(capsys, "translate", str(EXAMPLES), "-o", str(out))
     assert code == 1
@@ -236,8 +244,7 @@ def test_a_validation_failure_leaves_a_previous_output_as_it_was(
     out = tmp_path / "cfn"
     assert run(capsys, "translate", str(EXAMPLES / "weaviate.yaml"), "-o", str(out), "-q")[0] == 0
     before = snapshot(out)
-    monkeypatch.setattr(validate, "own_checks", lambda stack: [
-        LintFinding(stack.file, 1, "E9998", "error", "no")])
+    plant(monkeypatch, lambda file: [LintFinding(file, 1, "E9998", "error", "no")])
     code, _, err = run(capsys, "translate", str(EXAMPLES), "-o", str(out))
     assert code == 1
     assert err.splitlines()[-1] == "eks2ecs: 4 validation finding(s); nothing was written"
@@ -246,8 +253,7 @@ def test_a_validation_failure_leaves_a_previous_output_as_it_was(
 
 def test_no_validate_skips_cfn_lint(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate, "own_checks", lambda stack: [
-        LintFinding(stack.file, 1, "E9998", "error", "no")])
+    plant(monkeypatch, lambda file: [LintFinding(file, 1, "E9998", "error", "no")])
     code, stdout, err = run(capsys, "translate", str(EXAMPLES), "-o", str(tmp_path / "o"),
                             "--no-validate")
     assert code == 0, err

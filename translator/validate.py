@@ -1,6 +1,7 @@
 """Validate stage: every rendered template is parsed back, compared with the plan it came
-from, and linted in-process by cfn-lint (one runner, rules loaded once), plus the checks
-cfn-lint does not make. Any finding, warning or error, fails the run."""
+from, and linted in-process by cfn-lint (one runner, rules loaded once) with eks2ecs's own
+rules (mappings/lint_rules) for what cfn-lint does not check. Any finding, warning or error,
+fails the run."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ def _runner(region: str) -> Any:
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
+    from mappings.lint_rules import RULES_DIR
+
     # E3012 strict: Cpu/Memory and other string properties must be strings, as ECS wants.
-    return Runner(ConfigMixIn(regions=[region], configure_rules={"E3012": {"strict": True}}))
+    return Runner(ConfigMixIn(regions=[region], configure_rules={"E3012": {"strict": True}},
+                              append_rules=[str(RULES_DIR)]))
 
 
 def plain(value: Any) -> Any:
@@ -44,7 +48,6 @@ def lint(stack: Stack, text: str, region: str) -> list[LintFinding]:
                                     "the rendered template does not read back as the plan "
                                     "(an emitter bug)"))
     findings.extend(_finding(stack.file, m) for m in _runner(region).validate_template(template))
-    findings.extend(own_checks(stack))
     return findings
 
 
@@ -58,41 +61,3 @@ def validate(plan: Plan, texts: dict[str, str], region: str) -> list[LintFinding
     for stack in plan.stacks:
         findings.extend(lint(stack, texts[stack.file], region))
     return findings
-
-
-def own_checks(stack: Stack) -> list[LintFinding]:
-    """What cfn-lint misses and CloudFormation or ECS would reject at deploy or run time."""
-    out: list[LintFinding] = []
-
-    def fail(rule: str, message: str) -> None:
-        out.append(LintFinding(stack.file, 1, rule, "error", message))
-
-    task_containers: dict[str, set[tuple[str, int]]] = {}
-    for name, resource in stack.resources.items():
-        props = resource.properties
-        if resource.type == "AWS::ECS::TaskDefinition":
-            containers = props.get("ContainerDefinitions", [])
-            needs_role = any(c.get("Secrets") or c.get("LogConfiguration") for c in containers)
-            if needs_role and "ExecutionRoleArn" not in props:
-                fail("E9101", f"{name}: Secrets or awslogs need an ExecutionRoleArn")
-            memory = int(props.get("Memory", 0))
-            for c in containers:
-                if int(c.get("Memory", 0)) > memory:
-                    fail("E9102", f"{name}: container {c['Name']} memory exceeds the task's")
-                check = c.get("HealthCheck")
-                if check and check["Command"][0] not in ("CMD", "CMD-SHELL"):
-                    fail("E9103", f"{name}: health check must start with CMD or CMD-SHELL")
-            task_containers[name] = {(c["Name"], p["ContainerPort"]) for c in containers
-                                     for p in c.get("PortMappings", [])}
-    for name, resource in stack.resources.items():
-        if resource.type != "AWS::ECS::Service":
-            continue
-        task_ref = resource.properties.get("TaskDefinition")
-        ports = task_containers.get(getattr(task_ref, "name", ""), set())
-        for lb in resource.properties.get("LoadBalancers", []):
-            if (lb["ContainerName"], lb["ContainerPort"]) not in ports:
-                fail("E9104", f"{name}: load balancer targets {lb['ContainerName']}:"
-                     f"{lb['ContainerPort']}, which the task definition does not expose")
-        if len(resource.properties.get("ServiceRegistries", [])) > 1:
-            fail("E9105", f"{name}: an ECS service registers in one Cloud Map service at most")
-    return out

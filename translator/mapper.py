@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 import mappings
-from mappings import cluster
+from mappings import accepted_findings, cluster
 from translator.context import Context, Options, Source
 from translator.errors import InputError
 from translator.load import Manifest, escape_pointer_token
@@ -99,6 +99,7 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
         raise InputError(f"{exc}: two objects whose names differ only in punctuation map to "
                          "the same CloudFormation name; rename one") from None
     plan.entries = [e for e in plan.entries if e.kind]  # the foundation has no source
+    accepted_findings.annotate(plan)
     plan.entries.sort(key=lambda e: (e.file, e.line))
     return plan
 

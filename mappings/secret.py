@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+
 from mappings import podspec
 from mappings.secretsource import plain_secret_output, secret_name
 from translator.cfn import Ref
@@ -23,12 +26,20 @@ MODEL = Secret
 
 
 def prepare(doc: dict[str, Any]) -> dict[str, Any]:
-    """Keep the key names; the values never reach a model."""
+    """Keep the key names; the values never reach a model, nor an error message."""
     keys: set[str] = set()
     for section in ("data", "stringData"):
         values = doc.get(section)
-        if isinstance(values, dict):
-            keys.update(str(k) for k in values)
+        if values is None:
+            continue
+        bad = [(section,)] if not isinstance(values, dict) else [
+            (section, str(k)) for k, v in values.items() if not isinstance(v, str)]
+        if bad:
+            raise ValidationError.from_exception_data(KIND, [{
+                "type": PydanticCustomError("value_error", "must be a mapping of key names to "
+                                            "string values (the value is not shown)"),
+                "loc": bad[0], "input": None}])
+        keys.update(str(k) for k in values)
     kept = {k: v for k, v in doc.items() if k not in ("data", "stringData")}
     kept["keys"] = tuple(sorted(keys))
     return kept

@@ -34,8 +34,8 @@ IDENTITY = ("/apiVersion", "/kind", "/metadata/name", "/metadata/namespace")
 
 
 def build_model(manifest: Manifest, rule: Any) -> KubeObject:
-    doc = rule.prepare(manifest.doc) if hasattr(rule, "prepare") else manifest.doc
     try:
+        doc = rule.prepare(manifest.doc) if hasattr(rule, "prepare") else manifest.doc
         model_class = getattr(rule, "MODELS", {}).get(manifest.kind, rule.MODEL)
         model: KubeObject = model_class.model_validate(doc)
     except ValidationError as exc:

@@ -23,9 +23,15 @@ class K8sModel(BaseModel):
     )
 
 
+# Names Kubernetes accepts (DNS-1123). They become file, stack and resource names here, so
+# anything else ("../x", "a;b") is refused as the API server would.
+DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
+
 class ObjectMeta(K8sModel):
-    name: str
-    namespace: str | None = None
+    name: str = Field(pattern=DNS_SUBDOMAIN, max_length=253)
+    namespace: str | None = Field(None, pattern=DNS_LABEL, max_length=63)
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
 
@@ -135,7 +141,7 @@ class VolumeMount(K8sModel):
 
 
 class Container(K8sModel):
-    name: str
+    name: str = Field(pattern=DNS_LABEL, max_length=63)
     image: str = ""
     command: list[str] = Field(default_factory=list)
     args: list[str] = Field(default_factory=list)

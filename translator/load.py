@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - pure-Python fallback
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_DEPTH = 64
 MAX_NODES = 250_000  # per document, counting every alias expansion
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass
@@ -96,6 +97,10 @@ class _Builder:
                 node.start_mark.line + 1,
             )
         lines.setdefault(pointer, node.start_mark.line + 1)
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
+            # the scalar constructor refuses unknown tags; collections are built here
+            raise InputError(f"tag {node.tag!r} is not allowed (only plain YAML is read)",
+                             self.file, node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, pointer, lines, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -121,7 +126,8 @@ class _Builder:
             key = self.constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) or key is None:
                 raise InputError(
-                    "mapping keys must be plain scalars", self.file, key_node.start_mark.line + 1
+                    "mapping keys must be plain scalars (an unrendered Helm or Jinja "
+                    "template? render it first)", self.file, key_node.start_mark.line + 1
                 )
             key = str(key) if not isinstance(key, str) else key
             if key in result and key not in from_merge:

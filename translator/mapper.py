@@ -44,6 +44,9 @@ def build_model(manifest: Manifest, rule: Any) -> KubeObject:
         message = first["msg"]
         if first["type"] == "missing":
             message = "required field is missing"
+        elif first["type"] == "string_pattern_mismatch":  # only names have patterns
+            message = ("not a name Kubernetes accepts (RFC 1123: lowercase letters, digits, '-'; "
+                       f"got {_describe(first['input'])})")
         elif "input" in first and first["type"] != "value_error":
             message += f" (got {_describe(first['input'])})"
         raise InputError(message, manifest.file, manifest.line_of(pointer), obj=manifest.ref,

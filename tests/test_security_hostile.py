@@ -1,0 +1,147 @@
+"""Hostile input (tests/hostile): every file in refused/ exits 2 with the one-line message in
+expected.yaml, without a traceback and without touching the output folder; the alias bomb
+is refused with bounded memory; what is in translated/ translates, unknown kinds reported
+unsupported and every injection string kept as the same literal value."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cfnlint.decode.decode import decode_str
+
+from tests.paths import EXAMPLE, REPO
+from tests.test_emitter_properties import evaluate_joins
+from translator import cli
+from translator.validate import plain
+
+HOSTILE = Path(__file__).parent / "hostile"
+REFUSED = sorted((HOSTILE / "refused").iterdir())
+EXPECTED: dict[str, str] = yaml.safe_load((HOSTILE / "expected.yaml").read_text())
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))}
+
+
+def test_every_refused_case_has_its_expected_message() -> None:
+    assert sorted(p.name for p in REFUSED) == sorted(EXPECTED)
+    assert len(REFUSED) >= 20
+
+
+@pytest.fixture(scope="module")
+def previous_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("previous") / "cfn"
+    assert cli.main(["translate", str(EXAMPLE / "weaviate.yaml"), "-o", str(out), "-q"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=lambda p: p.name)
+def test_a_refused_case_exits_2_with_its_message_and_writes_nothing(
+        case: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        previous_output: Path) -> None:
+    expected = "eks2ecs: " + EXPECTED[case.name].replace("{file}", str(case)) + "\n"
+    fresh = tmp_path / "fresh" / "cfn"
+    before = snapshot(previous_output)
+    for out in (fresh, previous_output):
+        code = cli.main(["translate", str(case), "-o", str(out)])
+        stdout, stderr = capsys.readouterr()
+        assert (code, stdout, stderr) == (2, "", expected)
+    assert not fresh.parent.exists()
+    assert snapshot(previous_output) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# Peak RSS from VmHWM: ru_maxrss of a child keeps the peak of the (large) pytest process it
+# was forked from, across exec.
+_MEASURE = """\
+import json, re, sys, time
+from translator import cli
+start = time.monotonic()
+code = cli.main(sys.argv[1:])
+seconds = time.monotonic() - start
+status = open("/proc/self/status").read()
+peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+print(json.dumps({"code": code, "seconds": seconds, "maxrss_kib": peak}))
+"""
+
+
+def measure(source: Path, out: Path) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", _MEASURE, "translate", str(source), "-o",
+                           str(out), "-q"], capture_output=True, text=True, timeout=120,
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    result["stderr"] = done.stderr
+    return result
+
+
+def test_the_alias_bomb_is_refused_with_bounded_memory(tmp_path: Path) -> None:
+    """9**9 strings if expanded. The whole command, in a process of its own, peaks within
+    a small margin of translating a one-object file."""
+    bomb = measure(HOSTILE / "refused" / "alias-bomb.yaml", tmp_path / "bomb")
+    assert bomb["code"] == 2 and "alias bomb" in bomb["stderr"]
+    small = tmp_path / "small.yaml"
+    small.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n")
+    baseline = measure(small, tmp_path / "small")
+    assert baseline["code"] == 0, baseline["stderr"]
+    print(f"alias bomb refused in {bomb['seconds']:.2f}s, peak RSS {bomb['maxrss_kib']} KiB "
+          f"(baseline {baseline['maxrss_kib']} KiB)")
+    assert bomb["maxrss_kib"] < baseline["maxrss_kib"] + 64 * 1024
+    assert not (tmp_path / "bomb").exists()
+
+
+# --- what translates ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("translated") / "cfn"
+    assert cli.main(["translate", str(HOSTILE / "translated"), "-o", str(out), "-q"]) == 0
+    return out
+
+
+def template(out: Path, suffix: str) -> dict[str, Any]:
+    [path] = out.glob(f"*-{suffix}.yaml")
+    decoded, errors = decode_str(path.read_text(encoding="utf-8"))
+    assert not errors
+    parsed: dict[str, Any] = evaluate_joins(plain(decoded))
+    return parsed
+
+
+def test_unknown_kinds_are_unsupported_and_the_rest_translates(translated: Path) -> None:
+    report = json.loads((translated / "report.json").read_text())
+    status = {(s["kind"], s["name"]): s["status"] for s in report["sources"]}
+    assert status[("CustomResourceDefinition", "widgets.example.com")] == "unsupported"
+    assert status[("Widget", "gizmo")] == "unsupported"
+    assert status[("Ingress", "legacy")] == "unsupported"
+    assert status[("Deployment", "api")] == "mapped"
+    assert "TaskDefinition" in template(translated, "api")["Resources"]
+
+
+def test_injection_strings_come_out_as_the_same_literal_values(translated: Path) -> None:
+    docs = list(yaml.safe_load_all((HOSTILE / "translated" / "injection.yaml").read_text()))
+    configmap, deployment = docs
+    [spec] = deployment["spec"]["template"]["spec"]["containers"]
+    expected = {e["name"]: e.get("value") for e in spec["env"]}
+    expected["FROM_CONFIGMAP"] = configmap["data"]["FROM_CONFIGMAP"]
+    expected["MULTILINE"] = configmap["data"]["MULTILINE"]
+    [definition] = template(translated, "web")["Resources"]["TaskDefinition"]["Properties"][
+        "ContainerDefinitions"]
+    assert {e["Name"]: e["Value"] for e in definition["Environment"]} == expected
+    assert definition["EntryPoint"] == spec["command"]
+    assert definition["Command"] == spec["args"]
+    # the dynamic reference CloudFormation would resolve is split so it never is
+    assert "{{resolve:" not in (translated / "03-web.yaml").read_text()
+
+
+def test_the_scripts_written_beside_hostile_input_are_valid_shell(translated: Path) -> None:
+    for script in ("deploy.sh", "cleanup.sh"):
+        done = subprocess.run(["bash", "-n", str(translated / script)], capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 0, done.stderr

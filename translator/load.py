@@ -166,6 +166,12 @@ def parse_text(text: str, file: str) -> Iterator[Manifest]:
         col = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(f"invalid YAML: {problem}", file, line, col) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, len(before) - before.rfind("\n")
+        raise InputError(f"invalid YAML: character U+{exc.character:04X} is not allowed "
+                         "(control characters must be escaped in a quoted string)",
+                         file, line, col) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", file) from None
     except RecursionError:

@@ -19,13 +19,22 @@ EXECUTABLE = {"deploy.sh", "cleanup.sh"}
 
 
 def write(files: dict[str, str], out: Path, force: bool = False) -> None:
+    try:
+        _write(files, out, force)
+    except OSError as exc:  # a full disk or a read-only folder is not a crash
+        raise InputError(f"cannot write: {exc.strerror or exc}", str(out)) from None
+
+
+def _write(files: dict[str, str], out: Path, force: bool) -> None:
     previous: set[str] = set()
     if out.exists():
         if not out.is_dir():
             raise InputError("exists and is not a folder", str(out))
         record = out / RECORD
         if record.exists():
-            previous = set(record.read_text(encoding="utf-8").split())
+            # only plain names: a tampered record must not reach outside the folder
+            previous = {n for n in record.read_text(encoding="utf-8").split()
+                        if n == Path(n).name and n not in (".", "..", RECORD)}
         elif any(out.iterdir()) and not force:
             raise InputError("folder is not empty and was not written by eks2ecs; "
                              "use --force to write into it anyway", str(out))
@@ -44,6 +53,7 @@ def write(files: dict[str, str], out: Path, force: bool = False) -> None:
         for name in [*files, RECORD]:
             os.replace(staging / name, out / name)
         for stale in previous - set(files):
-            (out / stale).unlink(missing_ok=True)
+            if not (out / stale).is_dir():
+                (out / stale).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

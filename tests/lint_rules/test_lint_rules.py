@@ -87,12 +87,13 @@ def cfn_lint_command() -> str:
 
 
 def test_the_cfn_lint_command_loads_the_rules_with_append_rules() -> None:
-    """`cfn-lint --append-rules <mappings/lint_rules> templates...`, as the README says."""
+    """`cfn-lint templates... --append-rules <mappings/lint_rules>`, as the README says
+    (templates first: --append-rules takes every word after it)."""
     paths = sorted(FIXTURES.glob("*/*.yaml"))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [cfn_lint_command(), "--append-rules", str(RULES_DIR), "--format",
-         "parseable", "--", *map(str, paths)],
+        [cfn_lint_command(), *map(str, paths), "--format", "parseable", "--append-rules",
+         str(RULES_DIR)],
         capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     found = sorted((Path(f).parent.name, Path(f).name, rule, int(line))

@@ -62,6 +62,10 @@ def test_checkov_finds_no_failed_check(scan: dict[str, object]) -> None:
     assert isinstance(summary, dict)
     failed = [(c["check_id"], c["file_path"], c["resource"])
               for c in scan["results"]["failed_checks"]]  # type: ignore[index]
+    skipped = sorted(c["check_id"] for c in scan["results"]["skipped_checks"])  # type: ignore[index]
+    print(f"checkov: {scan['templates']} templates, {summary['resource_count']} resources, "
+          f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped "
+          f"({', '.join(f'{c} x{skipped.count(c)}' for c in sorted(set(skipped)))})")
     assert failed == []
     assert summary["parsing_errors"] == 0
     assert summary["passed"] > 0 and summary["resource_count"] > 100

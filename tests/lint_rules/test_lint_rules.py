@@ -102,3 +102,18 @@ def test_the_cfn_lint_command_loads_the_rules_with_append_rules() -> None:
     expected = sorted((p.parent.name, p.name, rule, line)
                       for p in paths for rule, line in marked(p))
     assert found == expected
+
+
+def test_a_template_that_does_not_read_back_as_its_plan_fails_with_e9001() -> None:
+    """The parse-back check beside the rules: the rendered text must mean the plan."""
+    from tests.paths import EXAMPLE
+    from translator import validate
+    from translator.api import translate
+
+    result = translate([str(EXAMPLE / "weaviate.yaml")])
+    stack = result.plan.stacks[-1]
+    text = result.files[stack.file]
+    assert validate.lint(stack, text, "us-east-1") == []
+    tampered = text.replace("RetentionInDays: 30", "RetentionInDays: 7", 1)
+    assert tampered != text
+    assert [f.rule for f in validate.lint(stack, tampered, "us-east-1")] == ["E9001"]

@@ -19,7 +19,9 @@ from cfnlint.decode.decode import decode_str
 from cfnlint.rules import CloudFormationLintRule
 
 from mappings.lint_rules import RULES_DIR
-from tests.paths import REPO
+from tests.paths import EXAMPLE, REPO
+from translator import validate
+from translator.api import translate
 from translator.validate import _runner
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -106,10 +108,6 @@ def test_the_cfn_lint_command_loads_the_rules_with_append_rules() -> None:
 
 def test_a_template_that_does_not_read_back_as_its_plan_fails_with_e9001() -> None:
     """The parse-back check beside the rules: the rendered text must mean the plan."""
-    from tests.paths import EXAMPLE
-    from translator import validate
-    from translator.api import translate
-
     result = translate([str(EXAMPLE / "weaviate.yaml")])
     stack = result.plan.stacks[-1]
     text = result.files[stack.file]

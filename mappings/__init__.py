@@ -22,6 +22,9 @@ _RULES = {
     "SecretStore": "secretstore",
     "HorizontalPodAutoscaler": "hpa",
     "Ingress": "ingress",
+    "Namespace": "namespace",
+    "NetworkPolicy": "networkpolicy",
+    "PodDisruptionBudget": "pdb",
     "PersistentVolumeClaim": "pvc",
     "Secret": "secret",
     "Service": "service",
@@ -30,10 +33,7 @@ _RULES = {
 
 # Kinds with no ECS counterpart at all, so there is nothing to map: reported as ignored.
 IGNORED_KINDS = {
-    "Namespace": "ECS has no namespaces; the Cloud Map namespace and stack names carry it",
     "StorageClass": "Fargate storage is chosen per volume (EFS or ECS-managed EBS), not by class",
-    "PodDisruptionBudget": "ECS deployments use MinimumHealthyPercent instead",
-    "NetworkPolicy": "express it as security-group rules on the tasks",
 }
 
 

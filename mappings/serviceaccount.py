@@ -1,13 +1,15 @@
-"""ServiceAccount with IRSA -> the task role of the workloads that run as it (the role ARN
-becomes their TaskRoleArn parameter's default). Its trust policy must be widened to
-ecs-tasks.amazonaws.com, which the report says."""
+"""ServiceAccount -> the task role of the workloads that run as it. With IRSA, the role ARN
+becomes their TaskRoleArn parameter's default (its trust policy must be widened to
+ecs-tasks.amazonaws.com, which the report says); without IRSA, the tasks get no task role,
+which is the same permission the pods had: none beyond the node's."""
 
 from __future__ import annotations
 
 from mappings.deployment import IRSA_ANNOTATION
+from mappings.workloads import all_workloads
 from translator.context import Context
 from translator.load import escape_pointer_token
-from translator.models import Deployment, ServiceAccount
+from translator.models import ServiceAccount
 from translator.plan import Fragment, Target
 
 KIND = "ServiceAccount"
@@ -18,21 +20,30 @@ MODEL = ServiceAccount
 def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:
     entry = frag.entry
     ns = ctx.namespace_of(obj)
-    users = sorted(d.name for d in ctx.all(Deployment) if ctx.namespace_of(d) == ns
-                   and d.spec.template.spec.service_account_name == obj.name)
+    users = [w for w in all_workloads(ctx) if w.namespace == ns
+             and w.obj.spec.template.spec.service_account_name == obj.name]
     arn = obj.metadata.annotations.get(IRSA_ANNOTATION)
-    if arn is None:
-        entry.status = "ignored"
-        entry.reason = ("no IAM role (IRSA) annotation: tasks need no task role"
-                        if users else "no workload in the input runs as this ServiceAccount")
-        return
     pointer = f"/metadata/annotations/{escape_pointer_token(IRSA_ANNOTATION)}"
+    if "automountServiceAccountToken" in ctx.manifest(obj).doc:
+        entry.ignored("/automountServiceAccountToken", "ECS tasks get no Kubernetes API token")
+    if "imagePullSecrets" in ctx.manifest(obj).doc:
+        entry.lossy("/imagePullSecrets", "give the task definition RepositoryCredentials "
+                    "(a Secrets Manager secret) for private registries outside ECR")
     if not users:
-        entry.status = "ignored"
-        entry.reason = "no workload in the input runs as this ServiceAccount"
-        entry.ignored(pointer, entry.reason)
+        entry.lossy(pointer if arn is not None else "/metadata/name",
+                    "no workload in the input runs as this ServiceAccount: give "
+                    + ("this role" if arn is not None else "no task role")
+                    + " to the task definitions of the workloads that do")
         return
-    for user in users:
-        entry.mapped(pointer, Target(f"workload/{ns}/{user}", "/Parameters/TaskRoleArn/Default"),
-                     "add ecs-tasks.amazonaws.com to the role's trust policy")
-    entry.lossy("/metadata/name", "ECS has no service accounts: the IAM role is the identity")
+    if arn is not None:
+        entry.lossy("/metadata/name", "ECS has no service accounts: the IAM task role is the "
+                    "identity")
+    for user in sorted(users, key=lambda w: w.obj.name):
+        stack = user.stack
+        if arn is None:
+            entry.mapped("/metadata/name", Target(stack, "/Resources/TaskDefinition/Properties"),
+                         "no IRSA role: the task definition has no TaskRoleArn, so the tasks "
+                         "call AWS with no credentials, as the pods did")
+        else:
+            entry.mapped(pointer, Target(stack, "/Parameters/TaskRoleArn/Default"),
+                         "add ecs-tasks.amazonaws.com to the role's trust policy")

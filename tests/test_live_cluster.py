@@ -200,7 +200,7 @@ def test_a_missing_context_is_named(tmp_path: Path, capsys: pytest.CaptureFixtur
 @pytest.mark.parametrize(("argv", "message"), [
     (["examples/k8s", "--from-cluster"], "not both"),
     ([], "not both and not neither"),
-    (["examples/k8s", "-n", "x"], "add --from-cluster"),
+    (["examples/k8s", "--context", "x"], "add --from-cluster"),  # -n is a default there
     (["--from-cluster", "-n", "x", "-A"], "exclude each other"),
 ])
 def test_source_flags_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str],

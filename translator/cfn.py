@@ -70,10 +70,20 @@ class Select(Intrinsic):
 @dataclass(frozen=True)
 class Join(Intrinsic):
     delimiter: str
-    values: tuple[Any, ...]
+    values: tuple[Any, ...] | Ref  # a Ref of a List<> parameter joins its items
 
     def call(self) -> tuple[str, Any]:
-        return "Fn::Join", [self.delimiter, list(self.values)]
+        values = self.values
+        return "Fn::Join", [self.delimiter, values if isinstance(values, Ref) else list(values)]
+
+
+@dataclass(frozen=True)
+class Split(Intrinsic):
+    delimiter: str
+    source: Any
+
+    def call(self) -> tuple[str, Any]:
+        return "Fn::Split", [self.delimiter, self.source]
 
 
 @dataclass(frozen=True)

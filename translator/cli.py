@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -23,7 +24,8 @@ anything is written, and a report says what happened to every field.
 EPILOG = """\
 examples:
   eks2ecs translate k8s/ -o cfn/                 translate a folder (recursively)
-  helm template my-chart | eks2ecs translate - -o cfn/
+  helm template my-chart | eks2ecs translate - -o cfn/ -n shop
+  kustomize build overlays/prod | eks2ecs translate - -o cfn/
   eks2ecs translate -f k8s/ -R -o cfn/            kubectl style: -f, -R for subfolders
   eks2ecs translate --from-cluster --context prod -n shop -o cfn/
                                                  read a live cluster (Secrets: key names only)
@@ -64,8 +66,11 @@ def _parser() -> argparse.ArgumentParser:
         live.add_argument("--context", metavar="NAME", help="kubeconfig context (default: current)")
         live.add_argument("--kubeconfig", metavar="FILE",
                           help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-        live.add_argument("-n", "--namespace", metavar="NS",
-                          help="namespace to read (default: the context's, else 'default')")
+        sub.add_argument("-n", "--namespace", metavar="NS", type=_namespace,
+                         help="as kubectl: the namespace of objects that name none, as in "
+                              "`helm template` or `kustomize build` output (default: "
+                              "default); with --from-cluster, the namespace to read "
+                              "(default: the context's)")
         live.add_argument("-A", "--all-namespaces", action="store_true",
                           help="read every namespace except kube-system, kube-public and "
                                "kube-node-lease")
@@ -146,6 +151,13 @@ def _amount(text: str) -> float:
     return value
 
 
+def _namespace(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a Kubernetes namespace name "
+                                         "(lowercase letters, digits and -, at most 63)")
+    return value
+
+
 def _options(args: argparse.Namespace, validate: bool) -> Any:
     from translator.context import Options
 
@@ -153,7 +165,8 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
                    dns_namespace=args.dns_namespace, validate=validate, region=args.region,
                    prices=getattr(args, "prices", None),
                    eks_node_cost=getattr(args, "eks_node_cost", None),
-                   ignore=tuple(getattr(args, "ignore", ())))
+                   ignore=tuple(getattr(args, "ignore", ())),
+                   namespace=getattr(args, "namespace", None) or "default")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -228,9 +241,8 @@ def _check_sources(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error("give manifests (SRC or -f) or --from-cluster, not both and not neither")
     if given.count("-") > 1:
         parser.error("- (stdin) can be given once")
-    if not args.from_cluster and (args.context or args.kubeconfig or args.namespace
-                                  or args.all_namespaces):
-        parser.error("--context, --kubeconfig, -n and -A read a live cluster: add --from-cluster")
+    if not args.from_cluster and (args.context or args.kubeconfig or args.all_namespaces):
+        parser.error("--context, --kubeconfig and -A read a live cluster: add --from-cluster")
     if args.namespace and args.all_namespaces:
         parser.error("-n and -A exclude each other")
 

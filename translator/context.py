@@ -29,6 +29,7 @@ class Options:
     prices: str | None = None  # a price-table file over the region's bundled one (cost estimate)
     eks_node_cost: float | None = None  # monthly EKS node bill, instead of pricing pods as Fargate
     ignore: tuple[str, ...] = ()  # suppression rules (translator.suppress) for --strict
+    namespace: str = "default"  # of objects that name none (helm/kustomize output), as kubectl
 
 
 def pascal(name: str) -> str:
@@ -68,7 +69,7 @@ class Context:
         self.sources = sources
         self.options = options
         self.namespaces = sorted({self.namespace_of(s.model) for s in sources
-                                  if not s.model.cluster_scoped()}) or ["default"]
+                                  if not s.model.cluster_scoped()}) or [options.namespace]
         self.multi_namespace = len(self.namespaces) > 1
         default_app = "eks2ecs" if self.multi_namespace else self.namespaces[0]
         self.app = options.app_name or default_app
@@ -87,9 +88,9 @@ class Context:
             self._memo[key] = compute()
         return self._memo[key]
 
-    @staticmethod
-    def namespace_of(obj: KubeObject) -> str:
-        return obj.metadata.namespace or "default"
+    def namespace_of(self, obj: KubeObject) -> str:
+        """The object's namespace; one that names none is in the --namespace default."""
+        return obj.metadata.namespace or self.options.namespace
 
     def all(self, model: type[T]) -> Iterator[T]:
         for source in self.sources:

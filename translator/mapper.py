@@ -6,6 +6,7 @@ Also completes the ledger: every leaf of every object that no rule accounted for
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,6 +32,10 @@ ALWAYS_IGNORED = {
         "kubectl bookkeeping",
 }
 IDENTITY = ("/apiVersion", "/kind", "/metadata/name", "/metadata/namespace")
+
+# envsubst placeholders ($VAR, ${VAR}) left in manifests meant to be rendered first. Scripts
+# and config files (multi-line values, command and args) use $ for their own variables.
+PLACEHOLDER = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
 
 
 def build_model(manifest: Manifest, rule: Any) -> KubeObject:
@@ -71,7 +76,7 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
     unmapped: list[tuple[Fragment, Manifest]] = []
     seen: dict[tuple[str, str, str], Manifest] = {}
     for manifest in manifests:
-        key = (manifest.kind, manifest.namespace or "default", manifest.name)
+        key = (manifest.kind, manifest.namespace or options.namespace, manifest.name)
         if key in seen:
             first = seen[key]
             raise InputError(f"defined twice (first at {first.file}:{first.line})",
@@ -145,6 +150,7 @@ def _covered(leaf: str, paths: set[str]) -> bool:
 
 def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     """Account for every leaf no rule claimed, grouped under the largest unclaimed subtree."""
+    _placeholders(entry, manifest)
     claimed = {f.path for f in entry.fields}
     for path in IDENTITY:
         if path not in claimed and _exists(manifest.doc, path):
@@ -163,6 +169,20 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     if entry.status == "mapped" and any(f.status in ("lossy", "unsupported") for f in entry.fields):
         entry.status = "partial"
     entry.fields.sort(key=lambda f: (f.path, f.status))
+
+
+def _placeholders(entry: Entry, manifest: Manifest) -> None:
+    """Report envsubst placeholders: they are kept literally, never expanded or turned into
+    CloudFormation substitutions, so the value deployed is the placeholder itself."""
+    for path in _leaves(manifest.doc, ""):
+        value = _get(manifest.doc, path)
+        if not isinstance(value, str) or "\n" in value or re.search(r"/(command|args)/\d+$", path):
+            continue
+        found = sorted(set(PLACEHOLDER.findall(value)))
+        if found:
+            entry.lossy(path, f"placeholder left unexpanded: {', '.join(found)} is kept "
+                        "literally; render the manifest (envsubst) before translating, or "
+                        "edit the value in the output")
 
 
 def _identity(path: str) -> Any:

@@ -422,3 +422,53 @@ class PVCSpec(K8sModel):
 
 class PersistentVolumeClaim(KubeObject):
     spec: PVCSpec = Field(default_factory=PVCSpec)
+
+
+class Namespace(KubeObject):
+    @classmethod
+    def cluster_scoped(cls) -> bool:
+        return True
+
+
+class PDBSpec(K8sModel):
+    selector: LabelSelector | None = None
+    min_available: IntOrString | None = None
+    max_unavailable: IntOrString | None = None
+    unhealthy_pod_eviction_policy: str | None = None
+
+
+class PodDisruptionBudget(KubeObject):
+    spec: PDBSpec = Field(default_factory=PDBSpec)
+
+
+class NetworkPolicyPort(K8sModel):
+    port: IntOrString | None = None
+    end_port: int | None = Field(default=None, ge=1, le=65535)
+    protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
+
+
+class NetworkPolicyPeer(K8sModel):
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: dict[str, Any] | None = None
+
+
+class NetworkPolicyIngressRule(K8sModel):
+    from_: list[NetworkPolicyPeer] = Field(default_factory=list, alias="from")
+    ports: list[NetworkPolicyPort] = Field(default_factory=list)
+
+
+class NetworkPolicyEgressRule(K8sModel):
+    to: list[NetworkPolicyPeer] = Field(default_factory=list)
+    ports: list[NetworkPolicyPort] = Field(default_factory=list)
+
+
+class NetworkPolicySpec(K8sModel):
+    pod_selector: LabelSelector = Field(default_factory=LabelSelector)
+    policy_types: list[Literal["Ingress", "Egress"]] = Field(default_factory=list)
+    ingress: list[NetworkPolicyIngressRule] = Field(default_factory=list)
+    egress: list[NetworkPolicyEgressRule] = Field(default_factory=list)
+
+
+class NetworkPolicy(KubeObject):
+    spec: NetworkPolicySpec = Field(default_factory=NetworkPolicySpec)

@@ -142,9 +142,9 @@ def test_report_of_the_external_secret(sm: Result) -> None:
     assert source(sm, "ExternalSecret", "app-secrets")["resources"] == []
 
 
-def test_aws_secret_store_is_ignored_and_makes_nothing(sm: Result) -> None:
+def test_aws_secret_store_is_mapped_and_makes_nothing(sm: Result) -> None:
     store = source(sm, "SecretStore", "sm")
-    assert store["status"] == "ignored"
+    assert store["status"] == "mapped"
     assert store["resources"] == []
     assert fate(sm, "SecretStore", "sm", "/spec/provider/aws/auth")["status"] == "ignored"
 
@@ -202,7 +202,10 @@ def test_parameter_store_cannot_pick_properties_or_versions(ssm: Result) -> None
 def test_cluster_secret_store_is_cluster_scoped(ssm: Result) -> None:
     store = source(ssm, "ClusterSecretStore", "params")
     assert store["namespace"] is None
-    assert store["status"] == "ignored"
+    assert store["status"] == "mapped"
+    assert fate(ssm, "ClusterSecretStore", "params", "/spec/provider/aws/service")["note"] == (
+        "ExternalSecret shop/config: task definition Secrets read ParameterStore ARNs "
+        "(ssm:...:parameter/)")
     assert [s.info.title for s in ssm.plan.stacks] == ["cluster", "web"]  # still one namespace
 
 

@@ -60,21 +60,24 @@ def test_every_workload_running_as_the_account_gets_the_role() -> None:
                        "04-two.yaml#/Parameters/TaskRoleArn/Default"]
 
 
-def test_account_without_irsa_gives_no_task_role() -> None:
+def test_account_without_irsa_maps_to_no_task_role() -> None:
     result = translate_yaml(docs(account(role=None), deployment(pod=RUNS_AS_BACKEND)))
     assert "TaskRoleArn" not in stack_for(result, "web").parameters
     assert "TaskRoleArn" not in props(result, "web", "TaskDefinition")
     entry = source(result, "ServiceAccount", "backend")
-    assert entry["status"] == "ignored"
-    assert entry["reason"] == "no IAM role (IRSA) annotation: tasks need no task role"
+    assert entry["status"] == "mapped"
+    name = fate(result, "ServiceAccount", "backend", "/metadata/name")
+    assert name["to"] == "02-web.yaml#/Resources/TaskDefinition/Properties"
+    assert name["note"].startswith("no IRSA role: the task definition has no TaskRoleArn")
 
 
-def test_account_nobody_runs_as_is_ignored() -> None:
+def test_account_nobody_runs_as_is_partial_with_advice() -> None:
     result = translate_yaml(docs(account(), deployment()))
     entry = source(result, "ServiceAccount", "backend")
-    assert entry["status"] == "ignored"
-    assert entry["reason"] == "no workload in the input runs as this ServiceAccount"
-    assert fate(result, "ServiceAccount", "backend", IRSA)["status"] == "ignored"
+    assert entry["status"] == "partial"
+    annotation = fate(result, "ServiceAccount", "backend", IRSA)
+    assert annotation["status"] == "lossy"
+    assert annotation["note"].startswith("no workload in the input runs as this ServiceAccount")
     assert "TaskRoleArn" not in stack_for(result, "web").parameters
 
 
@@ -82,4 +85,13 @@ def test_account_in_another_namespace_is_not_used() -> None:
     other = account().replace("namespace: shop", "namespace: other")
     result = translate_yaml(docs(other, deployment(pod=RUNS_AS_BACKEND)))
     assert "TaskRoleArn" not in stack_for(result, "shop-web").parameters
-    assert source(result, "ServiceAccount", "backend")["status"] == "ignored"
+    assert fate(result, "ServiceAccount", "backend", IRSA)["status"] == "lossy"
+
+
+def test_token_automount_is_ignored_and_pull_secrets_are_advised() -> None:
+    sa = account(role=None) + "automountServiceAccountToken: false\nimagePullSecrets:\n  - name: regcred\n"
+    result = translate_yaml(docs(sa, deployment(pod=RUNS_AS_BACKEND)))
+    assert fate(result, "ServiceAccount", "backend", "/automountServiceAccountToken")[
+        "status"] == "ignored"
+    assert "RepositoryCredentials" in fate(result, "ServiceAccount", "backend",
+                                           "/imagePullSecrets")["note"]

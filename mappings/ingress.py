@@ -1,15 +1,20 @@
-"""Ingress (AWS Load Balancer Controller annotations) -> the load-balancer stack: one ALB
-shared by every Ingress (as an IngressGroup would), its listeners, an IP target group per
-backend Service port, and listener rules from host/path rules with stable priorities.
+"""Ingress (AWS Load Balancer Controller annotations) -> the load-balancer stack: an ALB per
+IngressGroup (`group.name`; Ingresses without one share the default ALB), its listeners, an
+IP target group per backend Service port, and listener rules from host/path rules with
+stable priorities. Other ingress classes (nginx, istio, ...) become the same ALB rules, and
+what their controller did beyond routing is reported.
 
 The workload's ECS service registers its container in the target group; the readiness probe
-becomes the target group's health check.
+(or the healthcheck-* annotations) becomes the target group's health check.
+
+The building blocks (`load_balancer`, `target_group`) also serve LoadBalancer Services.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +22,7 @@ from mappings.workloads import Workload, selected_by
 from translator.cfn import GetAtt, Ref
 from translator.context import LOAD_BALANCER_STACK, Context, export_name, import_from, pascal
 from translator.load import escape_pointer_token
-from translator.models import Ingress, IngressBackend, Service
+from translator.models import Container, Ingress, IngressBackend, Service
 from translator.plan import (
     Append,
     Fragment,
@@ -34,36 +39,100 @@ API_VERSIONS = ("networking.k8s.io/v1",)
 MODEL = Ingress
 
 PREFIX = "alb.ingress.kubernetes.io/"
-# annotations this rule reads; the rest are reported
-KNOWN = {"scheme", "listen-ports", "certificate-arn", "ssl-redirect", "healthcheck-path",
-         "target-type", "inbound-cidrs", "success-codes", "backend-protocol", "group.name",
-         "tags", "load-balancer-name"}
+# annotations that shape the load balancer (the first Ingress of a group that sets one wins)
+BALANCER = {"scheme", "listen-ports", "certificate-arn", "ssl-redirect", "inbound-cidrs",
+            "group.name", "tags", "load-balancer-name", "ssl-policy", "ip-address-type"}
+# annotations that shape the target groups of this Ingress's backends
+TARGET_GROUP = {"target-type", "backend-protocol", "backend-protocol-version", "success-codes",
+                "healthcheck-path", "healthcheck-port", "healthcheck-protocol",
+                "healthcheck-interval-seconds", "healthcheck-timeout-seconds",
+                "healthy-threshold-count", "unhealthy-threshold-count"}
 TG_LIMITS = {"interval": (5, 300), "timeout": (2, 120), "threshold": (2, 10)}
+SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# what other controllers' annotations did that an ALB rule does not (prefix -> why)
+FOREIGN = {
+    "nginx.ingress.kubernetes.io/rewrite-target": "ALB rules cannot rewrite the path: the "
+        "backend receives the original path (serve it there, or strip it in the app)",
+    "nginx.ingress.kubernetes.io/use-regex": "ALB path patterns know only * and ?: regex "
+        "paths are matched as literal patterns",
+    "nginx.ingress.kubernetes.io/configuration-snippet": "raw nginx configuration has no ALB "
+        "equivalent",
+    "nginx.ingress.kubernetes.io/server-snippet": "raw nginx configuration has no ALB equivalent",
+    "nginx.ingress.kubernetes.io/ssl-redirect": "set alb.ingress.kubernetes.io/ssl-redirect "
+        "(with a certificate) for the ALB to redirect to HTTPS",
+    "nginx.ingress.kubernetes.io/force-ssl-redirect": "set alb.ingress.kubernetes.io/"
+        "ssl-redirect (with a certificate) for the ALB to redirect to HTTPS",
+    "nginx.ingress.kubernetes.io/": "an ingress-nginx setting: no ALB equivalent is made",
+    "cert-manager.io/": "certificates come from ACM: set alb.ingress.kubernetes.io/"
+        "certificate-arn (or parameter CertificateArn)",
+    "external-dns.alpha.kubernetes.io/": "create the Route 53 record yourself: an alias to "
+        "the LoadBalancerDnsName output",
+    "traefik.ingress.kubernetes.io/": "a Traefik setting: no ALB equivalent is made",
+    "haproxy.org/": "an HAProxy setting: no ALB equivalent is made",
+}
 
 
 @dataclass(frozen=True)
-class AlbSettings:
+class Balancer:
+    """One load balancer of the load-balancer stack, named by its logical-id prefix."""
+
+    prefix: str  # "" for the Ingresses' default ALB
+    type: str  # application | network
     scheme: str
-    listeners: tuple[tuple[str, int], ...]
+    listeners: tuple[tuple[str, int], ...]  # (protocol, port)
     certificate: str | None
     ssl_redirect: int | None
     cidrs: tuple[str, ...]
     notes: tuple[str, ...]
+    origin: str
+    tags: tuple[tuple[str, str], ...] = ()
+    ssl_policy: str = SSL_POLICY
+
+    def id(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def listener_id(self, proto: str, port: int) -> str:
+        return self.id(f"Listener{proto.capitalize()}{port}")
+
+    def forwarding_listeners(self) -> list[str]:
+        """Listeners that route by the Ingress rules: all of them, except HTTP ones that
+        redirect to HTTPS (ssl-redirect), as the AWS Load Balancer Controller does."""
+        return [self.listener_id(proto, port) for proto, port in self.listeners
+                if not (proto == "HTTP" and self.ssl_redirect is not None)]
 
 
-def _annotations(ing: Ingress) -> dict[str, str]:
-    return {k[len(PREFIX):]: v for k, v in ing.metadata.annotations.items() if k.startswith(PREFIX)}
+def controller_annotations(ing: Ingress | Service, prefix: str = PREFIX) -> dict[str, str]:
+    return {k[len(prefix):]: v for k, v in ing.metadata.annotations.items()
+            if k.startswith(prefix)}
 
 
-def settings(ctx: Context) -> AlbSettings:
-    """One ALB for all Ingresses; the first Ingress (by namespace/name) that sets a value wins."""
-    def compute() -> AlbSettings:
-        ingresses = sorted(ctx.all(Ingress), key=lambda i: (ctx.namespace_of(i), i.name))
+def group_of(ing: Ingress) -> str:
+    return controller_annotations(ing).get("group.name", "")
+
+
+def parse_cidrs(raw: str, notes: list[str]) -> tuple[str, ...]:
+    cidrs: list[str] = []
+    for cidr in raw.split(","):
+        cidr = cidr.strip()
+        if not cidr:
+            continue
+        try:
+            cidrs.append(str(ipaddress.ip_network(cidr, strict=False)))
+        except ValueError:
+            notes.append(f"inbound-cidr {cidr!r} is not a CIDR; parameter InboundCidr used")
+    return tuple(cidrs)
+
+
+def balancer(ctx: Context, group: str) -> Balancer:
+    """The ALB of an IngressGroup; the first Ingress (by namespace/name) that sets a value wins."""
+    def compute() -> Balancer:
+        ingresses = sorted((i for i in ctx.all(Ingress) if group_of(i) == group),
+                           key=lambda i: (ctx.namespace_of(i), i.name))
         merged: dict[str, str] = {}
         for ing in ingresses:
-            for key, value in _annotations(ing).items():
+            for key, value in controller_annotations(ing).items():
                 merged.setdefault(key, value)
-        notes = []
+        notes: list[str] = []
         listeners: list[tuple[str, int]] = []
         raw = merged.get("listen-ports")
         if raw:
@@ -74,41 +143,48 @@ def settings(ctx: Context) -> AlbSettings:
                             listeners.append((proto, port))
             except (json.JSONDecodeError, AttributeError, TypeError):
                 notes.append(f"listen-ports {raw!r} is not valid JSON; HTTP 80 used")
-        certificate = merged.get("certificate-arn")
+        certificates = [c.strip() for c in merged.get("certificate-arn", "").split(",")
+                        if c.strip()]
+        if len(certificates) > 1:
+            notes.append("only the first certificate-arn is the listener's; add the others "
+                         "as AWS::ElasticLoadBalancingV2::ListenerCertificate")
+        certificate = certificates[0] if certificates else None
         if not listeners:
             listeners = [("HTTP", 80)] + ([("HTTPS", 443)] if certificate else [])
         redirect = merged.get("ssl-redirect")
         scheme = merged.get("scheme", "internal")
-        cidrs: list[str] = []
-        for cidr in (merged.get("inbound-cidrs") or "").split(","):
-            cidr = cidr.strip()
-            if not cidr:
-                continue
-            try:
-                cidrs.append(str(ipaddress.ip_network(cidr, strict=False)))
-            except ValueError:
-                notes.append(f"inbound-cidr {cidr!r} is not a CIDR; parameter InboundCidr used")
-        return AlbSettings(scheme if scheme in ("internal", "internet-facing") else "internal",
-                           tuple(sorted(set(listeners))), certificate,
-                           int(redirect) if redirect and redirect.isdigit() else None,
-                           tuple(cidrs), tuple(notes))
-    alb: AlbSettings = ctx.memo("alb", compute)
-    return alb
+        tags = sorted(tuple(t.split("=", 1)) for t in merged.get("tags", "").split(",")
+                      if "=" in t)
+        return Balancer(
+            pascal(group) if group else "", "application",
+            scheme if scheme in ("internal", "internet-facing") else "internal",
+            tuple(sorted(set(listeners))), certificate,
+            int(redirect) if redirect and redirect.isdigit() else None,
+            parse_cidrs(merged.get("inbound-cidrs") or "", notes), tuple(notes),
+            f"IngressGroup {group}" if group else "every Ingress without group.name (one ALB)",
+            tuple((k.strip(), v.strip()) for k, v in tags),
+            merged.get("ssl-policy", SSL_POLICY))
+    found: Balancer = ctx.memo(f"alb:{group}", compute)
+    return found
 
 
 def priorities(ctx: Context) -> dict[tuple[str, str, int, int], int]:
     """Listener-rule priority per (namespace, ingress, rule, path): most specific first, as
-    Kubernetes matches (exact before prefix, longer before shorter), then by name."""
+    Kubernetes matches (exact before prefix, longer before shorter), then by name; an
+    explicit group.order puts a whole Ingress before (lower) or after (higher) the others."""
     def compute() -> dict[tuple[str, str, int, int], int]:
         keyed = []
         for ing in ctx.all(Ingress):
             ns = ctx.namespace_of(ing)
+            order = controller_annotations(ing).get("group.order", "0")
+            rank = int(order) if order.lstrip("-").isdigit() else 0
             for i, rule in enumerate(ing.spec.rules):
                 for j, path in enumerate(rule.http.paths if rule.http else []):
-                    keyed.append(((0 if rule.host else 1, 0 if path.path_type == "Exact" else 1,
-                                   -len(path.path), rule.host or "", path.path, ns, ing.name, i, j),
+                    keyed.append(((rank, 0 if rule.host else 1,
+                                   0 if path.path_type == "Exact" else 1, -len(path.path),
+                                   rule.host or "", path.path, ns, ing.name, i, j),
                                   (ns, ing.name, i, j)))
-        return {key: 10 * (rank + 1) for rank, (_, key) in enumerate(sorted(keyed))}
+        return {key: 10 * (n + 1) for n, (_, key) in enumerate(sorted(keyed))}
     result: dict[tuple[str, str, int, int], int] = ctx.memo("alb-priorities", compute)
     return result
 
@@ -120,46 +196,57 @@ def _patterns(path: str, path_type: str) -> list[str]:
     return ["/*"] if not base else [base, f"{base}/*"]
 
 
+def _ingress_class(obj: Ingress) -> str | None:
+    return obj.spec.ingress_class_name or obj.metadata.annotations.get("kubernetes.io/ingress.class")
+
+
 def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
     entry = frag.entry
     ns = ctx.namespace_of(obj)
-    alb = settings(ctx)
+    alb = balancer(ctx, group_of(obj))
     stack = LOAD_BALANCER_STACK
-    _load_balancer(frag, ctx, alb)
-    annotations = _annotations(obj)
-    for key in sorted(annotations):
-        pointer = f"/metadata/annotations/{escape_pointer_token(PREFIX + key)}"
-        if key in KNOWN:
-            entry.mapped(pointer, Target(stack, "/Resources/LoadBalancer"))
-        else:
-            entry.unsupported(pointer, "this annotation is not mapped yet")
-    if annotations.get("target-type") == "instance":
-        entry.lossy(f"/metadata/annotations/{escape_pointer_token(PREFIX + 'target-type')}",
-                    "Fargate tasks are registered by IP; target-type ip is used")
-    for note in alb.notes:
-        entry.lossy("/metadata/annotations", note)
-    cls = obj.spec.ingress_class_name or obj.metadata.annotations.get("kubernetes.io/ingress.class")
+    load_balancer(frag, ctx, alb)
+    _report_annotations(obj, alb, frag)
+    cls = _ingress_class(obj)
+    class_path = "/spec/ingressClassName" if obj.spec.ingress_class_name \
+        else "/metadata/annotations/kubernetes.io~1ingress.class"
     if cls not in (None, "alb"):
-        entry.lossy("/spec/ingressClassName", f"class {cls!r} becomes an ALB; its controller's "
-                    "own annotations are not mapped")
-    elif obj.spec.ingress_class_name:
-        entry.mapped("/spec/ingressClassName", Target(stack, "/Resources/LoadBalancer"))
+        entry.lossy(class_path, f"class {cls!r} becomes an ALB: its routes are kept, its "
+                    "controller's own behaviour is not (see its annotations)",
+                    Target(stack, f"/Resources/{alb.id('LoadBalancer')}"))
+    elif cls is not None:
+        entry.mapped(class_path, Target(stack, f"/Resources/{alb.id('LoadBalancer')}"))
     if obj.spec.tls:
-        entry.lossy("/spec/tls", "Kubernetes TLS secrets are not moved: give an ACM certificate "
-                    "(alb.ingress.kubernetes.io/certificate-arn or parameter CertificateArn)")
-    listeners = _forwarding_listeners(alb)
+        if alb.certificate:
+            entry.mapped("/spec/tls", Target(stack, f"/Parameters/{alb.id('CertificateArn')}"),
+                         "HTTPS terminates at the ALB with the ACM certificate; the "
+                         "Kubernetes TLS secret is not moved")
+        else:
+            entry.lossy("/spec/tls", "Kubernetes TLS secrets are not moved: give an ACM "
+                        "certificate (alb.ingress.kubernetes.io/certificate-arn or parameter "
+                        "CertificateArn)")
+    listeners = alb.forwarding_listeners()
     if obj.spec.default_backend is not None:
-        tg = _target_group(obj.spec.default_backend, obj, ctx, frag, "/spec/defaultBackend")
+        tg = _backend_target_group(obj.spec.default_backend, obj, alb, ctx, frag,
+                                   "/spec/defaultBackend")
         if tg:
             for listener in listeners:
                 frag.sets.append(SetProperty(stack, listener, "DefaultActions",
                                              [{"Type": "forward", "TargetGroupArn": Ref(tg)}]))
+            entry.mapped("/spec/defaultBackend", Target(stack, f"/Resources/{listeners[0]}/"
+                         "Properties/DefaultActions") if listeners else None,
+                         "the listeners' default action")
+    regex = any(k in obj.metadata.annotations for k in (
+        "nginx.ingress.kubernetes.io/use-regex", "nginx.ingress.kubernetes.io/rewrite-target"))
     prio = priorities(ctx)
     for i, rule in enumerate(obj.spec.rules):
         for j, path in enumerate(rule.http.paths if rule.http else []):
             pointer = f"/spec/rules/{i}/http/paths/{j}"
-            tg = _target_group(path.backend, obj, ctx, frag, f"{pointer}/backend")
+            tg = _backend_target_group(path.backend, obj, alb, ctx, frag, f"{pointer}/backend")
             if tg is None:
+                for part in (f"{pointer}/path", f"{pointer}/pathType") + (
+                        (f"/spec/rules/{i}/host",) if rule.host else ()):
+                    entry.lossy(part, "no listener rule: the backend is not translated")
                 continue
             conditions: list[dict[str, Any]] = []
             if rule.host:
@@ -168,7 +255,7 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
             conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": patterns}})
             priority = prio[(ns, obj.name, i, j)]
             for listener in listeners:
-                logical = f"Rule{pascal(obj.name)}{listener[len('Listener'):]}P{priority}"
+                logical = f"Rule{pascal(obj.name)}{listener[len(alb.prefix + 'Listener'):]}P{priority}"
                 frag.put(stack, "Resources", logical, Resource(
                     "AWS::ElasticLoadBalancingV2::ListenerRule", {
                         "ListenerArn": Ref(listener),
@@ -180,88 +267,116 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                 entry.mapped(f"{pointer}/path", conditions_to)
                 entry.mapped(f"{pointer}/pathType", conditions_to,
                              f"path-pattern {', '.join(patterns)}")
-            if path.path_type == "ImplementationSpecific" and any(c in path.path for c in "()[]+^$|"):
+                if rule.host:
+                    entry.mapped(f"/spec/rules/{i}/host", Target(
+                        stack, f"/Resources/{logical}/Properties/Conditions/0"),
+                        "host-header condition")
+            looks_regex = any(c in path.path for c in "()[]+^$|")
+            if looks_regex and (regex or path.path_type == "ImplementationSpecific"):
                 entry.lossy(f"{pointer}/path", "looks like a regular expression; ALB path "
-                            "patterns know only * and ?")
-        if rule.host:
-            entry.mapped(f"/spec/rules/{i}/host", Target(stack, "/Resources"), "host-header condition")
+                            "patterns know only * and ?: rewrite it as a pattern")
 
 
-def _listener_id(proto: str, port: int) -> str:
-    return f"Listener{proto.capitalize()}{port}"
-
-
-def _forwarding_listeners(alb: AlbSettings) -> list[str]:
-    """Listeners that route by the Ingress rules: all of them, except HTTP ones that
-    redirect to HTTPS (ssl-redirect), as the AWS Load Balancer Controller does."""
-    return [_listener_id(proto, port) for proto, port in alb.listeners
-            if not (proto == "HTTP" and alb.ssl_redirect is not None)]
-
-
-def _load_balancer(frag: Fragment, ctx: Context, alb: AlbSettings) -> None:
+def _report_annotations(obj: Ingress, alb: Balancer, frag: Fragment) -> None:
+    entry = frag.entry
     stack = LOAD_BALANCER_STACK
-    origin = "every Ingress (one shared ALB)"
-    frag.stacks.append(StackInfo(stack, "load-balancer", 2,
-                                 f"{ctx.app}: Application Load Balancer for the Ingresses (eks2ecs)"))
+    own = controller_annotations(obj)
+    for key in sorted(own):
+        pointer = f"/metadata/annotations/{escape_pointer_token(PREFIX + key)}"
+        if key in BALANCER:
+            entry.mapped(pointer, Target(stack, f"/Resources/{alb.id('LoadBalancer')}"))
+        elif key in TARGET_GROUP:
+            entry.mapped(pointer, Target(stack, "/Resources"), "the backends' target groups")
+        elif key == "group.order":
+            entry.mapped(pointer, None, "orders this Ingress's listener-rule priorities")
+        else:
+            entry.unsupported(pointer, "this annotation is not mapped yet")
+    if own.get("target-type") == "instance":
+        entry.lossy(f"/metadata/annotations/{escape_pointer_token(PREFIX + 'target-type')}",
+                    "Fargate tasks are registered by IP; target-type ip is used")
+    for note in alb.notes:
+        entry.lossy("/metadata/annotations", note)
+    for key in sorted(obj.metadata.annotations):
+        why = FOREIGN.get(key) or next((v for k, v in FOREIGN.items()
+                                        if k.endswith("/") and key.startswith(k)), None)
+        if why is not None:
+            entry.lossy(f"/metadata/annotations/{escape_pointer_token(key)}", why)
+
+
+def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
+                  forward: Mapping[int, str] | None = None) -> None:
+    """Declare a load balancer with its security group, listeners and outputs. Listeners
+    of ports in `forward` send to that target group by default (NLB listeners must)."""
+    stack = LOAD_BALANCER_STACK
+    frag.stacks.append(StackInfo(stack, "load-balancer", 2, f"{ctx.app}: load balancers of "
+                                 "the Ingresses and LoadBalancer Services (eks2ecs)"))
     put = frag.put
     put(stack, "Parameters", "VpcId", Parameter("AWS::EC2::VPC::Id", "VPC of the load balancer"))
     put(stack, "Parameters", "LoadBalancerSubnetIds", Parameter(
         "List<AWS::EC2::Subnet::Id>",
         "Subnets of the load balancer (public ones for internet-facing)"))
-    cidrs: list[Any] = list(alb.cidrs)
+    cidrs: list[Any] = list(lb.cidrs)
     if not cidrs:
-        put(stack, "Parameters", "InboundCidr", Parameter(
+        put(stack, "Parameters", lb.id("InboundCidr"), Parameter(
             "String", "Who may reach the load balancer",
-            default="0.0.0.0/0" if alb.scheme == "internet-facing" else "10.0.0.0/8",
+            default="0.0.0.0/0" if lb.scheme == "internet-facing" else "10.0.0.0/8",
             allowed_pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"))
-        cidrs = [Ref("InboundCidr")]
-    ingress_rules = [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "CidrIp": cidr,
-                      "Description": f"{proto} listener"}
-                     for proto, port in alb.listeners for cidr in cidrs]
-    put(stack, "Resources", "LoadBalancerSecurityGroup", Resource("AWS::EC2::SecurityGroup", {
-        "GroupDescription": f"{ctx.app} load balancer",
+        cidrs = [Ref(lb.id("InboundCidr"))]
+    ingress_rules = [{"IpProtocol": "udp" if proto == "UDP" else "tcp", "FromPort": port,
+                      "ToPort": port, "CidrIp": cidr, "Description": f"{proto} listener"}
+                     for proto, port in lb.listeners for cidr in cidrs]
+    group = lb.id("LoadBalancerSecurityGroup")
+    put(stack, "Resources", group, Resource("AWS::EC2::SecurityGroup", {
+        "GroupDescription": f"{ctx.app} load balancer {lb.prefix}".rstrip(),
         "VpcId": Ref("VpcId"),
         "SecurityGroupIngress": ingress_rules,
-    }, origin))
-    put(stack, "Resources", "LoadBalancer", Resource(
-        "AWS::ElasticLoadBalancingV2::LoadBalancer", {
-            "Type": "application",
-            "Scheme": alb.scheme,
-            "Subnets": Ref("LoadBalancerSubnetIds"),
-            "SecurityGroups": [Ref("LoadBalancerSecurityGroup")],
-            "LoadBalancerAttributes": [
-                {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}],
-        }, origin))
-    for proto, port in alb.listeners:
+    }, lb.origin))
+    props: dict[str, Any] = {
+        "Type": lb.type,
+        "Scheme": lb.scheme,
+        "Subnets": Ref("LoadBalancerSubnetIds"),
+        "SecurityGroups": [Ref(group)],
+    }
+    if lb.type == "application":
+        props["LoadBalancerAttributes"] = [
+            {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}]
+    if lb.tags:
+        props["Tags"] = [{"Key": k, "Value": v} for k, v in lb.tags]
+    put(stack, "Resources", lb.id("LoadBalancer"), Resource(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer", props, lb.origin))
+    for proto, port in lb.listeners:
+        default: list[dict[str, Any]] = [{"Type": "fixed-response", "FixedResponseConfig": {
+            "StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}]
+        if forward and port in forward:
+            default = [{"Type": "forward", "TargetGroupArn": Ref(forward[port])}]
         listener: dict[str, Any] = {
-            "LoadBalancerArn": Ref("LoadBalancer"),
+            "LoadBalancerArn": Ref(lb.id("LoadBalancer")),
             "Port": port,
             "Protocol": proto,
-            "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {
-                "StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}],
+            "DefaultActions": default,
         }
-        if proto == "HTTPS":
-            put(stack, "Parameters", "CertificateArn", Parameter(
-                "String", "ACM certificate of the HTTPS listener", default=alb.certificate,
+        if proto in ("HTTPS", "TLS"):
+            put(stack, "Parameters", lb.id("CertificateArn"), Parameter(
+                "String", "ACM certificate of the TLS listener", default=lb.certificate,
                 example="arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"))
-            listener["Certificates"] = [{"CertificateArn": Ref("CertificateArn")}]
-            listener["SslPolicy"] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-        elif alb.ssl_redirect is not None:
+            listener["Certificates"] = [{"CertificateArn": Ref(lb.id("CertificateArn"))}]
+            listener["SslPolicy"] = lb.ssl_policy
+        elif proto == "HTTP" and lb.ssl_redirect is not None:
             listener["DefaultActions"] = [{"Type": "redirect", "RedirectConfig": {
-                "Protocol": "HTTPS", "Port": str(alb.ssl_redirect), "StatusCode": "HTTP_301"}}]
-        put(stack, "Resources", _listener_id(proto, port), Resource(
-            "AWS::ElasticLoadBalancingV2::Listener", listener, origin))
-    put(stack, "Outputs", "LoadBalancerDnsName", Output(
-        GetAtt("LoadBalancer", "DNSName"), "Point DNS records of the Ingress hosts here",
-        export_name("LoadBalancerDnsName")))
-    put(stack, "Outputs", "LoadBalancerSecurityGroupId", Output(
-        GetAtt("LoadBalancerSecurityGroup", "GroupId"),
+                "Protocol": "HTTPS", "Port": str(lb.ssl_redirect), "StatusCode": "HTTP_301"}}]
+        put(stack, "Resources", lb.listener_id(proto, port), Resource(
+            "AWS::ElasticLoadBalancingV2::Listener", listener, lb.origin))
+    put(stack, "Outputs", lb.id("LoadBalancerDnsName"), Output(
+        GetAtt(lb.id("LoadBalancer"), "DNSName"), "Point DNS records of the hosts here",
+        export_name(lb.id("LoadBalancerDnsName"))))
+    put(stack, "Outputs", lb.id("LoadBalancerSecurityGroupId"), Output(
+        GetAtt(group, "GroupId"),
         "Allow this group into the tasks' security groups on their container ports",
-        export_name("LoadBalancerSecurityGroupId")))
+        export_name(lb.id("LoadBalancerSecurityGroupId"))))
 
 
-def _target_group(backend: IngressBackend, ing: Ingress, ctx: Context, frag: Fragment,
-                  pointer: str) -> str | None:
+def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: Context,
+                          frag: Fragment, pointer: str) -> str | None:
     entry = frag.entry
     ns = ctx.namespace_of(ing)
     if backend.service is None:
@@ -275,7 +390,7 @@ def _target_group(backend: IngressBackend, ing: Ingress, ctx: Context, frag: Fra
     port = next((p for p in svc.spec.ports if p.port == wanted or p.name == wanted), None)
     workloads = selected_by(svc, ctx)
     if port is None or not workloads:
-        entry.unsupported(pointer, f"Service {svc.name} port {wanted!r} reaches no Deployment "
+        entry.unsupported(pointer, f"Service {svc.name} port {wanted!r} reaches no workload "
                           "in the input")
         return None
     workload = workloads[0]
@@ -285,10 +400,28 @@ def _target_group(backend: IngressBackend, ing: Ingress, ctx: Context, frag: Fra
         entry.unsupported(pointer, f"targetPort {target!r} is not a container port")
         return None
     container, number = found
-    logical = f"TargetGroup{pascal(f'{ns}-{svc.name}' if ctx.multi_namespace else svc.name)}{number}"
+    settings_ = controller_annotations(ing)
+    logical = target_group(frag, ctx, workload, svc, container, number, alb.prefix,
+                           health_check(container, settings_, ing.ref)
+                           | _protocol(settings_))
+    entry.mapped(pointer, Target(LOAD_BALANCER_STACK, f"/Resources/{logical}"),
+                 f"{svc.name}:{port.port} -> {workload.obj.name} container {container.name}:{number}")
+    return logical
+
+
+def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
+                 container: Container, number: int, prefix: str, props: dict[str, Any]) -> str:
+    """An IP target group for a Service port (of one load balancer), and the workload's
+    ECS service registered in it."""
+    ns = ctx.namespace_of(svc)
+    name = f"{ns}-{svc.name}" if ctx.multi_namespace else svc.name
+    logical = f"TargetGroup{prefix}{pascal(name)}{number}"
     frag.put(LOAD_BALANCER_STACK, "Resources", logical, Resource(
-        "AWS::ElasticLoadBalancingV2::TargetGroup",
-        _target_group_props(workload, container.name, number, ing, ctx), f"Service/{svc.name}"))
+        "AWS::ElasticLoadBalancingV2::TargetGroup", {
+            "TargetType": "ip", "Port": number, "VpcId": Ref("VpcId"), **props,
+            "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds",
+                                       "Value": "30"}],
+        }, f"Service/{svc.name}"))
     output = f"{logical}Arn"
     frag.put(LOAD_BALANCER_STACK, "Outputs", output, Output(
         Ref(logical), f"Target group of Service {ns}/{svc.name} port {number}", export_name(output)))
@@ -301,8 +434,6 @@ def _target_group(backend: IngressBackend, ing: Ingress, ctx: Context, frag: Fra
     readiness = container.readiness_probe
     grace = max(60, readiness.initial_delay_seconds * 2) if readiness else 60
     frag.sets.append(SetProperty(workload.stack, "Service", "HealthCheckGracePeriodSeconds", grace))
-    entry.mapped(pointer, Target(LOAD_BALANCER_STACK, f"/Resources/{logical}"),
-                 f"{svc.name}:{port.port} -> {workload.obj.name} container {container.name}:{number}")
     return logical
 
 
@@ -310,30 +441,59 @@ def _clip(value: int, limits: tuple[int, int]) -> int:
     return min(max(value, limits[0]), limits[1])
 
 
-def _target_group_props(workload: Workload, container: str, port: int, ing: Ingress,
-                        ctx: Context) -> dict[str, Any]:
-    settings_ = _annotations(ing)
-    readiness = next((c.readiness_probe for c in workload.obj.spec.template.spec.containers
-                      if c.name == container), None)
-    path = settings_.get("healthcheck-path")
-    if path is None and readiness is not None and readiness.http_get is not None:
-        path = readiness.http_get.path
-    interval = _clip(readiness.period_seconds if readiness else 15, TG_LIMITS["interval"])
-    timeout = _clip(readiness.timeout_seconds if readiness else 5, TG_LIMITS["timeout"])
+def _number(settings_: Mapping[str, str], key: str, default: int) -> int:
+    raw = settings_.get(key, "")
+    return int(raw) if raw.isdigit() else default
+
+
+def health_check(container: Container, settings_: Mapping[str, str], origin: str,
+                 network: bool = False) -> dict[str, Any]:
+    """Target-group health check: the healthcheck-* annotations, else the readiness probe."""
+    readiness = container.readiness_probe
+    http = readiness.http_get if readiness is not None else None
+    interval = _clip(_number(settings_, "healthcheck-interval-seconds",
+                             readiness.period_seconds if readiness else 15), TG_LIMITS["interval"])
+    timeout = _clip(_number(settings_, "healthcheck-timeout-seconds",
+                            readiness.timeout_seconds if readiness else 5), TG_LIMITS["timeout"])
     timeout = min(timeout, interval - 1)  # CloudFormation rejects timeout >= interval
-    unhealthy = _clip(readiness.failure_threshold if readiness else 3, TG_LIMITS["threshold"])
-    healthy = _clip(readiness.success_threshold if readiness else 2, TG_LIMITS["threshold"])
-    protocol = settings_.get("backend-protocol", "HTTP")
-    return {
-        "TargetType": "ip",
-        "Protocol": protocol if protocol in ("HTTP", "HTTPS") else "HTTP",
-        "Port": port,
-        "VpcId": Ref("VpcId"),
-        "HealthCheckPath": path or "/",
+    unhealthy = _clip(_number(settings_, "unhealthy-threshold-count",
+                              readiness.failure_threshold if readiness else 3),
+                      TG_LIMITS["threshold"])
+    healthy = _clip(_number(settings_, "healthy-threshold-count",
+                            readiness.success_threshold if readiness else 2),
+                    TG_LIMITS["threshold"])
+    out: dict[str, Any] = {
         "HealthCheckIntervalSeconds": interval,
         "HealthCheckTimeoutSeconds": timeout,
         "HealthyThresholdCount": healthy,
         "UnhealthyThresholdCount": unhealthy,
-        "Matcher": {"HttpCode": settings_.get("success-codes", "200-399")},
-        "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}],
     }
+    protocol = settings_.get("healthcheck-protocol", "HTTP" if not network or http else "TCP")
+    if protocol not in ("HTTP", "HTTPS", "TCP"):
+        protocol = "HTTP"
+    if network or "healthcheck-protocol" in settings_:
+        out["HealthCheckProtocol"] = protocol
+    port = settings_.get("healthcheck-port", "traffic-port")
+    if port != "traffic-port" and port.isdigit():
+        out["HealthCheckPort"] = port
+    if protocol != "TCP":
+        path = settings_.get("healthcheck-path") or (http.path if http else None)
+        out["HealthCheckPath"] = path or "/"
+    if network:  # NLB health checks have a fixed timeout
+        out.pop("HealthCheckTimeoutSeconds")
+    return out
+
+
+def _protocol(settings_: Mapping[str, str]) -> dict[str, Any]:
+    protocol = settings_.get("backend-protocol", "HTTP")
+    out: dict[str, Any] = {"Protocol": protocol if protocol in ("HTTP", "HTTPS") else "HTTP"}
+    version = settings_.get("backend-protocol-version", "").upper()
+    if version in ("GRPC", "HTTP2"):
+        out["ProtocolVersion"] = version
+    if version == "GRPC":
+        out["Matcher"] = {"GrpcCode": settings_.get("success-codes", "12")}
+        if "healthcheck-path" not in settings_:  # the controller's gRPC default
+            out["HealthCheckPath"] = "/AWS.ALB/healthcheck"
+    else:
+        out["Matcher"] = {"HttpCode": settings_.get("success-codes", "200-399")}
+    return out

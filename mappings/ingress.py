@@ -402,7 +402,7 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
     container, number = found
     settings_ = controller_annotations(ing)
     logical = target_group(frag, ctx, workload, svc, container, number, alb.prefix,
-                           health_check(container, settings_, ing.ref)
+                           health_check(container, settings_)
                            | _protocol(settings_))
     entry.mapped(pointer, Target(LOAD_BALANCER_STACK, f"/Resources/{logical}"),
                  f"{svc.name}:{port.port} -> {workload.obj.name} container {container.name}:{number}")
@@ -446,7 +446,7 @@ def _number(settings_: Mapping[str, str], key: str, default: int) -> int:
     return int(raw) if raw.isdigit() else default
 
 
-def health_check(container: Container, settings_: Mapping[str, str], origin: str,
+def health_check(container: Container, settings_: Mapping[str, str],
                  network: bool = False) -> dict[str, Any]:
     """Target-group health check: the healthcheck-* annotations, else the readiness probe."""
     readiness = container.readiness_probe

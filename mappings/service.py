@@ -1,6 +1,15 @@
 """Service -> a Cloud Map service (A records) that the selected workload's ECS service
 registers in, so CoreDNS names keep resolving under the private namespace.
 
+- ClusterIP and headless (clusterIP: None) Services both become per-task A records
+  (MULTIVALUE): Cloud Map answers with the addresses of healthy tasks, as headless DNS did.
+- LoadBalancer Services also get their own load balancer in the load-balancer stack: an NLB
+  (service.beta.kubernetes.io/aws-load-balancer-type nlb/external, or any non-HTTP port) or
+  an ALB (every port HTTP), a listener per port forwarding to an IP target group.
+- NodePort keeps its in-cluster part (Cloud Map) and is reported: Fargate has no nodes.
+- ExternalName makes no record: env values naming the Service are rewritten to the
+  external name.
+
 Also owns the DNS rewrite of env values: `svc.ns.svc.cluster.local`, `svc.ns.svc`, `svc.ns`
 and, in the same namespace, a bare `svc` in host position become `svc.<domain>`.
 """
@@ -10,20 +19,35 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from mappings.workloads import registered_service, selected_by
+from mappings.ingress import Balancer, health_check, load_balancer, parse_cidrs, target_group
+from mappings.workloads import Workload, matches, registered_service, selected_by
 from translator.cfn import GetAtt
-from translator.context import Context, import_from, pascal
-from translator.models import Service
+from translator.context import LOAD_BALANCER_STACK, Context, import_from, pascal
+from translator.load import escape_pointer_token
+from translator.models import LabelSelector, Service, ServicePort
 from translator.plan import Append, Fragment, Resource, Target
 
 KIND = "Service"
 API_VERSIONS = ("v1",)
 MODEL = Service
 
+AWS_LB = "service.beta.kubernetes.io/aws-load-balancer-"
+# Service annotations of the in-tree cloud provider and the AWS Load Balancer Controller
+# that this rule reads (after the prefix)
+LB_KNOWN = {"type", "scheme", "internal", "nlb-target-type", "ssl-cert", "ssl-ports",
+            "backend-protocol"}
+NLB_TYPES = {"nlb", "external", "nlb-ip"}
+HTTP_NAMES = ("http", "https", "web", "grpc-web")
+
 
 def registry_id(service: Service) -> str:
     return f"CloudMap{pascal(service.name)}"
+
+
+def headless(service: Service) -> bool:
+    return service.spec.cluster_ip == "None"
 
 
 def map(obj: Service, frag: Fragment, ctx: Context) -> None:
@@ -33,30 +57,31 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
     entry.ignored("/metadata/labels", "labels have no meaning once selectors are resolved")
     if spec.type == "ExternalName":
         entry.lossy("/spec", f"no Cloud Map record is made; env values naming this Service "
-                    f"are rewritten to {spec.external_name!r}")
+                    f"are rewritten to {spec.external_name!r} (for other clients, a CNAME "
+                    "in a Route 53 private hosted zone keeps the old name)")
         return
     workloads = selected_by(obj, ctx)
     if not workloads:
-        entry.status = "unsupported"
-        entry.reason = ("selects no Deployment in the input; StatefulSets and others arrive "
-                        "with their own rules")
-        entry.unsupported("/spec/selector", entry.reason)
+        _selects_nothing(obj, frag, ctx)
         return
     workload = workloads[0]
-    entry.ignored("/spec/selector", f"resolved: selects Deployment/{workload.obj.name}")
+    entry.ignored("/spec/selector", f"resolved: selects {workload.obj.kind}/{workload.obj.name}")
     if len(workloads) > 1:
         others = ", ".join(w.obj.name for w in workloads[1:])
         entry.lossy("/spec/selector", f"also selects {others}; only {workload.obj.name} registers")
-    if spec.type in ("NodePort", "LoadBalancer"):
-        entry.lossy("/spec/type", f"{spec.type} is not recreated; expose it with an Ingress "
-                    "(ALB) or a Network Load Balancer in front of the ECS service")
-    if registered_service(workload, ctx) != obj:
-        primary = registered_service(workload, ctx)
+    if spec.type == "NodePort":
+        entry.lossy("/spec/type", "Fargate has no nodes to open a port on: the in-cluster "
+                    "name is kept (Cloud Map); for access from outside use an Ingress (ALB) "
+                    "or type LoadBalancer (NLB)")
+    elif spec.type == "LoadBalancer":
+        _load_balancer(obj, workload, frag, ctx)
+    primary = registered_service(workload, ctx)
+    if primary != obj:
         assert primary is not None
         entry.lossy("/metadata/name", f"an ECS service registers in one Cloud Map service: "
                     f"{workload.obj.name} registers as {primary.name!r}; env values naming "
                     f"{obj.name!r} are rewritten to it")
-        _ports(obj, frag, ctx, workload.stack)
+        _ports(obj, frag, ctx, workload)
         return
     logical = registry_id(obj)
     cloud_map_name = ctx.cloud_map_name(ns, obj.name)
@@ -76,14 +101,65 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
     entry.mapped("/metadata/name", Target(workload.stack, f"/Resources/{logical}/Properties/Name"),
                  f"{obj.name}.{ns}.svc.cluster.local -> {cloud_map_name}.{ctx.dns_domain}")
     entry.mapped("/metadata/namespace", Target(workload.stack, f"/Resources/{logical}"))
-    _ports(obj, frag, ctx, workload.stack)
+    _ports(obj, frag, ctx, workload)
+    records = Target(workload.stack, f"/Resources/{logical}/Properties/DnsConfig")
     if spec.type == "ClusterIP":
         entry.mapped("/spec/type", Target(workload.stack, f"/Resources/{logical}"))
-    if spec.cluster_ip is not None:
+    if headless(obj):
+        entry.mapped("/spec/clusterIP", records, "headless: per-task A records (MULTIVALUE) "
+                     "answer with the healthy tasks' addresses, as pod IPs were")
+        _stateful_link(obj, frag, ctx)
+    elif spec.cluster_ip is not None:
         entry.ignored("/spec/clusterIP", "tasks get their own VPC addresses; Cloud Map returns them")
+    doc_spec = ctx.manifest(obj).doc.get("spec", {})
+    if doc_spec.get("sessionAffinity", "None") != "None":
+        entry.lossy("/spec/sessionAffinity", "Cloud Map answers have no client affinity; "
+                    "behind a load balancer, enable target-group stickiness")
+    elif "sessionAffinity" in doc_spec:
+        entry.mapped("/spec/sessionAffinity", None, "None: no affinity, as Cloud Map answers")
+    if "publishNotReadyAddresses" in doc_spec:
+        entry.lossy("/spec/publishNotReadyAddresses", "Cloud Map lists a task once ECS "
+                    "reports it running and healthy", records)
 
 
-def _ports(obj: Service, frag: Fragment, ctx: Context, stack: str) -> None:
+def _selects_nothing(obj: Service, frag: Fragment, ctx: Context) -> None:
+    """No ECS service to register: say which object the pods come from, if any."""
+    entry = frag.entry
+    entry.status = "partial"
+    if not obj.spec.selector:
+        entry.lossy("/spec", "no selector: its Endpoints were managed by hand; register "
+                    "those addresses as Cloud Map instances, or use an ExternalName")
+        return
+    ns = ctx.namespace_of(obj)
+    selector = LabelSelector(match_labels=obj.spec.selector)
+    owners = sorted(f"{m.kind}/{m.name}" for m in ctx.manifests(ns)
+                    if _pod_labels(m.doc) is not None and matches(selector, _pod_labels(m.doc) or {}))
+    why = (f"selects {', '.join(owners)}, which this translation does not run as an ECS "
+           "service" if owners else "selects no workload in the input")
+    entry.lossy("/spec/selector", f"{why}: no Cloud Map name is made; env values naming it "
+                "are kept")
+    for i, _ in enumerate(obj.spec.ports):
+        entry.lossy(f"/spec/ports/{i}", "nothing to reach on ECS")
+
+
+def _pod_labels(doc: dict[str, Any]) -> dict[str, str] | None:
+    template = (doc.get("spec") or {}).get("template") or {}
+    labels = (template.get("metadata") or {}).get("labels") if isinstance(template, dict) else None
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else None
+
+
+def _stateful_link(obj: Service, frag: Fragment, ctx: Context) -> None:
+    """A StatefulSet's serviceName: its per-pod names have no ECS counterpart."""
+    ns = ctx.namespace_of(obj)
+    for manifest in ctx.manifests(ns):
+        if manifest.kind == "StatefulSet" \
+                and (manifest.doc.get("spec") or {}).get("serviceName") == obj.name:
+            frag.entry.lossy("/metadata/name", f"StatefulSet/{manifest.name} names its pods "
+                             f"through it ({manifest.name}-0.{obj.name}...): ECS tasks have no "
+                             "stable per-task names; clients get any healthy task")
+
+
+def _ports(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> None:
     for i, port in enumerate(obj.spec.ports):
         target = port.target_port if port.target_port is not None else port.port
         path = f"/spec/ports/{i}"
@@ -91,7 +167,7 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, stack: str) -> None:
         if resolved is None:
             frag.entry.unsupported(path, f"targetPort {target!r} names no container port")
         elif resolved == port.port:
-            frag.entry.mapped(path, Target(stack, "/Resources/TaskDefinition"),
+            frag.entry.mapped(path, Target(workload.stack, "/Resources/TaskDefinition"),
                               f"port {port.port} stays as the container port")
         else:
             frag.entry.lossy(path, f"Cloud Map A records carry no port: clients reach "
@@ -99,6 +175,8 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, stack: str) -> None:
                              f"host:{port.port} are rewritten")
         if port.node_port is not None:
             frag.entry.ignored(f"{path}/nodePort", "no node ports on Fargate")
+        if port.protocol == "SCTP":
+            frag.entry.unsupported(f"{path}/protocol", "Fargate tasks cannot serve SCTP")
 
 
 def _target_number(obj: Service, target: int | str, ctx: Context) -> int | None:
@@ -107,6 +185,94 @@ def _target_number(obj: Service, target: int | str, ctx: Context) -> int | None:
         return target if isinstance(target, int) else None
     found = workloads[0].container_for_port(target, target if isinstance(target, int) else 0)
     return found[1] if found else None
+
+
+# --- type LoadBalancer -----------------------------------------------------------------
+
+
+def _is_http(port: ServicePort) -> bool:
+    if port.app_protocol is not None:
+        return port.app_protocol.lower() in ("http", "https", "kubernetes.io/h2c")
+    return port.protocol == "TCP" and (port.name or "").lower().startswith(HTTP_NAMES)
+
+
+def _balancer(obj: Service, ctx: Context) -> Balancer:
+    spec = obj.spec
+    settings = {k[len(AWS_LB):]: v for k, v in obj.metadata.annotations.items()
+                if k.startswith(AWS_LB)}
+    lb_type = settings.get("type", "")
+    network = lb_type in NLB_TYPES or not all(_is_http(p) for p in spec.ports)
+    default_scheme = "internal" if lb_type == "external" else "internet-facing"
+    scheme = settings.get("scheme", default_scheme)
+    if settings.get("internal", "").lower() in ("true", "0.0.0.0/0"):
+        scheme = "internal"
+    certificate = settings.get("ssl-cert")
+    ssl_ports = {p.strip() for p in settings.get("ssl-ports", "*").split(",")}
+    listeners = []
+    for port in spec.ports:
+        tls = certificate is not None and ("*" in ssl_ports or str(port.port) in ssl_ports
+                                           or (port.name or "") in ssl_ports)
+        if network:
+            proto = "UDP" if port.protocol == "UDP" else ("TLS" if tls else "TCP")
+        else:
+            proto = "HTTPS" if tls else "HTTP"
+        listeners.append((proto, port.port))
+    notes: list[str] = []
+    raw = ctx.manifest(obj).doc.get("spec", {}).get("loadBalancerSourceRanges") or []
+    cidrs = parse_cidrs(",".join(str(c) for c in raw), notes)
+    ns = ctx.namespace_of(obj)
+    prefix = "Svc" + pascal(f"{ns}-{obj.name}" if ctx.multi_namespace else obj.name)
+    return Balancer(prefix, "network" if network else "application",
+                    scheme if scheme in ("internal", "internet-facing") else "internal",
+                    tuple(listeners), certificate, None, cidrs, tuple(notes), obj.ref)
+
+
+def _load_balancer(obj: Service, workload: Workload, frag: Fragment, ctx: Context) -> None:
+    entry = frag.entry
+    lb = _balancer(obj, ctx)
+    stack = LOAD_BALANCER_STACK
+    forward: dict[int, str] = {}
+    for i, port in enumerate(obj.spec.ports):
+        target = port.target_port if port.target_port is not None else port.port
+        found = workload.container_for_port(target, port.port)
+        if found is None or port.protocol == "SCTP":
+            continue
+        container, number = found
+        props: dict[str, Any] = {"Protocol": "HTTP", "Matcher": {"HttpCode": "200-399"}}
+        if lb.type == "network":
+            props = {"Protocol": "UDP" if port.protocol == "UDP" else "TCP"}
+        props |= health_check(container, {}, network=lb.type == "network")
+        forward[port.port] = target_group(frag, ctx, workload, obj, container, number,
+                                          lb.prefix, props)
+        proto = dict((p, q) for q, p in lb.listeners)[port.port]
+        entry.mapped(f"/spec/ports/{i}", Target(stack, "/Resources/" + lb.listener_id(
+            proto, port.port)), f"{proto} listener {port.port} -> {workload.obj.name} "
+            f"container {container.name}:{number}")
+    load_balancer(frag, ctx, lb, forward)
+    kind = "Network" if lb.type == "network" else "Application"
+    entry.mapped("/spec/type", Target(stack, f"/Resources/{lb.id('LoadBalancer')}"),
+                 f"{kind} Load Balancer ({lb.scheme}), IP targets")
+    for note in lb.notes:
+        entry.lossy("/spec/loadBalancerSourceRanges", note)
+    doc_spec = ctx.manifest(obj).doc.get("spec", {})
+    if "loadBalancerSourceRanges" in doc_spec:
+        entry.mapped("/spec/loadBalancerSourceRanges", Target(
+            stack, f"/Resources/{lb.id('LoadBalancerSecurityGroup')}/Properties/SecurityGroupIngress"))
+    for name in ("externalTrafficPolicy", "allocateLoadBalancerNodePorts"):
+        if name in doc_spec:
+            entry.ignored(f"/spec/{name}", "no nodes on Fargate: the load balancer targets "
+                          "task IPs directly")
+    for key, value in sorted(obj.metadata.annotations.items()):
+        if not key.startswith(AWS_LB):
+            continue
+        pointer = f"/metadata/annotations/{escape_pointer_token(key)}"
+        short = key[len(AWS_LB):]
+        if short == "nlb-target-type" and value != "ip":
+            entry.lossy(pointer, "Fargate tasks are registered by IP; target type ip is used")
+        elif short in LB_KNOWN:
+            entry.mapped(pointer, Target(stack, f"/Resources/{lb.id('LoadBalancer')}"))
+        else:
+            entry.unsupported(pointer, "this load-balancer annotation is not mapped yet")
 
 
 # --- DNS rewrite of env values ------------------------------------------------------

@@ -65,9 +65,11 @@ class Source:
 
 
 class Context:
-    def __init__(self, sources: list[Source], options: Options) -> None:
+    def __init__(self, sources: list[Source], options: Options,
+                 unmapped: list[Manifest] | None = None) -> None:
         self.sources = sources
         self.options = options
+        self.unmapped = unmapped or []  # manifests no rule reads (kinds still to come)
         self.namespaces = sorted({self.namespace_of(s.model) for s in sources
                                   if not s.model.cluster_scoped()}) or [options.namespace]
         self.multi_namespace = len(self.namespaces) > 1
@@ -91,6 +93,12 @@ class Context:
     def namespace_of(self, obj: KubeObject) -> str:
         """The object's namespace; one that names none is in the --namespace default."""
         return obj.metadata.namespace or self.options.namespace
+
+    def manifests(self, namespace: str) -> Iterator[Manifest]:
+        """Every manifest of a namespace, with or without a rule (for cross-references)."""
+        for manifest in [s.manifest for s in self.sources] + self.unmapped:
+            if (manifest.namespace or self.options.namespace) == namespace:
+                yield manifest
 
     def all(self, model: type[T]) -> Iterator[T]:
         for source in self.sources:

@@ -88,7 +88,7 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
             continue
         sources.append(Source(manifest, build_model(manifest, rule)))
 
-    ctx = Context(sources, options)
+    ctx = Context(sources, options, [m for _, m in unmapped])
     foundation = Fragment(Entry("", "", "", None, "", 1))
     cluster.foundation(foundation, ctx)
     fragments = [foundation]

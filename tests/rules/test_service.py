@@ -141,7 +141,8 @@ def test_external_name_makes_no_resource_and_is_lossy(shop: Result) -> None:
     spec = fate(shop, "Service", "ext-db", "/spec")
     assert spec["status"] == "lossy"
     assert spec["note"] == ("no Cloud Map record is made; env values naming this Service are "
-                            "rewritten to 'db.example.com'")
+                            "rewritten to 'db.example.com' (for other clients, a CNAME in a "
+                            "Route 53 private hosted zone keeps the old name)")
 
 
 def test_port_equal_to_target_port_is_mapped() -> None:
@@ -175,22 +176,7 @@ def test_target_port_naming_no_container_port_is_unsupported() -> None:
     assert source(result, "Service", "api")["status"] == "partial"
 
 
-def test_load_balancer_type_is_not_recreated() -> None:
-    result = translate_yaml(docs(API, """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: api, namespace: shop}
-        spec:
-          type: LoadBalancer
-          selector: {app: api}
-          ports:
-            - {port: 8080}
-    """))
-    assert fate(result, "Service", "api", "/spec/type")["status"] == "lossy"
-    assert "CloudMapApi" in stack_for(result, "api").resources
-
-
-def test_service_selecting_nothing_is_unsupported_and_makes_nothing() -> None:
+def test_service_selecting_nothing_is_partial_and_makes_nothing() -> None:
     result = translate_yaml(docs(API, """
         apiVersion: v1
         kind: Service
@@ -201,10 +187,28 @@ def test_service_selecting_nothing_is_unsupported_and_makes_nothing() -> None:
             - {port: 80}
     """))
     entry = source(result, "Service", "orphan")
-    assert entry["status"] == "unsupported"
+    assert entry["status"] == "partial"
     assert entry["resources"] == []
-    assert fate(result, "Service", "orphan", "/spec/selector")["status"] == "unsupported"
+    selector = fate(result, "Service", "orphan", "/spec/selector")
+    assert selector["status"] == "lossy"
+    assert selector["note"].startswith("selects no workload in the input")
     assert "ServiceRegistries" not in props(result, "api", "Service")
+
+
+def test_service_selecting_an_untranslated_controller_names_it() -> None:
+    daemon = deployment("agent", labels="app: agent").replace("kind: Deployment",
+                                                               "kind: DaemonSet")
+    result = translate_yaml(docs(API, daemon, """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: agent, namespace: shop}
+        spec:
+          selector: {app: agent}
+          ports:
+            - {port: 80}
+    """))
+    assert fate(result, "Service", "agent", "/spec/selector")["note"].startswith(
+        "selects DaemonSet/agent, which this translation does not run as an ECS service")
 
 
 def test_second_service_for_one_workload_is_an_alias_of_the_first() -> None:

@@ -1,0 +1,144 @@
+"""Service types: headless, NodePort, LoadBalancer (ALB or NLB) and multi-port Services."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import (
+    deployment,
+    docs,
+    fate,
+    fates,
+    props,
+    source,
+    stack_for,
+    translate_yaml,
+)
+from translator.api import Result
+from translator.cfn import ImportValue, Ref, Sub
+
+DB = deployment("db", container="""
+    ports:
+      - {name: sql, containerPort: 5432}
+      - {name: metrics, containerPort: 9187}
+""")
+
+
+def service(spec: str, annotations: str = "", name: str = "db") -> str:
+    meta = f"metadata:\n  name: {name}\n  namespace: shop\n"
+    if annotations:
+        meta += "  annotations:\n" + "".join(f"    {line}\n" for line in
+                                             annotations.strip().splitlines())
+    return ("apiVersion: v1\nkind: Service\n" + meta + "spec:\n  selector: {app: db}\n"
+            + "".join(f"  {line}\n" for line in spec.strip().splitlines()))
+
+
+def test_headless_service_is_per_task_a_records() -> None:
+    result = translate_yaml(docs(DB, service("""
+clusterIP: None
+publishNotReadyAddresses: true
+ports:
+  - {name: sql, port: 5432}
+""")))
+    registry = props(result, "db", "CloudMapDb")
+    assert registry["DnsConfig"] == {"DnsRecords": [{"Type": "A", "TTL": 10}],
+                                     "RoutingPolicy": "MULTIVALUE"}
+    cluster_ip = fate(result, "Service", "db", "/spec/clusterIP")
+    assert cluster_ip["status"] == "mapped"
+    assert cluster_ip["to"] == "02-db.yaml#/Resources/CloudMapDb/Properties/DnsConfig"
+    assert fate(result, "Service", "db", "/spec/publishNotReadyAddresses")["status"] == "lossy"
+
+
+def test_headless_service_of_a_stateful_set_reports_lost_pod_names() -> None:
+    stateful = ("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: pg, namespace: shop}\n"
+                "spec:\n  serviceName: db\n  selector: {matchLabels: {app: pg}}\n  template:\n"
+                "    metadata: {labels: {app: pg}}\n    spec:\n      containers:\n"
+                "        - {name: pg, image: postgres:16}\n")
+    result = translate_yaml(docs(DB, stateful, service("clusterIP: None\nports:\n  - {port: 5432}")))
+    notes = [f["note"] for f in fates(result, "Service", "db", "/metadata/name")
+             if f["status"] == "lossy"]
+    assert notes and notes[0].startswith("StatefulSet/pg names its pods through it")
+
+
+def test_multiple_ports_with_named_target_ports() -> None:
+    result = translate_yaml(docs(DB, service("""
+ports:
+  - {name: sql, port: 5432, targetPort: sql}
+  - {name: metrics, port: 80, targetPort: metrics}
+""")))
+    assert fate(result, "Service", "db", "/spec/ports/0")["status"] == "mapped"
+    metrics = fate(result, "Service", "db", "/spec/ports/1")
+    assert metrics["status"] == "lossy"
+    assert "clients reach 9187 instead of 80" in metrics["note"]
+
+
+def test_node_port_keeps_the_in_cluster_name_and_suggests_a_load_balancer() -> None:
+    result = translate_yaml(docs(DB, service("type: NodePort\nports:\n  - {port: 5432, "
+                                             "nodePort: 30432}")))
+    assert "CloudMapDb" in stack_for(result, "db").resources
+    node_port = fate(result, "Service", "db", "/spec/type")
+    assert node_port["status"] == "lossy"
+    assert "type LoadBalancer (NLB)" in node_port["note"]
+
+
+@pytest.fixture(scope="module")
+def nlb() -> Result:
+    return translate_yaml(docs(DB, service("""
+type: LoadBalancer
+loadBalancerSourceRanges: [10.1.0.0/16]
+externalTrafficPolicy: Local
+ports:
+  - {name: sql, port: 5432, targetPort: sql}
+  - {name: metrics, port: 9000, targetPort: metrics}
+""", """
+service.beta.kubernetes.io/aws-load-balancer-type: external
+service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing
+service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: ip
+service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: "*"
+""")))
+
+
+def test_nlb_with_a_listener_per_port(nlb: Result) -> None:
+    lb = props(nlb, "load-balancer", "SvcDbLoadBalancer")
+    assert (lb["Type"], lb["Scheme"]) == ("network", "internet-facing")
+    listener = props(nlb, "load-balancer", "SvcDbListenerTcp9000")
+    assert listener["Port"] == 9000
+    assert listener["Protocol"] == "TCP"
+    assert listener["DefaultActions"] == [{"Type": "forward",
+                                           "TargetGroupArn": Ref("TargetGroupSvcDbDb9187")}]
+    group = props(nlb, "load-balancer", "TargetGroupSvcDbDb9187")
+    assert (group["TargetType"], group["Protocol"], group["Port"]) == ("ip", "TCP", 9187)
+    assert group["HealthCheckProtocol"] == "TCP"
+    rules = props(nlb, "load-balancer", "SvcDbLoadBalancerSecurityGroup")["SecurityGroupIngress"]
+    assert {r["CidrIp"] for r in rules} == {"10.1.0.0/16"}
+
+
+def test_nlb_target_groups_are_registered_on_the_ecs_service(nlb: Result) -> None:
+    assert props(nlb, "db", "Service")["LoadBalancers"] == [
+        {"ContainerName": "db", "ContainerPort": 5432, "TargetGroupArn": ImportValue(
+            Sub("${LoadBalancerStackName}-TargetGroupSvcDbDb5432Arn"))},
+        {"ContainerName": "db", "ContainerPort": 9187, "TargetGroupArn": ImportValue(
+            Sub("${LoadBalancerStackName}-TargetGroupSvcDbDb9187Arn"))},
+    ]
+
+
+def test_nlb_report(nlb: Result) -> None:
+    kind = fate(nlb, "Service", "db", "/spec/type")
+    assert kind["to"] == "02-load-balancer.yaml#/Resources/SvcDbLoadBalancer"
+    ports = [f.get("to") for f in fates(nlb, "Service", "db", "/spec/ports/1")]
+    assert "02-load-balancer.yaml#/Resources/SvcDbListenerTcp9000" in ports
+    proxy = "/metadata/annotations/service.beta.kubernetes.io~1aws-load-balancer-proxy-protocol"
+    assert fate(nlb, "Service", "db", proxy)["status"] == "unsupported"
+    assert fate(nlb, "Service", "db", "/spec/externalTrafficPolicy")["status"] == "ignored"
+    assert source(nlb, "Service", "db")["status"] == "partial"
+
+
+def test_http_ports_without_annotations_get_an_alb() -> None:
+    web = deployment("db", container="ports: [{name: http, containerPort: 8080}]")
+    result = translate_yaml(docs(web, service("type: LoadBalancer\nports:\n  - {name: http, "
+                                              "port: 80, targetPort: http}")))
+    assert props(result, "load-balancer", "SvcDbLoadBalancer")["Type"] == "application"
+    group = props(result, "load-balancer", "TargetGroupSvcDbDb8080")
+    assert (group["Protocol"], group["Matcher"]) == ("HTTP", {"HttpCode": "200-399"})
+    assert props(result, "load-balancer", "SvcDbListenerHttp80")["DefaultActions"][0][
+        "Type"] == "forward"

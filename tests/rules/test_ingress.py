@@ -9,6 +9,7 @@ from tests.helpers import (
     deployment,
     docs,
     fate,
+    fates,
     props,
     source,
     stack_for,
@@ -325,3 +326,85 @@ def test_two_paths_to_one_service_attach_its_target_group_once() -> None:
         "alb.ingress.kubernetes.io/scheme: internal",
         "rules:\n  - http:\n      paths:\n" + path("/a", "api", 80) + path("/b", "api", 80))))
     assert len(props(result, "api", "Service")["LoadBalancers"]) == 1
+
+
+def test_ingress_groups_share_an_alb_and_different_groups_get_their_own() -> None:
+    group = "alb.ingress.kubernetes.io/group.name: {}"
+    result = translate_yaml(docs(
+        API, service("api", 80, "http"), UI, service("ui", 3000, 3000),
+        ingress(group.format("public") + "\nalb.ingress.kubernetes.io/scheme: internet-facing",
+                "rules:\n  - http:\n      paths:\n" + path("/", "ui", 3000), name="shop"),
+        ingress(group.format("public"), "rules:\n  - http:\n      paths:\n"
+                + path("/api", "api", 80), name="api"),
+        ingress(group.format("admin"), "rules:\n  - http:\n      paths:\n"
+                + path("/admin", "api", 80), name="admin")))
+    lb = stack_for(result, "load-balancer")
+    balancers = sorted(k for k, r in lb.resources.items()
+                       if r.type == "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    assert balancers == ["AdminLoadBalancer", "PublicLoadBalancer"]
+    assert lb.resources["PublicLoadBalancer"].properties["Scheme"] == "internet-facing"
+    assert lb.resources["AdminLoadBalancer"].properties["Scheme"] == "internal"
+    shared = {r.properties["ListenerArn"] for k, r in lb.resources.items()
+              if k.startswith(("RuleShop", "RuleApi"))}
+    assert shared == {Ref("PublicListenerHttp80")}
+    # a target group belongs to one load balancer: api has one per ALB
+    assert {"TargetGroupPublicApi8080", "TargetGroupAdminApi8080"} <= set(lb.resources)
+    assert len(props(result, "api", "Service")["LoadBalancers"]) == 2
+    assert fate(result, "Ingress", "admin", "/metadata/annotations/"
+                "alb.ingress.kubernetes.io~1group.name")["to"] == \
+        "02-load-balancer.yaml#/Resources/AdminLoadBalancer"
+
+
+def test_health_check_annotations_and_grpc_backends() -> None:
+    result = translate_yaml(docs(API, service("api", 80, "http"), ingress("""
+alb.ingress.kubernetes.io/backend-protocol-version: GRPC
+alb.ingress.kubernetes.io/healthcheck-port: "9000"
+alb.ingress.kubernetes.io/healthcheck-protocol: HTTP
+alb.ingress.kubernetes.io/healthcheck-interval-seconds: "30"
+alb.ingress.kubernetes.io/healthcheck-timeout-seconds: "6"
+alb.ingress.kubernetes.io/healthy-threshold-count: "4"
+alb.ingress.kubernetes.io/unhealthy-threshold-count: "7"
+alb.ingress.kubernetes.io/success-codes: "0-99"
+""", "rules:\n  - http:\n      paths:\n" + path("/", "api", 80))))
+    group = props(result, "load-balancer", "TargetGroupApi8080")
+    assert group["ProtocolVersion"] == "GRPC"
+    assert group["Matcher"] == {"GrpcCode": "0-99"}
+    assert group["HealthCheckPath"] == "/AWS.ALB/healthcheck"
+    assert (group["HealthCheckPort"], group["HealthCheckProtocol"]) == ("9000", "HTTP")
+    assert (group["HealthCheckIntervalSeconds"], group["HealthCheckTimeoutSeconds"]) == (30, 6)
+    assert (group["HealthyThresholdCount"], group["UnhealthyThresholdCount"]) == (4, 7)
+
+
+def test_default_backend_is_every_forwarding_listener_default_action() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress(
+        "alb.ingress.kubernetes.io/scheme: internal",
+        "defaultBackend:\n  service: {name: ui, port: {number: 80}}")))
+    assert props(result, "load-balancer", "ListenerHttp80")["DefaultActions"] == [
+        {"Type": "forward", "TargetGroupArn": Ref("TargetGroupUi3000")}]
+    backend = fates(result, "Ingress", "main", "/spec/defaultBackend")
+    assert [f["to"] for f in backend if f["status"] == "mapped"][-1] == \
+        "02-load-balancer.yaml#/Resources/ListenerHttp80/Properties/DefaultActions"
+
+
+def test_nginx_ingress_becomes_alb_rules_and_reports_what_is_lost() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress("""
+nginx.ingress.kubernetes.io/rewrite-target: /$2
+nginx.ingress.kubernetes.io/configuration-snippet: "more_set_headers 'X: y';"
+nginx.ingress.kubernetes.io/proxy-body-size: 8m
+cert-manager.io/cluster-issuer: letsencrypt
+""", "ingressClassName: nginx\nrules:\n  - host: shop.example.com\n    http:\n      paths:\n"
+     + path("/ui(/|$)(.*)", "ui", 80, "ImplementationSpecific"))))
+    rule = props(result, "load-balancer", "RuleMainHttp80P10")
+    assert rule["Conditions"][0] == {"Field": "host-header",
+                                     "HostHeaderConfig": {"Values": ["shop.example.com"]}}
+    nginx = "/metadata/annotations/nginx.ingress.kubernetes.io~1"
+    rewrite = fate(result, "Ingress", "main", nginx + "rewrite-target")
+    assert rewrite["status"] == "lossy" and "cannot rewrite the path" in rewrite["note"]
+    assert fate(result, "Ingress", "main", nginx + "proxy-body-size")["status"] == "lossy"
+    assert "ACM" in fate(result, "Ingress", "main",
+                         "/metadata/annotations/cert-manager.io~1cluster-issuer")["note"]
+    assert any("regular expression" in f["note"] for f in fates(
+        result, "Ingress", "main", "/spec/rules/0/http/paths/0/path") if f["status"] == "lossy")
+    assert fate(result, "Ingress", "main", "/spec/ingressClassName")["status"] == "lossy"
+    assert fate(result, "Ingress", "main", "/spec/rules/0/host")["to"] == \
+        "02-load-balancer.yaml#/Resources/RuleMainHttp80P10/Properties/Conditions/0"

@@ -401,12 +401,37 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
         return None
     container, number = found
     settings_ = controller_annotations(ing)
-    logical = target_group(frag, ctx, workload, svc, container, number, alb.prefix,
+    # a Service port that Ingresses of one group configure differently gets a target group
+    # per Ingress, as the controller makes them
+    prefix = alb.prefix + (pascal(ing.name) if _settings_differ(ctx, ing, svc.name) else "")
+    logical = target_group(frag, ctx, workload, svc, container, number, prefix,
                            health_check(container, settings_)
                            | _protocol(settings_))
     entry.mapped(pointer, Target(LOAD_BALANCER_STACK, f"/Resources/{logical}"),
                  f"{svc.name}:{port.port} -> {workload.obj.name} container {container.name}:{number}")
     return logical
+
+
+def _target_group_settings(ing: Ingress) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in controller_annotations(ing).items()
+                        if k in TARGET_GROUP))
+
+
+def _backends(ing: Ingress) -> set[str]:
+    found = {p.backend.service.name for r in ing.spec.rules for p in (r.http.paths if r.http else [])
+             if p.backend.service is not None}
+    default = ing.spec.default_backend
+    if default is not None and default.service is not None:
+        found.add(default.service.name)
+    return found
+
+
+def _settings_differ(ctx: Context, ing: Ingress, service: str) -> bool:
+    ns = ctx.namespace_of(ing)
+    variants = {_target_group_settings(other) for other in ctx.all(Ingress)
+                if ctx.namespace_of(other) == ns and group_of(other) == group_of(ing)
+                and service in _backends(other)}
+    return len(variants) > 1
 
 
 def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,8 @@ class Balancer:
     origin: str
     tags: tuple[tuple[str, str], ...] = ()
     ssl_policy: str = SSL_POLICY
+    name: str | None = None  # load-balancer-name
+    ip_address_type: str | None = None
 
     def id(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -153,8 +156,8 @@ def balancer(ctx: Context, group: str) -> Balancer:
             listeners = [("HTTP", 80)] + ([("HTTPS", 443)] if certificate else [])
         redirect = merged.get("ssl-redirect")
         scheme = merged.get("scheme", "internal")
-        tags = sorted(tuple(t.split("=", 1)) for t in merged.get("tags", "").split(",")
-                      if "=" in t)
+        tags = tuple(sorted((k.strip(), v.strip()) for k, v in (
+            t.split("=", 1) for t in merged.get("tags", "").split(",") if "=" in t)))
         return Balancer(
             pascal(group) if group else "", "application",
             scheme if scheme in ("internal", "internet-facing") else "internal",
@@ -162,10 +165,22 @@ def balancer(ctx: Context, group: str) -> Balancer:
             int(redirect) if redirect and redirect.isdigit() else None,
             parse_cidrs(merged.get("inbound-cidrs") or "", notes), tuple(notes),
             f"IngressGroup {group}" if group else "every Ingress without group.name (one ALB)",
-            tuple((k.strip(), v.strip()) for k, v in tags),
-            merged.get("ssl-policy", SSL_POLICY))
+            tags,
+            merged.get("ssl-policy", SSL_POLICY), _lb_name(merged.get("load-balancer-name"), notes),
+            merged.get("ip-address-type") if merged.get("ip-address-type") in (
+                "ipv4", "dualstack") else None)
     found: Balancer = ctx.memo(f"alb:{group}", compute)
     return found
+
+
+def _lb_name(name: str | None, notes: list[str]) -> str | None:
+    if name is None:
+        return None
+    if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", name) \
+            and not name.startswith("internal-"):
+        return name
+    notes.append(f"load-balancer-name {name!r} is not a valid ALB name; CloudFormation names it")
+    return None
 
 
 def priorities(ctx: Context) -> dict[tuple[str, str, int, int], int]:
@@ -266,7 +281,10 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                 conditions_to = Target(stack, f"/Resources/{logical}/Properties/Conditions")
                 entry.mapped(f"{pointer}/path", conditions_to)
                 entry.mapped(f"{pointer}/pathType", conditions_to,
-                             f"path-pattern {', '.join(patterns)}")
+                             f"path-pattern {', '.join(patterns)}" + (
+                                 " (ImplementationSpecific read as Prefix, as the AWS Load "
+                                 "Balancer Controller does)"
+                                 if path.path_type == "ImplementationSpecific" else ""))
                 if rule.host:
                     entry.mapped(f"/spec/rules/{i}/host", Target(
                         stack, f"/Resources/{logical}/Properties/Conditions/0"),
@@ -340,6 +358,10 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
     if lb.type == "application":
         props["LoadBalancerAttributes"] = [
             {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}]
+    if lb.name:
+        props["Name"] = lb.name
+    if lb.ip_address_type:
+        props["IpAddressType"] = lb.ip_address_type
     if lb.tags:
         props["Tags"] = [{"Key": k, "Value": v} for k, v in lb.tags]
     put(stack, "Resources", lb.id("LoadBalancer"), Resource(

@@ -36,10 +36,22 @@ MODEL = Service
 AWS_LB = "service.beta.kubernetes.io/aws-load-balancer-"
 # Service annotations of the in-tree cloud provider and the AWS Load Balancer Controller
 # that this rule reads (after the prefix)
-LB_KNOWN = {"type", "scheme", "internal", "nlb-target-type", "ssl-cert", "ssl-ports",
-            "backend-protocol"}
+LB_KNOWN = {"type", "scheme", "internal", "nlb-target-type", "ssl-cert", "ssl-ports"}
 NLB_TYPES = {"nlb", "external", "nlb-ip"}
 HTTP_NAMES = ("http", "https", "web", "grpc-web")
+
+
+# fields about the cluster's own networking, with why they mean nothing on ECS
+CLUSTER_ONLY = {
+    "clusterIPs": "tasks get their own VPC addresses; Cloud Map returns them",
+    "ipFamilies": "tasks take the address families of their subnets",
+    "ipFamilyPolicy": "tasks take the address families of their subnets",
+    "internalTrafficPolicy": "Cloud Map answers with every healthy task, wherever it runs",
+    "healthCheckNodePort": "no nodes on Fargate",
+    "externalTrafficPolicy": "no nodes on Fargate: load balancers target task IPs directly",
+    "allocateLoadBalancerNodePorts": "no nodes on Fargate: load balancers target task IPs "
+                                     "directly",
+}
 
 
 def registry_id(service: Service) -> str:
@@ -117,6 +129,9 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
                     "behind a load balancer, enable target-group stickiness")
     elif "sessionAffinity" in doc_spec:
         entry.mapped("/spec/sessionAffinity", None, "None: no affinity, as Cloud Map answers")
+    for name, why in CLUSTER_ONLY.items():
+        if name in doc_spec:
+            entry.ignored(f"/spec/{name}", why)
     if "publishNotReadyAddresses" in doc_spec:
         entry.lossy("/spec/publishNotReadyAddresses", "Cloud Map lists a task once ECS "
                     "reports it running and healthy", records)
@@ -258,10 +273,12 @@ def _load_balancer(obj: Service, workload: Workload, frag: Fragment, ctx: Contex
     if "loadBalancerSourceRanges" in doc_spec:
         entry.mapped("/spec/loadBalancerSourceRanges", Target(
             stack, f"/Resources/{lb.id('LoadBalancerSecurityGroup')}/Properties/SecurityGroupIngress"))
-    for name in ("externalTrafficPolicy", "allocateLoadBalancerNodePorts"):
-        if name in doc_spec:
-            entry.ignored(f"/spec/{name}", "no nodes on Fargate: the load balancer targets "
-                          "task IPs directly")
+    if "loadBalancerIP" in doc_spec:
+        entry.lossy("/spec/loadBalancerIP", "give the NLB SubnetMappings with Elastic IPs to "
+                    "keep a fixed address", Target(stack, f"/Resources/{lb.id('LoadBalancer')}"))
+    if "loadBalancerClass" in doc_spec:
+        entry.mapped("/spec/loadBalancerClass", Target(
+            stack, f"/Resources/{lb.id('LoadBalancer')}"), "an AWS load balancer either way")
     for key, value in sorted(obj.metadata.annotations.items()):
         if not key.startswith(AWS_LB):
             continue

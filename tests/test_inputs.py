@@ -36,6 +36,7 @@ def test_helm_template_output_translates_from_stdin(
     assert code == 0, err
     report = json.loads((tmp_path / "cfn" / "report.json").read_text())
     assert {s["status"] for s in report["sources"]} == {"mapped"}
+    assert {s["namespace"] for s in report["sources"]} == {"podinfo"}
     assert [s["file"] for s in report["sources"]] == ["-"] * 5
     assert sorted(p.name for p in (tmp_path / "cfn").glob("*.yaml")) == [
         "01-cluster.yaml", "02-load-balancer.yaml", "03-podinfo.yaml"]

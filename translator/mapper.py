@@ -96,6 +96,8 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
         rule = mappings.rule_for(source.manifest.kind, source.manifest.api_version)
         assert rule is not None
         frag = Fragment(new_entry(source.manifest))
+        if not source.model.cluster_scoped():
+            frag.entry.namespace = ctx.namespace_of(source.model)  # the -n default included
         rule.map(source.model, frag, ctx)
         complete_ledger(frag.entry, source.manifest)
         fragments.append(frag)

@@ -408,3 +408,18 @@ cert-manager.io/cluster-issuer: letsencrypt
     assert fate(result, "Ingress", "main", "/spec/ingressClassName")["status"] == "lossy"
     assert fate(result, "Ingress", "main", "/spec/rules/0/host")["to"] == \
         "02-load-balancer.yaml#/Resources/RuleMainHttp80P10/Properties/Conditions/0"
+
+
+def test_name_address_type_tags_and_ssl_policy_annotations() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress("""
+alb.ingress.kubernetes.io/load-balancer-name: shop-public
+alb.ingress.kubernetes.io/ip-address-type: dualstack
+alb.ingress.kubernetes.io/tags: team=shop, cost-center=42
+alb.ingress.kubernetes.io/certificate-arn: arn:aws:acm:us-east-1:123456789012:certificate/a
+alb.ingress.kubernetes.io/ssl-policy: ELBSecurityPolicy-TLS13-1-2-Res-2021-06
+""", "rules:\n  - http:\n      paths:\n" + path("/", "ui", 80))))
+    lb = props(result, "load-balancer", "LoadBalancer")
+    assert (lb["Name"], lb["IpAddressType"]) == ("shop-public", "dualstack")
+    assert lb["Tags"] == [{"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "shop"}]
+    assert props(result, "load-balancer", "ListenerHttps443")["SslPolicy"] == \
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"

@@ -142,3 +142,39 @@ def test_http_ports_without_annotations_get_an_alb() -> None:
     assert (group["Protocol"], group["Matcher"]) == ("HTTP", {"HttpCode": "200-399"})
     assert props(result, "load-balancer", "SvcDbListenerHttp80")["DefaultActions"][0][
         "Type"] == "forward"
+
+
+def test_cluster_networking_fields_are_ignored_with_why() -> None:
+    result = translate_yaml(docs(DB, service("""
+clusterIP: 10.100.0.9
+clusterIPs: [10.100.0.9]
+ipFamilies: [IPv4]
+ipFamilyPolicy: SingleStack
+internalTrafficPolicy: Cluster
+sessionAffinity: None
+ports:
+  - {name: sql, port: 5432}
+""")))
+    for name in ("clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"):
+        assert fate(result, "Service", "db", f"/spec/{name}")["status"] == "ignored"
+    assert fate(result, "Service", "db", "/spec/sessionAffinity")["status"] == "mapped"
+    assert source(result, "Service", "db")["status"] == "mapped"
+
+
+def test_nlb_with_a_certificate_gets_tls_listeners_on_the_ssl_ports() -> None:
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    result = translate_yaml(docs(DB, service("""
+type: LoadBalancer
+ports:
+  - {name: sql, port: 5432}
+  - {name: metrics, port: 443, targetPort: metrics}
+""", f"""
+service.beta.kubernetes.io/aws-load-balancer-type: nlb
+service.beta.kubernetes.io/aws-load-balancer-ssl-cert: {cert}
+service.beta.kubernetes.io/aws-load-balancer-ssl-ports: "443"
+""")))
+    lb = stack_for(result, "load-balancer")
+    assert lb.resources["SvcDbListenerTls443"].properties["Certificates"] == [
+        {"CertificateArn": Ref("SvcDbCertificateArn")}]
+    assert lb.parameters["SvcDbCertificateArn"].default == cert
+    assert "SvcDbListenerTcp5432" in lb.resources

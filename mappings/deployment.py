@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from mappings.podspec import PodMapper
-from translator.cfn import GetAtt, Join, Ref, Split, Sub
+from translator.cfn import GetAtt, Ref, Sub
 from translator.context import Context, import_from
 from translator.models import Deployment, ServiceAccount
 from translator.plan import Fragment, Parameter, Resource, StackInfo, Target
@@ -42,7 +42,9 @@ def deployment_percents(replicas: int, surge: int, unavailable: int) -> tuple[in
     return maximum, max(minimum, 0)
 
 
-def _uncapped_percents(obj: Deployment) -> tuple[int, int]:
+def strategy_percents(obj: Deployment) -> tuple[int, int]:
+    """(MaximumPercent, MinimumHealthyPercent) of the update strategy, the maximum not yet
+    capped at ECS's 200."""
     spec = obj.spec
     if spec.strategy.type == "Recreate":
         return 100, 0
@@ -51,35 +53,6 @@ def _uncapped_percents(obj: Deployment) -> tuple[int, int]:
     unavailable = _count(rolling.max_unavailable if rolling else None, spec.replicas,
                          "25%", False)
     return deployment_percents(spec.replicas, surge, unavailable)
-
-
-def _surge_capped(obj: Deployment) -> bool:
-    return _uncapped_percents(obj)[0] > 200
-
-
-def rollout_percents(obj: Deployment) -> tuple[int, int]:
-    """(MaximumPercent, MinimumHealthyPercent) of the Deployment's update strategy."""
-    maximum, minimum = _uncapped_percents(obj)
-    return min(maximum, 200), minimum
-
-
-def deployment_configuration(maximum: int, minimum: int) -> dict[str, Any]:
-    """The ECS service's DeploymentConfiguration (a PodDisruptionBudget may tighten it)."""
-    return {
-        "MaximumPercent": maximum,
-        "MinimumHealthyPercent": minimum,
-        "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
-    }
-
-
-def network_configuration(own_group: Any = None) -> dict[str, Any]:
-    """The tasks' awsvpc settings: the parameter security groups, plus the workload's own
-    group when a NetworkPolicy names it (so other groups' rules can refer to it)."""
-    groups: Any = Ref("SecurityGroupIds")
-    if own_group is not None:
-        groups = Split(",", Join(",", (Join(",", groups), own_group)))
-    return {"AwsvpcConfiguration": {
-        "AssignPublicIp": "DISABLED", "Subnets": Ref("SubnetIds"), "SecurityGroups": groups}}
 
 
 def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
@@ -137,14 +110,15 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
     if not pod.size.fits:
         entry.status = "partial"
 
-    maximum, minimum = rollout_percents(obj)
-    if obj.spec.strategy.type == "Recreate":
+    spec = obj.spec
+    maximum, minimum = strategy_percents(obj)
+    if spec.strategy.type == "Recreate":
         entry.mapped("/spec/strategy/type", None, "Recreate: MinimumHealthyPercent 0")
-    elif _surge_capped(obj):
+    elif maximum > 200:
         entry.lossy("/spec/strategy", "maxSurge above 100% is capped: MaximumPercent 200")
+        maximum = 200
     entry.mapped("/spec/strategy", Target(stack, "/Resources/Service/Properties/DeploymentConfiguration"),
                  f"MaximumPercent {maximum}, MinimumHealthyPercent {minimum}")
-    spec = obj.spec
     service = {
         "Cluster": import_from("ClusterStackName", "ClusterName"),
         "ServiceName": title,
@@ -152,8 +126,16 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
         "LaunchType": "FARGATE",
         "PlatformVersion": "LATEST",
         "DesiredCount": spec.replicas,
-        "DeploymentConfiguration": deployment_configuration(maximum, minimum),
-        "NetworkConfiguration": network_configuration(),
+        "DeploymentConfiguration": {
+            "MaximumPercent": maximum,
+            "MinimumHealthyPercent": minimum,
+            "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+        },
+        "NetworkConfiguration": {"AwsvpcConfiguration": {
+            "AssignPublicIp": "DISABLED",
+            "Subnets": Ref("SubnetIds"),
+            "SecurityGroups": Ref("SecurityGroupIds"),
+        }},
         "PropagateTags": "SERVICE",
         "EnableECSManagedTags": True,
         "Tags": [{"Key": "kubernetes.io/name", "Value": f"{ns}/{obj.name}"}],

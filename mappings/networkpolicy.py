@@ -16,9 +16,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from mappings.deployment import network_configuration
 from mappings.workloads import Workload, all_workloads, matches
-from translator.cfn import GetAtt, Ref
+from translator.cfn import GetAtt, Join, Ref, Split
 from translator.context import CLUSTER_STACK, Context, export_name, import_from, pascal
 from translator.models import (
     LabelSelector,
@@ -52,9 +51,11 @@ def _own_group(workload: Workload, frag: Fragment, ctx: Context) -> str:
     frag.put(CLUSTER_STACK, "Outputs", f"{logical}Id", Output(
         GetAtt(logical, "GroupId"), f"Security group of {workload.namespace}/{workload.obj.name}",
         export_name(f"{logical}Id")))
-    frag.sets.append(SetProperty(workload.stack, "Service", "NetworkConfiguration",
-                                 network_configuration(import_from("ClusterStackName",
-                                                                   f"{logical}Id"))))
+    # the parameter groups (a List parameter) plus this one
+    groups = Split(",", Join(",", (Join(",", Ref("SecurityGroupIds")),
+                                   import_from("ClusterStackName", f"{logical}Id"))))
+    frag.sets.append(SetProperty(workload.stack, "Service",
+                                 "NetworkConfiguration/AwsvpcConfiguration/SecurityGroups", groups))
     return logical
 
 

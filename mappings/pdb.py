@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from mappings.deployment import deployment_configuration, rollout_percents
+from mappings.deployment import strategy_percents
 from mappings.workloads import Workload, all_workloads, matches
 from translator.context import Context
 from translator.models import Deployment, PodDisruptionBudget
@@ -77,7 +77,8 @@ def _tighten(obj: PodDisruptionBudget, workload: Workload, path: str, frag: Frag
     if wanted is None:
         entry.lossy(path, f"{workload.obj.name} has 0 replicas: nothing to keep running")
         return
-    maximum, minimum = rollout_percents(workload.obj)
+    maximum, minimum = strategy_percents(workload.obj)
+    maximum = min(maximum, 200)
     if wanted <= minimum:
         entry.mapped(path, Target(workload.stack, f"{CONFIG}/MinimumHealthyPercent"),
                      f"already kept: the update strategy gives MinimumHealthyPercent {minimum}")
@@ -85,8 +86,10 @@ def _tighten(obj: PodDisruptionBudget, workload: Workload, path: str, frag: Frag
     # room for at least one extra task, or a rollout at the minimum could never start
     needed = min(wanted + math.ceil(100 / replicas), 200)
     maximum = max(maximum, needed)
-    frag.sets.append(SetProperty(workload.stack, "Service", "DeploymentConfiguration",
-                                 deployment_configuration(maximum, wanted)))
+    frag.sets.append(SetProperty(workload.stack, "Service",
+                                 "DeploymentConfiguration/MinimumHealthyPercent", wanted))
+    frag.sets.append(SetProperty(workload.stack, "Service",
+                                 "DeploymentConfiguration/MaximumPercent", maximum))
     entry.mapped(path, Target(workload.stack, f"{CONFIG}/MinimumHealthyPercent"),
                  f"MinimumHealthyPercent {wanted} (the update strategy gave {minimum}), "
                  f"MaximumPercent {maximum}: rollouts start new tasks before stopping old ones")

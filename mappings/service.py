@@ -155,6 +155,9 @@ def _selects_nothing(obj: Service, frag: Fragment, ctx: Context) -> None:
                 "are kept")
     for i, _ in enumerate(obj.spec.ports):
         entry.lossy(f"/spec/ports/{i}", "nothing to reach on ECS")
+    for key in ctx.manifest(obj).doc.get("spec", {}):
+        if key not in ("selector", "ports"):
+            entry.ignored(f"/spec/{key}", "nothing is made for a Service that reaches no task")
 
 
 def _pod_labels(doc: dict[str, Any]) -> dict[str, str] | None:

@@ -157,6 +157,9 @@ class Append:
 
 @dataclass(frozen=True)
 class SetProperty:
+    """Set a property of a resource another rule owns; `prop` may be a path into nested
+    properties ("DeploymentConfiguration/MinimumHealthyPercent")."""
+
     stack: str
     resource: str
     prop: str
@@ -250,7 +253,11 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
             if add.item not in items:  # two Ingress paths to one Service attach it once
                 items.append(add.item)
         for change in frag.sets:
-            stacks[change.stack].resources[change.resource].properties[change.prop] = change.value
+            *parents, leaf = change.prop.split("/")
+            node = stacks[change.stack].resources[change.resource].properties
+            for part in parents:
+                node = node[part]
+            node[leaf] = change.value
     for (key, name), original in before.items():
         # properties other rules added come after the owner's, sorted, whatever the rule order
         resource = stacks[key].resources[name]

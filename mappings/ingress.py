@@ -242,12 +242,11 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                         "CertificateArn)")
     listeners = alb.forwarding_listeners()
     if obj.spec.default_backend is not None:
-        tg = _backend_target_group(obj.spec.default_backend, obj, alb, ctx, frag,
+        actions = _backend_actions(obj.spec.default_backend, obj, alb, ctx, frag,
                                    "/spec/defaultBackend")
-        if tg:
+        if actions:
             for listener in listeners:
-                frag.sets.append(SetProperty(stack, listener, "DefaultActions",
-                                             [{"Type": "forward", "TargetGroupArn": Ref(tg)}]))
+                frag.sets.append(SetProperty(stack, listener, "DefaultActions", actions))
             entry.mapped("/spec/defaultBackend", Target(stack, f"/Resources/{listeners[0]}/"
                          "Properties/DefaultActions") if listeners else None,
                          "the listeners' default action")
@@ -257,8 +256,8 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
     for i, rule in enumerate(obj.spec.rules):
         for j, path in enumerate(rule.http.paths if rule.http else []):
             pointer = f"/spec/rules/{i}/http/paths/{j}"
-            tg = _backend_target_group(path.backend, obj, alb, ctx, frag, f"{pointer}/backend")
-            if tg is None:
+            actions = _backend_actions(path.backend, obj, alb, ctx, frag, f"{pointer}/backend")
+            if actions is None:
                 for part in (f"{pointer}/path", f"{pointer}/pathType") + (
                         (f"/spec/rules/{i}/host",) if rule.host else ()):
                     entry.lossy(part, "no listener rule: the backend is not translated")
@@ -276,7 +275,7 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                         "ListenerArn": Ref(listener),
                         "Priority": priority,
                         "Conditions": conditions,
-                        "Actions": [{"Type": "forward", "TargetGroupArn": Ref(tg)}],
+                        "Actions": actions,
                     }, obj.ref))
                 conditions_to = Target(stack, f"/Resources/{logical}/Properties/Conditions")
                 entry.mapped(f"{pointer}/path", conditions_to)
@@ -307,6 +306,8 @@ def _report_annotations(obj: Ingress, alb: Balancer, frag: Fragment) -> None:
             entry.mapped(pointer, Target(stack, "/Resources"), "the backends' target groups")
         elif key == "group.order":
             entry.mapped(pointer, None, "orders this Ingress's listener-rule priorities")
+        elif key.startswith("actions."):
+            continue  # claimed by the backends that use it
         else:
             entry.unsupported(pointer, "this annotation is not mapped yet")
     if own.get("target-type") == "instance":
@@ -395,6 +396,64 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
         GetAtt(group, "GroupId"),
         "Allow this group into the tasks' security groups on their container ports",
         export_name(lb.id("LoadBalancerSecurityGroupId"))))
+
+
+# what an actions.<name> annotation may say, in the ELB API's own words
+ACTION_CONFIGS = {
+    "redirect": ("RedirectConfig", {"Host", "Path", "Port", "Protocol", "Query", "StatusCode"}),
+    "fixed-response": ("FixedResponseConfig", {"ContentType", "MessageBody", "StatusCode"}),
+}
+
+
+def _annotation_action(ing: Ingress, name: str) -> dict[str, Any] | str:
+    """The listener action of an `actions.<name>` annotation (backend port use-annotation),
+    or why it cannot be one. The controller accepts keys in either case."""
+    raw = controller_annotations(ing).get(f"actions.{name}")
+    if raw is None:
+        return f"use-annotation backend {name!r} has no actions.{name} annotation"
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError:
+        return f"actions.{name} is not valid JSON"
+    if not isinstance(parsed, dict):
+        return f"actions.{name} is not a JSON object"
+
+    def upper(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k[:1].upper() + k[1:]: upper(v) for k, v in value.items()}
+        return value
+    action = upper(parsed)
+    kind = str(action.get("Type", "")).lower()
+    if kind == "forward" and isinstance(action.get("TargetGroupARN"), str):
+        return {"Type": "forward", "TargetGroupArn": action["TargetGroupARN"]}
+    if kind not in ACTION_CONFIGS:
+        return (f"actions.{name}: only redirect, fixed-response and forward to a target group "
+                "ARN are mapped (weighted forwards to Services: add a ListenerRule by hand)")
+    key, allowed = ACTION_CONFIGS[kind]
+    config = action.get(key)
+    if not isinstance(config, dict) or not set(config) <= allowed \
+            or not all(isinstance(v, str) for v in config.values()):
+        return f"actions.{name}: {key} must hold only string {', '.join(sorted(allowed))}"
+    return {"Type": kind, key: dict(sorted(config.items()))}
+
+
+def _backend_actions(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: Context,
+                     frag: Fragment, pointer: str) -> list[dict[str, Any]] | None:
+    """The listener actions of a backend: forward to its Service's target group, or the
+    action its actions.<name> annotation describes."""
+    service = backend.service
+    if service is not None and service.port.get("name") == "use-annotation":
+        action = _annotation_action(ing, service.name)
+        if isinstance(action, str):
+            frag.entry.unsupported(pointer, action)
+            return None
+        annotation = escape_pointer_token(f"{PREFIX}actions.{service.name}")
+        frag.entry.mapped(pointer, None, f"{action['Type']} action of actions.{service.name}")
+        frag.entry.mapped(f"/metadata/annotations/{annotation}", Target(
+            LOAD_BALANCER_STACK, "/Resources"), f"a {action['Type']} listener action")
+        return [action]
+    tg = _backend_target_group(backend, ing, alb, ctx, frag, pointer)
+    return None if tg is None else [{"Type": "forward", "TargetGroupArn": Ref(tg)}]
 
 
 def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: Context,

@@ -423,3 +423,31 @@ alb.ingress.kubernetes.io/ssl-policy: ELBSecurityPolicy-TLS13-1-2-Res-2021-06
     assert lb["Tags"] == [{"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "shop"}]
     assert props(result, "load-balancer", "ListenerHttps443")["SslPolicy"] == \
         "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+
+
+def test_use_annotation_backends_become_redirect_and_fixed_response_actions() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress("""
+alb.ingress.kubernetes.io/actions.legacy: >-
+  {"type": "redirect", "redirectConfig": {"host": "new.example.com", "statusCode": "HTTP_301"}}
+alb.ingress.kubernetes.io/actions.maintenance: >-
+  {"Type": "fixed-response", "FixedResponseConfig": {"ContentType": "text/plain",
+  "StatusCode": "503", "MessageBody": "back soon"}}
+alb.ingress.kubernetes.io/actions.weighted: >-
+  {"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "ui"}]}}
+""", "rules:\n  - http:\n      paths:\n"
+     "      - {path: /old, pathType: Prefix, backend: {service: {name: legacy, port: "
+     "{name: use-annotation}}}}\n"
+     "      - {path: /shop, pathType: Prefix, backend: {service: {name: maintenance, port: "
+     "{name: use-annotation}}}}\n"
+     "      - {path: /w, pathType: Prefix, backend: {service: {name: weighted, port: "
+     "{name: use-annotation}}}}\n" + path("/", "ui", 80))))
+    rules = {r.properties["Conditions"][0]["PathPatternConfig"]["Values"][0]:
+             r.properties["Actions"] for k, r in stack_for(result, "load-balancer").resources.items()
+             if k.startswith("Rule")}
+    assert rules["/old"] == [{"Type": "redirect", "RedirectConfig": {
+        "Host": "new.example.com", "StatusCode": "HTTP_301"}}]
+    assert rules["/shop"] == [{"Type": "fixed-response", "FixedResponseConfig": {
+        "ContentType": "text/plain", "MessageBody": "back soon", "StatusCode": "503"}}]
+    assert "/w" not in rules
+    weighted = fate(result, "Ingress", "main", "/spec/rules/0/http/paths/2/backend")
+    assert weighted["status"] == "unsupported" and "weighted forwards" in weighted["note"]

@@ -38,6 +38,7 @@ TOP_FIELDS = ("region", "currency", "hours_per_month", "prices")
 
 AVAILABILITY_ZONES = 2  # an ALB needs two; endpoints are priced per zone
 NAT_GATEWAYS = 1  # as in the migration guide; one per zone for zone resilience doubles it
+LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 NAT_ITEM = "NAT gateway"  # the line the endpoints alternative replaces
 # Interface endpoints private Fargate tasks need when there is no NAT gateway, by what uses them.
 ECR_ENDPOINTS = ("ecr.api", "ecr.dkr")  # plus the S3 gateway endpoint for layers, which is free
@@ -275,17 +276,31 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
     if any(w.scaling for w in workloads):
         out.assumptions.append("Tasks: the Deployment's replicas (within the autoscaling range); "
                                "the range shows the cost at the autoscaling minimum and maximum.")
-    albs = sum(1 for s in plan.stacks for r in s.resources.values()
-               if r.type == "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    balancers: dict[str, set[tuple[str, str]]] = {"Ingress": set(), "Service": set()}
+    for entry in plan.entries:  # load balancers on ECS, by the kind that made them
+        if entry.kind in balancers:
+            balancers[entry.kind] |= {(stack, logical) for stack, logical in entry.resources
+                                      if plan.stack(stack).resources[logical].type == LOAD_BALANCER}
+    made_by = {kind: len(found) for kind, found in balancers.items()}
     ingresses = sum(1 for e in plan.entries if e.kind == "Ingress" and e.resources)
-    if albs or ingresses:
+    if made_by["Ingress"] or ingresses:
         out.lines.append(Line("Application Load Balancer",
-                              f"{ingresses} on EKS (one per Ingress), {albs} on ECS (shared)",
-                              table.monthly("alb_hour", ingresses), table.monthly("alb_hour", albs)))
+                              f"{ingresses} on EKS (one per Ingress), {made_by['Ingress']} on "
+                              "ECS (shared)", table.monthly("alb_hour", ingresses),
+                              table.monthly("alb_hour", made_by["Ingress"])))
         out.assumptions.append(
             "Load balancers: hourly charge only, LCU charges depend on traffic. On EKS the AWS "
             "Load Balancer Controller makes one ALB per Ingress unless Ingresses share an "
-            "alb.ingress.kubernetes.io/group.name; the translation shares one ALB.")
+            "alb.ingress.kubernetes.io/group.name; the translation shares one ALB per group.")
+    if made_by["Service"]:
+        # each LoadBalancer Service had its own load balancer on EKS too (NLB or CLB)
+        count = made_by["Service"]
+        out.lines.append(Line("Service load balancers", f"{count} LoadBalancer Service"
+                              f"{'s' if count > 1 else ''}, one NLB or ALB each on EKS and ECS",
+                              table.monthly("alb_hour", made_by["Service"]),
+                              table.monthly("alb_hour", made_by["Service"])))
+        out.assumptions.append("Service load balancers are priced at the ALB hourly price, "
+                               "which NLBs share; LCU/NLCU charges depend on traffic.")
     nat = table.monthly("nat_gateway_hour", NAT_GATEWAYS)
     out.lines.append(Line(NAT_ITEM, f"{NAT_GATEWAYS} gateway, the VPC is reused as it is", nat, nat))
     out.assumptions.append("NAT gateway and endpoints: hourly charges only; per-GB processing "

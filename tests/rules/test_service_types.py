@@ -178,3 +178,11 @@ service.beta.kubernetes.io/aws-load-balancer-ssl-ports: "443"
         {"CertificateArn": Ref("SvcDbCertificateArn")}]
     assert lb.parameters["SvcDbCertificateArn"].default == cert
     assert "SvcDbListenerTcp5432" in lb.resources
+
+
+def test_cost_counts_the_service_load_balancer_on_both_sides(nlb: Result) -> None:
+    lines = {line.item: line for line in nlb.cost.lines}
+    assert "Application Load Balancer" not in lines
+    service_lbs = lines["Service load balancers"]
+    assert service_lbs.eks == service_lbs.ecs > 0
+    assert service_lbs.sizing == "1 LoadBalancer Service, one NLB or ALB each on EKS and ECS"

@@ -252,7 +252,7 @@ def test_one_alb_per_ingress_on_eks_one_shared_on_ecs() -> None:
                                  ingress("shop", "web"), ingress("admin", "web")), validate=False)
     assert result.cost is not None
     alb = line(result.cost, "Application Load Balancer")
-    assert alb.sizing == "2 on EKS (one per Ingress), 1 on ECS (shared)"
+    assert alb.sizing == "2 on EKS (one per Ingress or group), 1 on ECS (shared)"
     assert (alb.eks, alb.ecs) == (pytest.approx(2 * 0.0225 * 730), pytest.approx(0.0225 * 730))
 
 

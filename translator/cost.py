@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from translator.cfn import to_json
-from translator.context import Options
+from translator.context import LOAD_BALANCER_STACK, Options
 from translator.errors import InputError
 from translator.plan import Plan, Stack
 from translator.report import _cell
@@ -282,11 +282,15 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
             balancers[entry.kind] |= {(stack, logical) for stack, logical in entry.resources
                                       if plan.stack(stack).resources[logical].type == LOAD_BALANCER}
     made_by = {kind: len(found) for kind, found in balancers.items()}
-    ingresses = sum(1 for e in plan.entries if e.kind == "Ingress" and e.resources)
+    # on EKS, an Ingress group has one ALB, as on ECS; each Ingress without group.name has its
+    # own, where the translation shares the default ALB (logical id LoadBalancer) between them
+    ungrouped = sum(1 for e in plan.entries if e.kind == "Ingress"
+                    and (LOAD_BALANCER_STACK, "LoadBalancer") in e.resources)
+    ingresses = ungrouped + sum(1 for _, logical in balancers["Ingress"] if logical != "LoadBalancer")
     if made_by["Ingress"] or ingresses:
         out.lines.append(Line("Application Load Balancer",
-                              f"{ingresses} on EKS (one per Ingress), {made_by['Ingress']} on "
-                              "ECS (shared)", table.monthly("alb_hour", ingresses),
+                              f"{ingresses} on EKS (one per Ingress or group), "
+                              f"{made_by['Ingress']} on ECS (shared)", table.monthly("alb_hour", ingresses),
                               table.monthly("alb_hour", made_by["Ingress"])))
         out.assumptions.append(
             "Load balancers: hourly charge only, LCU charges depend on traffic. On EKS the AWS "

@@ -498,7 +498,8 @@ def _target_group_settings(ing: Ingress) -> tuple[tuple[str, str], ...]:
                         if k in TARGET_GROUP))
 
 
-def _backends(ing: Ingress) -> set[str]:
+def backends(ing: Ingress) -> set[str]:
+    """Names of the Services an Ingress routes to."""
     found = {p.backend.service.name for r in ing.spec.rules for p in (r.http.paths if r.http else [])
              if p.backend.service is not None}
     default = ing.spec.default_backend
@@ -511,7 +512,7 @@ def _settings_differ(ctx: Context, ing: Ingress, service: str) -> bool:
     ns = ctx.namespace_of(ing)
     variants = {_target_group_settings(other) for other in ctx.all(Ingress)
                 if ctx.namespace_of(other) == ns and group_of(other) == group_of(ing)
-                and service in _backends(other)}
+                and service in backends(other)}
     return len(variants) > 1
 
 

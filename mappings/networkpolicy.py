@@ -16,15 +16,18 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from mappings.workloads import Workload, all_workloads, matches
+from mappings.ingress import backends
+from mappings.workloads import Workload, all_workloads, matches, selected_by
 from translator.cfn import GetAtt, Join, Ref, Split
 from translator.context import CLUSTER_STACK, Context, export_name, import_from, pascal
 from translator.models import (
+    Ingress,
     LabelSelector,
     Namespace,
     NetworkPolicy,
     NetworkPolicyPeer,
     NetworkPolicyPort,
+    Service,
 )
 from translator.plan import Fragment, Output, Resource, SetProperty, Target
 
@@ -76,6 +79,16 @@ def _peers(peer: NetworkPolicyPeer, ns: str, ctx: Context) -> list[Workload]:
                   key=lambda w: (w.namespace, w.obj.name))
 
 
+def _behind_load_balancer(workload: Workload, ctx: Context) -> bool:
+    """Whether an Ingress or a LoadBalancer Service sends traffic to the workload."""
+    services = [s for s in ctx.all(Service) if workload in selected_by(s, ctx)]
+    if any(s.spec.type == "LoadBalancer" for s in services):
+        return True
+    names = {s.name for s in services}
+    return any(ctx.namespace_of(ing) == workload.namespace and backends(ing) & names
+               for ing in ctx.all(Ingress))
+
+
 def _port_range(port: NetworkPolicyPort, workload: Workload) -> tuple[str, int, int] | str:
     """(protocol, from, to) of a policy port on this workload, or why it cannot be one."""
     protocol = PROTOCOLS.get(port.protocol)
@@ -114,6 +127,12 @@ def map(obj: NetworkPolicy, frag: Fragment, ctx: Context) -> None:
     groups = {w.obj.name: _own_group(w, frag, ctx) for w in protected}
     entry.notes.append("security groups only allow: the policy holds only if the "
                        "SecurityGroupIds parameter groups do not admit traffic between tasks")
+    for workload in protected:
+        if _behind_load_balancer(workload, ctx):
+            entry.notes.append(
+                f"{workload.obj.name} is a load-balancer target: unless the policy admits the "
+                "load balancer's subnets, add its security group (output "
+                "LoadBalancerSecurityGroupId) to the rules, as the controller's own rules did")
     if spec.policy_types:
         entry.mapped("/spec/policyTypes", Target(CLUSTER_STACK, "/Resources"),
                      "Ingress: only the rules below admit traffic to the tasks' own groups"

@@ -96,3 +96,12 @@ def test_policy_selecting_nothing_makes_nothing() -> None:
     assert not any(r.startswith("TaskSecurityGroup")
                    for r in stack_for(result, "cluster").resources)
     assert fate(result, "NetworkPolicy", "api-from-web", "/spec/podSelector")["status"] == "lossy"
+
+
+def test_a_protected_load_balancer_target_is_told_to_admit_the_load_balancer() -> None:
+    lb_service = ("apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\n"
+                  "spec:\n  type: LoadBalancer\n  selector: {app: api}\n  ports:\n"
+                  "    - {name: http, port: 80, targetPort: http}\n")
+    result = translate_yaml(docs(API, deployment("web"), lb_service, POLICY))
+    notes = source(result, "NetworkPolicy", "api-from-web")["notes"]
+    assert any(n.startswith("api is a load-balancer target") for n in notes)

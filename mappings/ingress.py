@@ -267,6 +267,8 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                 conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": [rule.host]}})
             patterns = _patterns(path.path, path.path_type)
             conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": patterns}})
+            if path.backend.service is not None:
+                conditions += _annotation_conditions(obj, path.backend.service.name, frag)
             priority = prio[(ns, obj.name, i, j)]
             for listener in listeners:
                 logical = f"Rule{pascal(obj.name)}{listener[len(alb.prefix + 'Listener'):]}P{priority}"
@@ -306,7 +308,7 @@ def _report_annotations(obj: Ingress, alb: Balancer, frag: Fragment) -> None:
             entry.mapped(pointer, Target(stack, "/Resources"), "the backends' target groups")
         elif key == "group.order":
             entry.mapped(pointer, None, "orders this Ingress's listener-rule priorities")
-        elif key.startswith("actions."):
+        elif key.startswith(("actions.", "conditions.")):
             continue  # claimed by the backends that use it
         else:
             entry.unsupported(pointer, "this annotation is not mapped yet")
@@ -405,6 +407,63 @@ ACTION_CONFIGS = {
 }
 
 
+# conditions.<name> fields and the config each carries, in the ELB API's words
+CONDITION_CONFIGS = {
+    "host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig",
+    "http-header": "HttpHeaderConfig", "http-request-method": "HttpRequestMethodConfig",
+    "query-string": "QueryStringConfig", "source-ip": "SourceIpConfig",
+}
+
+
+def _upper_keys(value: Any) -> Any:
+    """The controller accepts camelCase keys; CloudFormation spells them in PascalCase."""
+    if isinstance(value, dict):
+        return {k[:1].upper() + k[1:]: _upper_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_upper_keys(v) for v in value]
+    return value
+
+
+def _plain(config: Any) -> bool:
+    """A condition config holds strings, lists of strings or of {Key, Value} strings only."""
+    def ok(value: Any) -> bool:
+        if isinstance(value, str):
+            return True
+        if isinstance(value, list):
+            return all(ok(v) for v in value)
+        return isinstance(value, dict) and set(value) <= {"Key", "Value"} \
+            and all(isinstance(v, str) for v in value.values())
+    return isinstance(config, dict) and bool(config) and all(ok(v) for v in config.values())
+
+
+def _annotation_conditions(ing: Ingress, name: str, frag: Fragment) -> list[dict[str, Any]]:
+    """Extra listener-rule conditions of a `conditions.<name>` annotation (headers, query
+    strings, methods, source IPs), reported where they cannot be read."""
+    key = f"conditions.{name}"
+    raw = controller_annotations(ing).get(key)
+    if raw is None:
+        return []
+    pointer = f"/metadata/annotations/{escape_pointer_token(PREFIX + key)}"
+    try:
+        parsed = _upper_keys(json.loads(raw))
+    except json.JSONDecodeError:
+        parsed = None
+    conditions = []
+    for item in parsed if isinstance(parsed, list) and parsed else [None]:
+        field = item.get("Field") if isinstance(item, dict) else None
+        config = CONDITION_CONFIGS.get(str(field))
+        body = item.get(config) if isinstance(item, dict) and config else None
+        if config is None or not _plain(body):
+            frag.entry.unsupported(pointer, f"{key} must be a JSON list of conditions, each a "
+                                   f"field ({', '.join(sorted(CONDITION_CONFIGS))}) and its "
+                                   "config of strings")
+            return []
+        conditions.append({"Field": field, config: body})
+    frag.entry.mapped(pointer, Target(LOAD_BALANCER_STACK, "/Resources"),
+                      "conditions of the listener rules routing to it")
+    return conditions
+
+
 def _annotation_action(ing: Ingress, name: str) -> dict[str, Any] | str:
     """The listener action of an `actions.<name>` annotation (backend port use-annotation),
     or why it cannot be one. The controller accepts keys in either case."""
@@ -417,12 +476,7 @@ def _annotation_action(ing: Ingress, name: str) -> dict[str, Any] | str:
         return f"actions.{name} is not valid JSON"
     if not isinstance(parsed, dict):
         return f"actions.{name} is not a JSON object"
-
-    def upper(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k[:1].upper() + k[1:]: upper(v) for k, v in value.items()}
-        return value
-    action = upper(parsed)
+    action = _upper_keys(parsed)
     kind = str(action.get("Type", "")).lower()
     if kind == "forward" and isinstance(action.get("TargetGroupARN"), str):
         return {"Type": "forward", "TargetGroupArn": action["TargetGroupARN"]}

@@ -451,3 +451,29 @@ alb.ingress.kubernetes.io/actions.weighted: >-
     assert "/w" not in rules
     weighted = fate(result, "Ingress", "main", "/spec/rules/0/http/paths/2/backend")
     assert weighted["status"] == "unsupported" and "weighted forwards" in weighted["note"]
+
+
+def test_conditions_annotation_adds_header_and_query_conditions() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress("""
+alb.ingress.kubernetes.io/conditions.ui: >-
+  [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Canary",
+  "values": ["yes"]}}, {"field": "query-string", "queryStringConfig": {"values":
+  [{"key": "beta", "value": "1"}]}}]
+""", "rules:\n  - http:\n      paths:\n" + path("/", "ui", 80))))
+    conditions = props(result, "load-balancer", "RuleMainHttp80P10")["Conditions"]
+    assert conditions[1:] == [
+        {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Canary",
+                                                      "Values": ["yes"]}},
+        {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "beta",
+                                                                    "Value": "1"}]}}]
+    annotation = "/metadata/annotations/alb.ingress.kubernetes.io~1conditions.ui"
+    assert fate(result, "Ingress", "main", annotation)["status"] == "mapped"
+
+
+def test_a_malformed_conditions_annotation_is_reported_and_the_rule_kept() -> None:
+    result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress(
+        "alb.ingress.kubernetes.io/conditions.ui: '[{\"field\": \"cookie\"}]'",
+        "rules:\n  - http:\n      paths:\n" + path("/", "ui", 80))))
+    assert len(props(result, "load-balancer", "RuleMainHttp80P10")["Conditions"]) == 1
+    annotation = "/metadata/annotations/alb.ingress.kubernetes.io~1conditions.ui"
+    assert fate(result, "Ingress", "main", annotation)["status"] == "unsupported"

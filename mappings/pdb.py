@@ -60,13 +60,14 @@ def map(obj: PodDisruptionBudget, frag: Fragment, ctx: Context) -> None:
     budget_path = "/spec/minAvailable" if obj.spec.min_available is not None \
         else "/spec/maxUnavailable"
     for workload in sorted(workloads, key=lambda w: w.obj.name):
-        _tighten(obj, workload, budget_path, frag)
+        _tighten(obj, workload, budget_path, frag, ctx)
     if obj.spec.unhealthy_pod_eviction_policy is not None:
         entry.ignored("/spec/unhealthyPodEvictionPolicy",
                       "ECS replaces unhealthy tasks whatever the minimum")
 
 
-def _tighten(obj: PodDisruptionBudget, workload: Workload, path: str, frag: Fragment) -> None:
+def _tighten(obj: PodDisruptionBudget, workload: Workload, path: str, frag: Fragment,
+             ctx: Context) -> None:
     entry = frag.entry
     if not isinstance(workload.obj, Deployment):
         entry.lossy(path, f"{workload.obj.kind}/{workload.obj.name}: set its service's "
@@ -83,13 +84,19 @@ def _tighten(obj: PodDisruptionBudget, workload: Workload, path: str, frag: Frag
         entry.mapped(path, Target(workload.stack, f"{CONFIG}/MinimumHealthyPercent"),
                      f"already kept: the update strategy gives MinimumHealthyPercent {minimum}")
         return
+    # several budgets on one workload: each sets the strictest, so input order cannot matter
+    strictest = max(minimum_healthy_percent(b, replicas) or 0 for b in ctx.all(PodDisruptionBudget)
+                    if ctx.namespace_of(b) == workload.namespace and b.spec.selector is not None
+                    and matches(b.spec.selector, workload.obj.spec.template.labels))
     # room for at least one extra task, or a rollout at the minimum could never start
-    needed = min(wanted + math.ceil(100 / replicas), 200)
+    needed = min(strictest + math.ceil(100 / replicas), 200)
     maximum = max(maximum, needed)
     frag.sets.append(SetProperty(workload.stack, "Service",
-                                 "DeploymentConfiguration/MinimumHealthyPercent", wanted))
+                                 "DeploymentConfiguration/MinimumHealthyPercent", strictest))
     frag.sets.append(SetProperty(workload.stack, "Service",
                                  "DeploymentConfiguration/MaximumPercent", maximum))
     entry.mapped(path, Target(workload.stack, f"{CONFIG}/MinimumHealthyPercent"),
-                 f"MinimumHealthyPercent {wanted} (the update strategy gave {minimum}), "
+                 f"MinimumHealthyPercent {wanted} (the update strategy gave {minimum}"
+                 + (f"; another budget asks {strictest}, which is kept" if strictest > wanted
+                    else "") + "), "
                  f"MaximumPercent {maximum}: rollouts start new tasks before stopping old ones")

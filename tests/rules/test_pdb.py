@@ -56,3 +56,13 @@ def test_budget_selecting_nothing_is_partial() -> None:
     result = translate_yaml(docs(deployment(), budget("minAvailable: 1", "{app: other}")))
     assert source(result, "PodDisruptionBudget", "web")["status"] == "partial"
     assert fate(result, "PodDisruptionBudget", "web", "/spec/selector")["status"] == "lossy"
+
+
+def test_two_budgets_on_one_workload_keep_the_stricter_whatever_their_order() -> None:
+    loose = budget("minAvailable: 1").replace("name: web,", "name: loose,")
+    strict = budget("maxUnavailable: 0").replace("name: web,", "name: strict,")
+    one = translate_yaml(docs(deployment(spec="replicas: 4"), loose, strict))
+    other = translate_yaml(docs(strict, loose, deployment(spec="replicas: 4")))
+    for result in (one, other):
+        assert props(result, "web", "Service")["DeploymentConfiguration"][
+            "MinimumHealthyPercent"] == 100

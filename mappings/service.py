@@ -88,16 +88,17 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
     elif spec.type == "LoadBalancer":
         _load_balancer(obj, workload, frag, ctx)
     primary = registered_service(workload, ctx)
+    assert primary is not None  # obj itself selects the workload
+    registry = registry_id(primary)
+    _ports(obj, frag, ctx, workload)
+    _cluster_fields(obj, frag, ctx, Target(workload.stack, f"/Resources/{registry}"))
     if primary != obj:
-        assert primary is not None
         entry.lossy("/metadata/name", f"an ECS service registers in one Cloud Map service: "
                     f"{workload.obj.name} registers as {primary.name!r}; env values naming "
                     f"{obj.name!r} are rewritten to it")
-        _ports(obj, frag, ctx, workload)
         return
-    logical = registry_id(obj)
     cloud_map_name = ctx.cloud_map_name(ns, obj.name)
-    frag.put(workload.stack, "Resources", logical, Resource(
+    frag.put(workload.stack, "Resources", registry, Resource(
         "AWS::ServiceDiscovery::Service", {
             "Name": cloud_map_name,
             "Description": f"Kubernetes Service {ns}/{obj.name}",
@@ -109,14 +110,20 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
             "HealthCheckCustomConfig": {"FailureThreshold": 1},
         }, obj.ref))
     frag.appends.append(Append(workload.stack, "Service", "ServiceRegistries",
-                               {"RegistryArn": GetAtt(logical, "Arn")}))
-    entry.mapped("/metadata/name", Target(workload.stack, f"/Resources/{logical}/Properties/Name"),
+                               {"RegistryArn": GetAtt(registry, "Arn")}))
+    entry.mapped("/metadata/name", Target(workload.stack, f"/Resources/{registry}/Properties/Name"),
                  f"{obj.name}.{ns}.svc.cluster.local -> {cloud_map_name}.{ctx.dns_domain}")
-    entry.mapped("/metadata/namespace", Target(workload.stack, f"/Resources/{logical}"))
-    _ports(obj, frag, ctx, workload)
-    records = Target(workload.stack, f"/Resources/{logical}/Properties/DnsConfig")
+    entry.mapped("/metadata/namespace", Target(workload.stack, f"/Resources/{registry}"))
+
+
+def _cluster_fields(obj: Service, frag: Fragment, ctx: Context, registry: Target) -> None:
+    """Type, cluster IP and the other in-cluster settings, against the Cloud Map service the
+    workload registers in."""
+    entry = frag.entry
+    spec = obj.spec
+    records = Target(registry.stack, f"{registry.pointer}/Properties/DnsConfig")
     if spec.type == "ClusterIP":
-        entry.mapped("/spec/type", Target(workload.stack, f"/Resources/{logical}"))
+        entry.mapped("/spec/type", registry)
     if headless(obj):
         entry.mapped("/spec/clusterIP", records, "headless: per-task A records (MULTIVALUE) "
                      "answer with the healthy tasks' addresses, as pod IPs were")

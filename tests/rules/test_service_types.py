@@ -186,3 +186,13 @@ def test_cost_counts_the_service_load_balancer_on_both_sides(nlb: Result) -> Non
     service_lbs = lines["Service load balancers"]
     assert service_lbs.eks == service_lbs.ecs > 0
     assert service_lbs.sizing == "1 LoadBalancer Service, one NLB or ALB each on EKS and ECS"
+
+
+def test_a_second_service_of_a_workload_accounts_for_its_fields_too() -> None:
+    alias = service("clusterIP: 10.100.0.7\nsessionAffinity: ClientIP\nports:\n  - {port: 5432}",
+                    name="db-ro")
+    result = translate_yaml(docs(DB, service("ports:\n  - {port: 5432}"), alias))
+    assert fate(result, "Service", "db-ro", "/spec/clusterIP")["status"] == "ignored"
+    assert fate(result, "Service", "db-ro", "/spec/sessionAffinity")["status"] == "lossy"
+    assert not [f for f in source(result, "Service", "db-ro")["fields"]
+                if f["status"] == "unsupported"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mappings.podspec import PodMapper
+from mappings import podspec
+from mappings.podspec import IRSA_ANNOTATION, PodMapper
 from translator.cfn import GetAtt, Ref, Sub
 from translator.context import Context, import_from
 from translator.models import Deployment, ServiceAccount
@@ -15,9 +16,14 @@ from translator.plan import Fragment, Parameter, Resource, StackInfo, Target
 KIND = "Deployment"
 API_VERSIONS = ("apps/v1",)
 MODEL = Deployment
+FIELDS = (
+    "/metadata/name", "/metadata/namespace", "/metadata/labels", "/spec/replicas",
+    "/spec/selector", "/spec/strategy", "/spec/strategy/type", "/spec/revisionHistoryLimit",
+    "/spec/progressDeadlineSeconds", "/spec/minReadySeconds", "/spec/template/metadata/labels",
+    "/spec/template/metadata/annotations", *podspec.fields("/spec/template/spec"),
+)
 
 TASK_EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 def _count(value: int | str | None, replicas: int, default: str, round_up: bool) -> int:
@@ -139,7 +145,9 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
     entry.mapped("/metadata/name", Target(stack, "/Resources/Service/Properties/ServiceName"))
     entry.mapped("/metadata/namespace", None, f"stack {ctx.app}-{title}")
     entry.ignored("/spec/selector", "ECS services own their tasks; no selector is needed")
-    entry.ignored("/spec/template/metadata/labels", "used to resolve Service selectors")
+    entry.mapped("/spec/template/metadata/labels", None,
+                 "matched against Service selectors: decides which Cloud Map name and target "
+                 "groups the ECS service registers in")
     entry.ignored("/spec/template/metadata/annotations",
                   "pod annotations (scrape hints, sidecar injection) have no ECS meaning")
     entry.ignored("/metadata/labels", "labels are not carried to ECS tags")

@@ -39,6 +39,14 @@ KNOWN = {"scheme", "listen-ports", "certificate-arn", "ssl-redirect", "healthche
          "target-type", "inbound-cidrs", "success-codes", "backend-protocol", "group.name",
          "tags", "load-balancer-name"}
 TG_LIMITS = {"interval": (5, 300), "timeout": (2, 120), "threshold": (2, 10)}
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+FIELDS = (
+    "/metadata/annotations", f"/metadata/annotations/{escape_pointer_token(CLASS_ANNOTATION)}",
+    *(f"/metadata/annotations/{escape_pointer_token(PREFIX + key)}" for key in sorted(KNOWN)),
+    "/spec/ingressClassName", "/spec/tls", "/spec/defaultBackend", "/spec/rules/*/host",
+    "/spec/rules/*/http/paths/*/path", "/spec/rules/*/http/paths/*/pathType",
+    "/spec/rules/*/http/paths/*/backend",
+)
 
 
 @dataclass(frozen=True)
@@ -138,12 +146,14 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                     "Fargate tasks are registered by IP; target-type ip is used")
     for note in alb.notes:
         entry.lossy("/metadata/annotations", note)
-    cls = obj.spec.ingress_class_name or obj.metadata.annotations.get("kubernetes.io/ingress.class")
+    cls = obj.spec.ingress_class_name or obj.metadata.annotations.get(CLASS_ANNOTATION)
+    cls_path = ("/spec/ingressClassName" if obj.spec.ingress_class_name
+                else f"/metadata/annotations/{escape_pointer_token(CLASS_ANNOTATION)}")
     if cls not in (None, "alb"):
-        entry.lossy("/spec/ingressClassName", f"class {cls!r} becomes an ALB; its controller's "
+        entry.lossy(cls_path, f"class {cls!r} becomes an ALB; its controller's "
                     "own annotations are not mapped")
-    elif obj.spec.ingress_class_name:
-        entry.mapped("/spec/ingressClassName", Target(stack, "/Resources/LoadBalancer"))
+    elif cls is not None:
+        entry.mapped(cls_path, Target(stack, "/Resources/LoadBalancer"))
     if obj.spec.tls:
         entry.lossy("/spec/tls", "Kubernetes TLS secrets are not moved: give an ACM certificate "
                     "(alb.ingress.kubernetes.io/certificate-arn or parameter CertificateArn)")

@@ -17,15 +17,35 @@ from translator import quantity
 from translator.cfn import Ref
 from translator.context import Context, pascal
 from translator.load import escape_pointer_token
-from translator.models import ConfigMap, Container, Deployment, PodSpec, Probe
+from translator.models import ConfigMap, Container, Deployment, PodSpec, Probe, ServiceAccount
 from translator.plan import Fragment, Parameter, Target
 
 TASK = "/Resources/TaskDefinition/Properties"
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 # ECS container health-check limits (FACTS: Interval 5-300, Timeout 2-60, Retries 1-10,
 # StartPeriod 0-300).
 HEALTH_LIMITS = {"Interval": (5, 300), "Timeout": (2, 60), "Retries": (1, 10),
                  "StartPeriod": (0, 300)}
+
+_PROBE_TIMING = ("periodSeconds", "timeoutSeconds", "failureThreshold", "initialDelaySeconds",
+                 "successThreshold")
+# What PodMapper may claim, relative to the pod spec (see mappings/__init__.py).
+POD_FIELDS = (
+    "/serviceAccountName", "/restartPolicy", "/terminationGracePeriodSeconds", "/volumes/*",
+    *(f"/containers/*/{name}" for name in (
+        "name", "image", "imagePullPolicy", "command", "args", "workingDir", "ports/*",
+        "ports/*/hostPort", "envFrom/*", "env/*", "resources/requests/cpu",
+        "resources/limits/cpu", "resources/requests/memory", "resources/limits/memory",
+        "livenessProbe/exec", "livenessProbe/httpGet", "livenessProbe/tcpSocket",
+        *(f"livenessProbe/{timing}" for timing in _PROBE_TIMING),
+        "readinessProbe", "startupProbe", "volumeMounts/*")),
+)
+
+
+def fields(base: str) -> tuple[str, ...]:
+    """The pod spec's allow-list for a workload whose pod spec sits at `base`."""
+    return tuple(base + pattern for pattern in POD_FIELDS)
 
 
 @dataclass
@@ -98,8 +118,7 @@ class PodMapper:
             self.volume(volume.name, i, volume.persistent_volume_claim is not None,
                         volume.empty_dir is not None)
         if self.pod.service_account_name is not None:
-            self.entry.mapped(f"{self.base}/serviceAccountName", self.to("/TaskRoleArn"),
-                              "the ServiceAccount's IAM role (IRSA) becomes the task role")
+            self.service_account(self.pod.service_account_name)
         if self.pod.model_extra and self.pod.model_extra.get("restartPolicy") == "Always":
             self.entry.ignored(f"{self.base}/restartPolicy", "ECS services replace stopped tasks")
         grace = self.pod.termination_grace_period_seconds
@@ -117,6 +136,19 @@ class PodMapper:
             else:
                 self.entry.mapped(grace_path, to)
         return PodResult(containers, size, self.secret_reads)
+
+    def service_account(self, name: str) -> None:
+        path = f"{self.base}/serviceAccountName"
+        account = self.ctx.find(ServiceAccount, self.namespace, name)
+        if account is None:
+            self.entry.unsupported(path, f"ServiceAccount {name} is not in the input: give the "
+                                   "task definition its IAM role (TaskRoleArn) by hand")
+        elif IRSA_ANNOTATION in account.metadata.annotations:
+            self.entry.mapped(path, self.to("/TaskRoleArn"),
+                              "the ServiceAccount's IAM role (IRSA) becomes the task role")
+        else:
+            self.entry.ignored(path, f"ServiceAccount {name} has no IAM role (IRSA): the tasks "
+                               "need no task role")
 
     def volume(self, name: str, index: int, is_claim: bool, is_empty_dir: bool) -> None:
         path = f"{self.base}/volumes/{index}"

@@ -20,6 +20,10 @@ from translator.plan import Append, Fragment, Resource, Target
 KIND = "Service"
 API_VERSIONS = ("v1",)
 MODEL = Service
+FIELDS = (
+    "/metadata/name", "/metadata/namespace", "/metadata/labels", "/spec", "/spec/selector",
+    "/spec/type", "/spec/clusterIP", "/spec/ports/*", "/spec/ports/*/nodePort",
+)
 
 
 def registry_id(service: Service) -> str:
@@ -43,7 +47,8 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
         entry.unsupported("/spec/selector", entry.reason)
         return
     workload = workloads[0]
-    entry.ignored("/spec/selector", f"resolved: selects Deployment/{workload.obj.name}")
+    entry.mapped("/spec/selector", Target(workload.stack, "/Resources/Service"),
+                 f"resolved: selects Deployment/{workload.obj.name}")
     if len(workloads) > 1:
         others = ", ".join(w.obj.name for w in workloads[1:])
         entry.lossy("/spec/selector", f"also selects {others}; only {workload.obj.name} registers")

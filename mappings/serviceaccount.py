@@ -4,7 +4,7 @@ ecs-tasks.amazonaws.com, which the report says."""
 
 from __future__ import annotations
 
-from mappings.deployment import IRSA_ANNOTATION
+from mappings.podspec import IRSA_ANNOTATION
 from translator.context import Context
 from translator.load import escape_pointer_token
 from translator.models import Deployment, ServiceAccount
@@ -13,6 +13,7 @@ from translator.plan import Fragment, Target
 KIND = "ServiceAccount"
 API_VERSIONS = ("v1",)
 MODEL = ServiceAccount
+FIELDS = ("/metadata/name", f"/metadata/annotations/{escape_pointer_token(IRSA_ANNOTATION)}")
 
 
 def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:

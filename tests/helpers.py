@@ -5,14 +5,25 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+import mappings
 from translator.api import Result, translate
 from translator.context import Options
-from translator.plan import Resource, Stack
+from translator.mapper import undeclared
+from translator.plan import FieldFate, Resource, Stack
 
 
 def translate_yaml(text: str, **options: Any) -> Result:
-    """Run the whole pipeline (cfn-lint validation included) on inline YAML."""
-    return translate(["-"], Options(**options), stdin=textwrap.dedent(text))
+    """Run the whole pipeline (cfn-lint validation included) on inline YAML, and check that
+    every rule claimed only fields its allow-list declares."""
+    result = translate(["-"], Options(**options), stdin=textwrap.dedent(text))
+    assert undeclared_claims(result) == [], "a rule claims fields outside its FIELDS"
+    return result
+
+
+def undeclared_claims(result: Result) -> list[FieldFate]:
+    """Every claim a rule made outside its allow-list (mappings FIELDS)."""
+    return [fate for entry in result.plan.entries
+            for fate in undeclared(entry, mappings.fields_for(entry.kind, entry.api_version))]
 
 
 def stack_for(result: Result, name: str) -> Stack:

@@ -1,7 +1,9 @@
 """Map stage: manifests -> models -> rule fragments -> one assembled plan.
 
 Also completes the ledger: every leaf of every object that no rule accounted for is reported
-(unsupported, or ignored with why for fields that never mean anything on ECS).
+(unsupported, or ignored with why for fields that never mean anything on ECS). What a rule may
+claim is bounded by its allow-list (`FIELDS`, see mappings/__init__.py); `undeclared` finds
+claims outside it, which the tests treat as rule bugs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from translator.context import Context, Options, Source
 from translator.errors import InputError
 from translator.load import Manifest, escape_pointer_token
 from translator.models import KubeObject
-from translator.plan import Entry, Fragment, Plan, PlanConflict, assemble
+from translator.plan import Entry, FieldFate, FieldStatus, Fragment, Plan, PlanConflict, assemble
 
 # Fields that describe an object's life in a cluster, not what it is.
 ALWAYS_IGNORED = {
@@ -112,7 +114,7 @@ def _unmapped_entry(m: Manifest) -> Entry:
     if m.kind in mappings.IGNORED_KINDS:
         entry.status = "ignored"
         entry.reason = mappings.IGNORED_KINDS[m.kind]
-        entry.ignored("/", entry.reason)
+        entry.fields.append(FieldFate("/", "ignored", None, entry.reason, by_engine=True))
         return entry
     entry.status = "unsupported"
     known = mappings.supported().get(m.kind)
@@ -120,7 +122,7 @@ def _unmapped_entry(m: Manifest) -> Entry:
         entry.reason = f"{m.kind} is mapped for apiVersion {', '.join(known)}, not {m.api_version}"
     else:
         entry.reason = f"no rule maps {m.kind} ({m.api_version}) to ECS yet"
-    entry.unsupported("/", entry.reason)
+    entry.fields.append(FieldFate("/", "unsupported", None, entry.reason, by_engine=True))
     return entry
 
 
@@ -146,29 +148,43 @@ def _covered(leaf: str, paths: set[str]) -> bool:
 def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     """Account for every leaf no rule claimed, grouped under the largest unclaimed subtree."""
     claimed = {f.path for f in entry.fields}
+
+    def account(path: str, status: FieldStatus, note: str) -> None:
+        entry.fields.append(FieldFate(path, status, None, note, by_engine=True))
+        claimed.add(path)
+
     for path in IDENTITY:
         if path not in claimed and _exists(manifest.doc, path):
-            entry.fields.append(_identity(path))
-            claimed.add(path)
+            account(path, "mapped", "identifies the object")
     for path, why in ALWAYS_IGNORED.items():
         if path not in claimed and _exists(manifest.doc, path):
-            entry.ignored(path, why)
-            claimed.add(path)
+            account(path, "ignored", why)
     uncovered = [leaf for leaf in _leaves(manifest.doc, "") if not _covered(leaf, claimed)]
     for path in _group(uncovered, manifest.doc, claimed):
         if path.startswith("/metadata/labels") or path.startswith("/metadata/annotations"):
-            entry.ignored(path, "no rule reads this label or annotation")
+            account(path, "ignored", "no rule reads this label or annotation")
         else:
-            entry.unsupported(path, f"no rule maps this {entry.kind} field yet")
+            account(path, "unsupported", f"no rule maps this {entry.kind} field yet")
     if entry.status == "mapped" and any(f.status in ("lossy", "unsupported") for f in entry.fields):
         entry.status = "partial"
     entry.fields.sort(key=lambda f: (f.path, f.status))
 
 
-def _identity(path: str) -> Any:
-    from translator.plan import FieldFate
+def matches(path: str, pattern: str) -> bool:
+    """Whether a JSON Pointer is an instance of an allow-list pattern (`*`: any one token)."""
+    tokens, wanted = path.split("/"), pattern.split("/")
+    return len(tokens) == len(wanted) and all(w in ("*", t) for t, w in zip(tokens, wanted, strict=True))
 
-    return FieldFate(path, "mapped", None, "identifies the object")
+
+def undeclared(entry: Entry, patterns: tuple[str, ...]) -> list[FieldFate]:
+    """Claims (mapped, lossy, ignored) outside the rule's allow-list: rule bugs.
+
+    Unsupported claims may sit anywhere (they only sharpen the suggestion); what
+    `complete_ledger` accounts for is the engine's, not the rule's.
+    """
+    return [f for f in entry.fields
+            if f.status != "unsupported" and not f.by_engine
+            and not any(matches(f.path, p) for p in patterns)]
 
 
 def _exists(doc: Any, pointer: str) -> bool:

@@ -30,6 +30,7 @@ class FieldFate:
     status: FieldStatus
     to: Target | None = None
     note: str | None = None
+    by_engine: bool = False  # accounted for by the ledger, not claimed by a rule
 
 
 @dataclass

@@ -36,8 +36,7 @@ MODEL = Ingress
 PREFIX = "alb.ingress.kubernetes.io/"
 # annotations this rule reads; the rest are reported
 KNOWN = {"scheme", "listen-ports", "certificate-arn", "ssl-redirect", "healthcheck-path",
-         "target-type", "inbound-cidrs", "success-codes", "backend-protocol", "group.name",
-         "tags", "load-balancer-name"}
+         "target-type", "inbound-cidrs", "success-codes", "backend-protocol", "group.name"}
 TG_LIMITS = {"interval": (5, 300), "timeout": (2, 120), "threshold": (2, 10)}
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 FIELDS = (

@@ -167,6 +167,8 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
             account(path, "unsupported", f"no rule maps this {entry.kind} field yet")
     if entry.status == "mapped" and any(f.status in ("lossy", "unsupported") for f in entry.fields):
         entry.status = "partial"
+    for fate in entry.fields:
+        fate.line = manifest.line_of(fate.path)
     entry.fields.sort(key=lambda f: (f.path, f.status))
 
 

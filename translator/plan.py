@@ -31,6 +31,22 @@ class FieldFate:
     to: Target | None = None
     note: str | None = None
     by_engine: bool = False  # accounted for by the ledger, not claimed by a rule
+    line: int | None = None  # in the source file; set when the ledger is complete
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One container environment variable: where its value came from on EKS and where it
+    comes from on ECS (the report's table in the guide's "Environment Variable Mapping" style).
+    Names and origins only, never a value."""
+
+    container: str
+    name: str
+    eks: str  # "ConfigMap backend-config key DB_HOST", "Secret db key PASSWORD", "literal"
+    ecs: str  # "Environment", "Secrets Manager -> task definition Secrets", why not mapped
+    to: Target | None = None
+    secret: str | None = None  # the Kubernetes Secret it reads, when it reads one
+    rewrites: tuple[str, ...] = ()  # "old -> new" DNS rewrites applied to the value
 
 
 @dataclass
@@ -48,6 +64,7 @@ class Entry:
     resources: list[tuple[str, str]] = field(default_factory=list)  # (stack, logical id)
     fields: list[FieldFate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the object as a whole
+    env: list[EnvVar] = field(default_factory=list)  # workloads: their containers' variables
 
     def mapped(self, path: str, to: Target | None = None, note: str | None = None) -> None:
         self.fields.append(FieldFate(path, "mapped", to, note))

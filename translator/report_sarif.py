@@ -1,0 +1,78 @@
+"""The report as SARIF 2.1.0 for code-scanning tools: one result per lossy or unsupported
+field (and per object no rule maps), located at its line in the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import quote
+
+from translator import __version__
+from translator.plan import Entry, Plan
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+RULES = {
+    "unsupported-object": ("error", "No rule maps this Kubernetes object to ECS",
+                           "Nothing is generated for it: recreate what it did by hand."),
+    "unsupported-field": ("error", "A Kubernetes field has no ECS mapping",
+                          "The field is not carried over: follow the suggestion in the message."),
+    "lossy-field": ("warning", "A Kubernetes field changed meaning on ECS",
+                    "The field is carried over, but not exactly: review what was lost."),
+}
+
+
+def _uri(file: str) -> str:
+    return "stdin" if file == "-" else quote(file)
+
+
+def _result(entry: Entry, rule: str, path: str, line: int, note: str) -> dict[str, Any]:
+    ns = f"{entry.namespace}/" if entry.namespace else ""
+    name = f"{entry.kind}/{ns}{entry.name}"
+    fingerprint = hashlib.sha256(f"{rule}|{name}|{path}".encode()).hexdigest()[:32]
+    return {
+        "ruleId": rule,
+        "level": RULES[rule][0],
+        "message": {"text": f"{name} {path}: {note}"},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": _uri(entry.file)},
+                "region": {"startLine": line},
+            },
+            "logicalLocations": [{"fullyQualifiedName": f"{name}#{path}", "kind": "object"}],
+        }],
+        "partialFingerprints": {"eks2ecsField/v1": fingerprint},
+    }
+
+
+def as_sarif(plan: Plan) -> dict[str, Any]:
+    results = []
+    for entry in plan.entries:
+        if entry.status == "unsupported" and entry.reason:
+            results.append(_result(entry, "unsupported-object", "/", entry.line, entry.reason))
+        for fate in entry.fields:
+            if fate.status in ("lossy", "unsupported") and fate.path != "/":
+                results.append(_result(entry, f"{fate.status}-field", fate.path,
+                                       fate.line or entry.line, fate.note or fate.status))
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "eks2ecs",
+                "version": __version__,
+                "rules": [
+                    {"id": rule, "shortDescription": {"text": short},
+                     "fullDescription": {"text": full},
+                     "defaultConfiguration": {"level": level}}
+                    for rule, (level, short, full) in RULES.items()
+                ],
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+
+
+def to_sarif(plan: Plan) -> str:
+    return json.dumps(as_sarif(plan), indent=2, ensure_ascii=False) + "\n"

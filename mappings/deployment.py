@@ -107,7 +107,9 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
     strategy = spec.strategy
     if strategy.type == "Recreate":
         maximum, minimum = 100, 0
-        entry.mapped("/spec/strategy/type", None, "Recreate: MinimumHealthyPercent 0")
+        entry.mapped("/spec/strategy/type", Target(
+            stack, "/Resources/Service/Properties/DeploymentConfiguration/MinimumHealthyPercent"),
+            "Recreate: MinimumHealthyPercent 0")
     else:
         rolling = strategy.rolling_update
         surge = _count(rolling.max_surge if rolling else None, spec.replicas, "25%", True)
@@ -143,7 +145,8 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
     put(stack, "Resources", "Service", Resource("AWS::ECS::Service", service, obj.ref))
     entry.mapped("/spec/replicas", Target(stack, "/Resources/Service/Properties/DesiredCount"))
     entry.mapped("/metadata/name", Target(stack, "/Resources/Service/Properties/ServiceName"))
-    entry.mapped("/metadata/namespace", None, f"stack {ctx.app}-{title}")
+    entry.mapped("/metadata/namespace", Target(stack, "/Resources/Service/Properties/Tags/0/Value"),
+                 f"stack {ctx.app}-{title}")
     entry.ignored("/spec/selector", "ECS services own their tasks; no selector is needed")
     entry.mapped("/spec/template/metadata/labels", None,
                  "matched against Service selectors: decides which Cloud Map name and target "
@@ -154,7 +157,8 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
     for name in ("revisionHistoryLimit", "progressDeadlineSeconds", "minReadySeconds"):
         if name in ctx.manifest(obj).doc.get("spec", {}):
             entry.lossy(f"/spec/{name}", "ECS's deployment circuit breaker decides when a "
-                        "rollout has failed and rolls back")
+                        "rollout has failed and rolls back", Target(stack, "/Resources/Service/"
+                        "Properties/DeploymentConfiguration/DeploymentCircuitBreaker"))
 
 
 def _task_role(obj: Deployment, ns: str, stack: str, task: dict[str, Any], frag: Fragment,

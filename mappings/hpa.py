@@ -86,7 +86,8 @@ def map(obj: HorizontalPodAutoscaler, frag: Fragment, ctx: Context) -> None:
                     "ScaleInCooldown": scale_in,
                 },
             }, obj.ref))
-        entry.mapped(path, Target(stack, f"/Resources/{logical}"),
+        entry.mapped(path, Target(stack, f"/Resources/{logical}/Properties/"
+                                  "TargetTrackingScalingPolicyConfiguration/TargetValue"),
                      f"{metric} {value}%: ECS averages over the task size, the HPA over "
                      "container requests")
 

@@ -189,11 +189,14 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                 entry.mapped(f"{pointer}/path", conditions_to)
                 entry.mapped(f"{pointer}/pathType", conditions_to,
                              f"path-pattern {', '.join(patterns)}")
+                if rule.host:
+                    entry.mapped(f"/spec/rules/{i}/host", Target(stack, f"/Resources/{logical}/"
+                                 "Properties/Conditions/0"), "host-header condition")
             if path.path_type == "ImplementationSpecific" and any(c in path.path for c in "()[]+^$|"):
                 entry.lossy(f"{pointer}/path", "looks like a regular expression; ALB path "
                             "patterns know only * and ?")
-        if rule.host:
-            entry.mapped(f"/spec/rules/{i}/host", Target(stack, "/Resources"), "host-header condition")
+        if rule.host and not (rule.http and rule.http.paths):
+            entry.unsupported(f"/spec/rules/{i}/host", "a host without paths routes nothing")
 
 
 def _listener_id(proto: str, port: int) -> str:

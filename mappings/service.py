@@ -80,10 +80,12 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
                                {"RegistryArn": GetAtt(logical, "Arn")}))
     entry.mapped("/metadata/name", Target(workload.stack, f"/Resources/{logical}/Properties/Name"),
                  f"{obj.name}.{ns}.svc.cluster.local -> {cloud_map_name}.{ctx.dns_domain}")
-    entry.mapped("/metadata/namespace", Target(workload.stack, f"/Resources/{logical}"))
+    entry.mapped("/metadata/namespace",
+                 Target(workload.stack, f"/Resources/{logical}/Properties/NamespaceId"))
     _ports(obj, frag, ctx, workload.stack)
     if spec.type == "ClusterIP":
-        entry.mapped("/spec/type", Target(workload.stack, f"/Resources/{logical}"))
+        entry.mapped("/spec/type", Target(workload.stack, f"/Resources/{logical}/Properties/DnsConfig"),
+                     "a private DNS name in Cloud Map")
     if spec.cluster_ip is not None:
         entry.ignored("/spec/clusterIP", "tasks get their own VPC addresses; Cloud Map returns them")
 
@@ -96,7 +98,7 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, stack: str) -> None:
         if resolved is None:
             frag.entry.unsupported(path, f"targetPort {target!r} names no container port")
         elif resolved == port.port:
-            frag.entry.mapped(path, Target(stack, "/Resources/TaskDefinition"),
+            frag.entry.mapped(path, Target(stack, _port_mapping(obj, target, ctx)),
                               f"port {port.port} stays as the container port")
         else:
             frag.entry.lossy(path, f"Cloud Map A records carry no port: clients reach "
@@ -104,6 +106,16 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, stack: str) -> None:
                              f"host:{port.port} are rewritten")
         if port.node_port is not None:
             frag.entry.ignored(f"{path}/nodePort", "no node ports on Fargate")
+
+
+def _port_mapping(obj: Service, target: int | str, ctx: Context) -> str:
+    """The task definition's port mapping a Service port lands on (or its container)."""
+    workload = selected_by(obj, ctx)[0]
+    containers = workload.obj.spec.template.spec.containers
+    container, number = workload.container_for_port(target, 0) or (containers[0], 0)
+    at = f"/Resources/TaskDefinition/Properties/ContainerDefinitions/{containers.index(container)}"
+    declared = [p.container_port for p in container.ports if p.protocol != "SCTP"]
+    return f"{at}/PortMappings/{declared.index(number)}" if number in declared else at
 
 
 def _target_number(obj: Service, target: int | str, ctx: Context) -> int | None:

@@ -68,8 +68,10 @@ def source(result: Result, kind: str, name: str) -> dict[str, Any]:
 
 
 def fates(result: Result, kind: str, name: str, path: str) -> list[dict[str, Any]]:
-    """Every report field of an object with exactly this JSON Pointer."""
-    return [f for f in source(result, kind, name)["fields"] if f["path"] == path]
+    """Every report field of an object with exactly this JSON Pointer (without its source line,
+    which tests/test_report.py pins)."""
+    return [{k: v for k, v in f.items() if k != "line"}
+            for f in source(result, kind, name)["fields"] if f["path"] == path]
 
 
 def fate(result: Result, kind: str, name: str, path: str) -> dict[str, Any]:

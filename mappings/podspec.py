@@ -97,7 +97,15 @@ class _Origin:
     path: str  # the env or envFrom field
     eks: str
     secret: str | None = None
+    secret_source: str | None = None
     rewrites: tuple[str, ...] = ()
+
+
+def _secret_source(source: secretsource.SecretSource) -> str:
+    """Where a Kubernetes Secret's values come from, in words."""
+    if source.origin.startswith("ExternalSecret/"):
+        return source.origin.replace("/", " ", 1)
+    return "manifest (values not copied)" if source.keys is not None else "not in the input"
 
 
 def _secret_origin(name: str, key: str, source: secretsource.SecretSource) -> str:
@@ -276,7 +284,8 @@ class PodMapper:
                     continue
                 for key in secret.keys:
                     found[source.prefix + key] = ("secret", secret.value(key), _Origin(
-                        src_path, _secret_origin(secret_name, key, secret), secret_name))
+                        src_path, _secret_origin(secret_name, key, secret), secret_name,
+                        _secret_source(secret)))
         for j, var in enumerate(c.env):
             var_path = f"{path}/env/{j}"
             if var.value_from is None:
@@ -298,7 +307,8 @@ class PodMapper:
                 ref = src.secret_key_ref
                 secret = secretsource.lookup(ref.name, self.namespace, self.ctx)
                 found[var.name] = ("secret", secret.value(ref.key), _Origin(
-                    var_path, _secret_origin(ref.name, ref.key, secret), ref.name))
+                    var_path, _secret_origin(ref.name, ref.key, secret), ref.name,
+                    _secret_source(secret)))
             elif src.field_ref is not None and src.field_ref.field_path == "metadata.namespace":
                 found[var.name] = ("value", self.namespace,
                                    _Origin(var_path, "fieldRef metadata.namespace"))
@@ -329,7 +339,7 @@ class PodMapper:
                          else "Secrets Manager")
                 self.entry.env.append(EnvVar(c.name, name, origin.eks,
                                              f"{store} -> task definition Secrets", to,
-                                             origin.secret))
+                                             origin.secret, origin.secret_source))
         return environment, secrets
 
     def _unmapped(self, c: Container, name: str, eks: str, why: str,

@@ -46,6 +46,7 @@ class EnvVar:
     ecs: str  # "Environment", "Secrets Manager -> task definition Secrets", why not mapped
     to: Target | None = None
     secret: str | None = None  # the Kubernetes Secret it reads, when it reads one
+    secret_source: str | None = None  # where that Secret's values live: "ExternalSecret x"
     rewrites: tuple[str, ...] = ()  # "old -> new" DNS rewrites applied to the value
 
 

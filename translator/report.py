@@ -136,6 +136,8 @@ def _env_dict(plan: Plan, var: Any) -> dict[str, Any]:
         out["to"] = to
     if var.secret:
         out["secret"] = var.secret
+    if var.secret_source:
+        out["secretSource"] = var.secret_source
     if var.rewrites:
         out["rewrites"] = list(var.rewrites)
     return out
@@ -192,11 +194,15 @@ def _side_by_side(plan: Plan) -> list[Table]:
     tables = []
     for stack in plan.stacks:
         rows: list[tuple[Cell, ...]] = []
+        owned: set[str] = set()
         for entry in plan.entries:
-            made = tuple(Code(f"{logical} ({stack.resources[logical].type})")
-                         for key, logical in entry.resources if key == stack.info.key)
+            made = [logical for key, logical in entry.resources if key == stack.info.key]
+            owned.update(made)
             if made:
-                rows.append((_label(entry), _where(entry), entry.status, made))
+                rows.append((_label(entry), _where(entry), entry.status, _resources(stack, made)))
+        shared = [logical for logical in stack.resources if logical not in owned]
+        if shared:  # the cluster, the shared load balancer: no one object's
+            rows.insert(0, ("(shared: eks2ecs)", "-", "-", _resources(stack, shared)))
         if rows:
             tables.append(Table(f"{stack.file}", ("Kubernetes object", "source", "status",
                                                   "CloudFormation resources"), rows,
@@ -205,16 +211,26 @@ def _side_by_side(plan: Plan) -> list[Table]:
     for entry in plan.entries:
         if entry.resources:
             continue
-        fates = Counter(f.status for f in entry.fields if not f.by_engine)
-        became = entry.reason or "; ".join(f"{n} {status}" for status, n in sorted(fates.items())) \
-            or "nothing to map"
-        rows.append((_label(entry), _where(entry), entry.status, became))
+        rows.append((_label(entry), _where(entry), entry.status, _became(entry)))
     tables.append(Table("Objects with no resource of their own",
                         ("Kubernetes object", "source", "status", "what became of it"), rows,
                         intro="Their fields live on in other objects' resources (a ConfigMap "
                               "in a task definition's Environment, say), or have no ECS "
                               "counterpart.", anchor="no-resource"))
     return tables
+
+
+def _resources(stack: Any, logical_ids: list[str]) -> tuple[Code, ...]:
+    return tuple(Code(f"{logical} ({stack.resources[logical].type})") for logical in logical_ids)
+
+
+def _became(entry: Entry) -> str:
+    """What became of an object with no resource: its reason, or what its rule said."""
+    if entry.reason:
+        return entry.reason
+    notes = list(dict.fromkeys(f.note for f in entry.fields if f.note and not f.by_engine
+                               and f.status in ("mapped", "lossy")))
+    return "; ".join(notes[:3]) + ("; ..." if len(notes) > 3 else "") or "nothing to map"
 
 
 def _workload(entry: Entry, container: str) -> str:
@@ -262,16 +278,14 @@ def _secrets(plan: Plan) -> Table:
         key = (entry.namespace, entry.name)
         if entry.kind == "Secret":
             created = [f"{plan.stack(stack).file} {logical}" for stack, logical in entry.resources]
+            origins[key] = "manifest (values not copied)" if created else entry.reason or "manifest"
             if created:
-                origins[key] = "manifest (values not copied)"
                 ecs[key] = f"Secrets Manager secret created empty in {', '.join(created)}: " \
                     "fill in the values"
-            else:
-                origins.setdefault(key, entry.reason or "manifest")
     for entry in plan.entries:
         for var in entry.env:
-            if var.secret and ", synced by " in var.eks:
-                origins[(entry.namespace, var.secret)] = var.eks.split(", synced by ", 1)[1]
+            if var.secret and var.secret_source:
+                origins.setdefault((entry.namespace, var.secret), var.secret_source)
     rows: list[tuple[Cell, ...]] = []
     for key in sorted(set(readers) | set(origins), key=lambda k: (k[0] or "", k[1])):
         ns, name = key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -9,7 +10,7 @@ import mappings
 from translator.api import Result, translate
 from translator.context import Options
 from translator.mapper import undeclared
-from translator.plan import FieldFate, Resource, Stack
+from translator.plan import Resource, Stack
 
 
 def translate_yaml(text: str, **options: Any) -> Result:
@@ -20,10 +21,18 @@ def translate_yaml(text: str, **options: Any) -> Result:
     return result
 
 
-def undeclared_claims(result: Result) -> list[FieldFate]:
-    """Every claim a rule made outside its allow-list (mappings FIELDS)."""
-    return [fate for entry in result.plan.entries
-            for fate in undeclared(entry, mappings.fields_for(entry.kind, entry.api_version))]
+def undeclared_claims(result: Result) -> list[str]:
+    """Every claim a rule made outside its allow-list (mappings FIELDS), each saying what to
+    declare where."""
+    out = []
+    for entry in result.plan.entries:
+        rule = mappings.rule_for(entry.kind, entry.api_version)
+        for fate in undeclared(entry, mappings.fields_for(entry.kind, entry.api_version)):
+            pattern = re.sub(r"/\d+(?=/|$)", "/*", fate.path)
+            where = rule.__name__ if rule else "no rule"
+            out.append(f"{entry.kind} {fate.path} ({fate.status}): declare {pattern!r} in "
+                       f"{where}.FIELDS")
+    return out
 
 
 def stack_for(result: Result, name: str) -> Stack:

@@ -102,7 +102,9 @@ def test_a_claim_outside_the_allow_list_is_caught() -> None:
     result = translate([str(EXAMPLE)], Options(validate=False))
     entry = next(e for e in result.plan.entries if e.kind == "Deployment")
     entry.mapped("/spec/template/spec/hostNetwork", None, "a rule that forgot to declare it")
-    assert [f.path for f in undeclared_claims(result)] == ["/spec/template/spec/hostNetwork"]
+    assert undeclared_claims(result) == [
+        "Deployment /spec/template/spec/hostNetwork (mapped): declare "
+        "'/spec/template/spec/hostNetwork' in mappings.deployment.FIELDS"]
 
 
 def inputs_to_check() -> list[Path]:

@@ -99,6 +99,7 @@ class _Origin:
     secret: str | None = None
     secret_source: str | None = None
     rewrites: tuple[str, ...] = ()
+    config_map_key: tuple[str, str] | None = None  # (ConfigMap, key) the value was copied from
 
 
 def _secret_source(source: secretsource.SecretSource) -> str:
@@ -272,7 +273,8 @@ class PodMapper:
                 for key, value in cm.data.items():
                     new, rewrites = self._rewrite(value, src_path, rewriter)
                     found[source.prefix + key] = ("value", new, _Origin(
-                        src_path, f"ConfigMap {cm_name} key {key}", rewrites=rewrites))
+                        src_path, f"ConfigMap {cm_name} key {key}", rewrites=rewrites,
+                        config_map_key=(cm_name, key)))
             elif source.secret_ref is not None:
                 secret_name = source.secret_ref.name
                 secret = secretsource.lookup(secret_name, self.namespace, self.ctx)
@@ -302,7 +304,8 @@ class PodMapper:
                     self._unmapped(c, var.name, eks, "not in the input")
                     continue
                 new, rewrites = self._rewrite(cm.data[ref.key], var_path, rewriter)
-                found[var.name] = ("value", new, _Origin(var_path, eks, rewrites=rewrites))
+                found[var.name] = ("value", new, _Origin(var_path, eks, rewrites=rewrites,
+                                                         config_map_key=(ref.name, ref.key)))
             elif src.secret_key_ref is not None:
                 ref = src.secret_key_ref
                 secret = secretsource.lookup(ref.name, self.namespace, self.ctx)
@@ -326,7 +329,8 @@ class PodMapper:
                 environment.append({"Name": name, "Value": value})
                 ecs = "Environment (Service Discovery DNS)" if origin.rewrites else "Environment"
                 self.entry.env.append(EnvVar(c.name, name, origin.eks, ecs, to,
-                                             rewrites=origin.rewrites))
+                                             rewrites=origin.rewrites,
+                                             config_map_key=origin.config_map_key))
             elif isinstance(value, str):
                 self.entry.unsupported(origin.path, f"{name}: {value}")
                 self._unmapped(c, name, origin.eks, value, origin.secret)

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.helpers import deployment, docs, translate_yaml
+from tests.helpers import deployment, docs, fates, translate_yaml
 from tests.paths import EXAMPLE, REPO, REPORT_SCHEMA
 from translator import cli
 from translator.api import Result, translate
@@ -55,6 +55,24 @@ def test_env_pointers_name_the_exact_container_entry(example: Result) -> None:
     secrets = example.plan.stack("workload/angel-backend/backend").resources["TaskDefinition"] \
         .properties["ContainerDefinitions"][0]["Secrets"]
     assert secrets[0]["Name"] == "DB_PASSWORD"
+
+
+def test_a_config_map_key_points_at_each_environment_entry_it_was_copied_into() -> None:
+    config_map = """\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: cfg, namespace: shop}
+        data: {MODE: fast}
+        """
+    result = translate_yaml(docs(
+        config_map,
+        deployment("a", container="env: [{name: X, value: x}, "
+                                  "{name: MODE, valueFrom: {configMapKeyRef: {name: cfg, key: MODE}}}]"),
+        deployment("b", container="envFrom: [{configMapRef: {name: cfg}}]")))
+    targets = sorted(f["to"] for f in fates(result, "ConfigMap", "cfg", "/data/MODE"))
+    assert targets == [
+        "02-a.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/1",
+        "03-b.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/0"]
 
 
 def test_dns_rewrites_and_secrets_by_name(example: Result) -> None:

@@ -8,6 +8,7 @@ claims outside it, which the tests treat as rule bugs.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,7 +19,16 @@ from translator.context import Context, Options, Source
 from translator.errors import InputError
 from translator.load import Manifest, escape_pointer_token
 from translator.models import KubeObject
-from translator.plan import Entry, FieldFate, FieldStatus, Fragment, Plan, PlanConflict, assemble
+from translator.plan import (
+    Entry,
+    FieldFate,
+    FieldStatus,
+    Fragment,
+    Plan,
+    PlanConflict,
+    Target,
+    assemble,
+)
 
 # Fields that describe an object's life in a cluster, not what it is.
 ALWAYS_IGNORED = {
@@ -105,8 +115,32 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
                          "the same CloudFormation name; rename one") from None
     plan.entries = [e for e in plan.entries if e.kind]  # the foundation has no source
     accepted_findings.annotate(plan)
+    point_config_maps_at_readers(plan.entries)
     plan.entries.sort(key=lambda e: (e.file, e.line))
     return plan
+
+
+def point_config_maps_at_readers(entries: list[Entry]) -> None:
+    """A ConfigMap key has no resource of its own: its `to` is every Environment entry its
+    value was copied into, which only the readers' rules know."""
+    copies: dict[tuple[str, str, str], list[Target]] = {}
+    for entry in entries:
+        for var in entry.env:
+            if var.config_map_key is not None and var.to is not None:
+                name, key = var.config_map_key
+                copies.setdefault((entry.namespace or "default", name, key), []).append(var.to)
+    for entry in entries:
+        if entry.kind != "ConfigMap":
+            continue
+        fields: list[FieldFate] = []
+        for fate in entry.fields:
+            key = fate.path[len("/data/"):].replace("~1", "/").replace("~0", "~")
+            targets = copies.get((entry.namespace or "default", entry.name, key), [])
+            if fate.path.startswith("/data/") and fate.status == "mapped" and targets:
+                fields += [replace(fate, to=target) for target in targets]
+            else:
+                fields.append(fate)
+        entry.fields = fields
 
 
 def _unmapped_entry(m: Manifest) -> Entry:

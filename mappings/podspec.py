@@ -99,7 +99,7 @@ class _Origin:
     secret: str | None = None
     secret_source: str | None = None
     rewrites: tuple[str, ...] = ()
-    config_map_key: tuple[str, str] | None = None  # (ConfigMap, key) the value was copied from
+    reads: tuple[str, str, str] | None = None  # (kind, name, key) the value comes from
 
 
 def _secret_source(source: secretsource.SecretSource) -> str:
@@ -274,7 +274,7 @@ class PodMapper:
                     new, rewrites = self._rewrite(value, src_path, rewriter)
                     found[source.prefix + key] = ("value", new, _Origin(
                         src_path, f"ConfigMap {cm_name} key {key}", rewrites=rewrites,
-                        config_map_key=(cm_name, key)))
+                        reads=("ConfigMap", cm_name, key)))
             elif source.secret_ref is not None:
                 secret_name = source.secret_ref.name
                 secret = secretsource.lookup(secret_name, self.namespace, self.ctx)
@@ -287,7 +287,7 @@ class PodMapper:
                 for key in secret.keys:
                     found[source.prefix + key] = ("secret", secret.value(key), _Origin(
                         src_path, _secret_origin(secret_name, key, secret), secret_name,
-                        _secret_source(secret)))
+                        _secret_source(secret), reads=("Secret", secret_name, key)))
         for j, var in enumerate(c.env):
             var_path = f"{path}/env/{j}"
             if var.value_from is None:
@@ -305,13 +305,13 @@ class PodMapper:
                     continue
                 new, rewrites = self._rewrite(cm.data[ref.key], var_path, rewriter)
                 found[var.name] = ("value", new, _Origin(var_path, eks, rewrites=rewrites,
-                                                         config_map_key=(ref.name, ref.key)))
+                                                         reads=("ConfigMap", ref.name, ref.key)))
             elif src.secret_key_ref is not None:
                 ref = src.secret_key_ref
                 secret = secretsource.lookup(ref.name, self.namespace, self.ctx)
                 found[var.name] = ("secret", secret.value(ref.key), _Origin(
                     var_path, _secret_origin(ref.name, ref.key, secret), ref.name,
-                    _secret_source(secret)))
+                    _secret_source(secret), reads=("Secret", ref.name, ref.key)))
             elif src.field_ref is not None and src.field_ref.field_path == "metadata.namespace":
                 found[var.name] = ("value", self.namespace,
                                    _Origin(var_path, "fieldRef metadata.namespace"))
@@ -330,7 +330,7 @@ class PodMapper:
                 ecs = "Environment (Service Discovery DNS)" if origin.rewrites else "Environment"
                 self.entry.env.append(EnvVar(c.name, name, origin.eks, ecs, to,
                                              rewrites=origin.rewrites,
-                                             config_map_key=origin.config_map_key))
+                                             reads=origin.reads))
             elif isinstance(value, str):
                 self.entry.unsupported(origin.path, f"{name}: {value}")
                 self._unmapped(c, name, origin.eks, value, origin.secret)
@@ -343,7 +343,8 @@ class PodMapper:
                          else "Secrets Manager")
                 self.entry.env.append(EnvVar(c.name, name, origin.eks,
                                              f"{store} -> task definition Secrets", to,
-                                             origin.secret, origin.secret_source))
+                                             origin.secret, origin.secret_source,
+                                             reads=origin.reads))
         return environment, secrets
 
     def _unmapped(self, c: Container, name: str, eks: str, why: str,

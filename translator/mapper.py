@@ -115,32 +115,49 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
                          "the same CloudFormation name; rename one") from None
     plan.entries = [e for e in plan.entries if e.kind]  # the foundation has no source
     accepted_findings.annotate(plan)
-    point_config_maps_at_readers(plan.entries)
+    point_sources_at_copies([(frag.entry, source.manifest)
+                             for frag, source in zip(fragments[1:], sources, strict=True)])
     plan.entries.sort(key=lambda e: (e.file, e.line))
     return plan
 
 
-def point_config_maps_at_readers(entries: list[Entry]) -> None:
-    """A ConfigMap key has no resource of its own: its `to` is every Environment entry its
-    value was copied into, which only the readers' rules know."""
-    copies: dict[tuple[str, str, str], list[Target]] = {}
-    for entry in entries:
+def point_sources_at_copies(sources: list[tuple[Entry, Manifest]]) -> None:
+    """A ConfigMap key or an ExternalSecret data item has no resource of its own: its `to` is
+    every task-definition entry its value goes to, which only the readers' rules know."""
+    copies: dict[tuple[str, str, str, str], list[Target]] = {}  # kind, namespace, name, key
+    for entry, _ in sources:
         for var in entry.env:
-            if var.config_map_key is not None and var.to is not None:
-                name, key = var.config_map_key
-                copies.setdefault((entry.namespace or "default", name, key), []).append(var.to)
-    for entry in entries:
-        if entry.kind != "ConfigMap":
+            if var.reads is not None and var.to is not None:
+                kind, name, key = var.reads
+                copies.setdefault((kind, entry.namespace or "default", name, key), []).append(var.to)
+    for entry, manifest in sources:
+        read_as = _read_as(entry, manifest.doc)
+        if read_as is None:
             continue
+        kind, name, keys = read_as
         fields: list[FieldFate] = []
         for fate in entry.fields:
-            key = fate.path[len("/data/"):].replace("~1", "/").replace("~0", "~")
-            targets = copies.get((entry.namespace or "default", entry.name, key), [])
-            if fate.path.startswith("/data/") and fate.status == "mapped" and targets:
+            wanted = keys.get(fate.path, "")
+            targets = copies.get((kind, entry.namespace or "default", name, wanted), [])
+            if fate.status == "mapped" and fate.to is None and targets:
                 fields += [replace(fate, to=target) for target in targets]
             else:
                 fields.append(fate)
         entry.fields = fields
+
+
+def _read_as(entry: Entry, doc: dict[str, Any]) -> tuple[str, str, dict[str, str]] | None:
+    """(kind, name, field path -> key) under which workloads read an object's values."""
+    if entry.kind == "ConfigMap":
+        data = doc.get("data") or {}
+        return "ConfigMap", entry.name, {f"/data/{escape_pointer_token(k)}": k for k in data}
+    if entry.kind == "ExternalSecret":
+        spec = doc.get("spec") or {}
+        target = (spec.get("target") or {}).get("name") or entry.name
+        items = spec.get("data") or []
+        return "Secret", target, {f"/spec/data/{i}": item.get("secretKey", "")
+                                  for i, item in enumerate(items) if isinstance(item, dict)}
+    return None
 
 
 def _unmapped_entry(m: Manifest) -> Entry:

@@ -48,7 +48,7 @@ class EnvVar:
     secret: str | None = None  # the Kubernetes Secret it reads, when it reads one
     secret_source: str | None = None  # where that Secret's values live: "ExternalSecret x"
     rewrites: tuple[str, ...] = ()  # "old -> new" DNS rewrites applied to the value
-    config_map_key: tuple[str, str] | None = None  # (ConfigMap, key) the value was copied from
+    reads: tuple[str, str, str] | None = None  # (kind, name, key) the value comes from
 
 
 @dataclass

@@ -23,7 +23,7 @@ from translator.report import md_code, md_text
 from translator.validate import plain
 from translator.write import RECORD
 
-NOT_COMPARED = ("report.md", "report.json")
+NOT_COMPARED = ("report.md", "report.html", "report.json")
 TEMPLATE_FILE = re.compile(r"^\d\d-.+\.yaml$")
 
 Change = Literal["changed", "missing", "extra"]  # relative to the folder: missing from it...

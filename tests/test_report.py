@@ -165,6 +165,22 @@ def test_an_object_no_rule_maps_is_one_sarif_error_at_its_line() -> None:
     assert only["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
 
 
+def test_items_accepted_with_ignore_stay_in_sarif_marked_suppressed(example: Result) -> None:
+    result = translate([str(EXAMPLE.relative_to(REPO))],
+                       Options(validate=False, ignore=("PersistentVolumeClaim/weaviate-data",)))
+    sarif = as_sarif(result.plan, result.suppressions)
+    jsonschema.Draft4Validator(sarif_schema()).validate(sarif)
+    results = sarif["runs"][0]["results"]
+    assert len(results) == len(as_sarif(example.plan)["runs"][0]["results"])
+    suppressed = [r for r in results if "suppressions" in r]
+    assert [r["message"]["text"].split(":")[0] for r in suppressed] == [
+        "PersistentVolumeClaim/angel-backend/weaviate-data /",
+        "PersistentVolumeClaim/angel-backend/weaviate-data /spec"]
+    assert suppressed[0]["suppressions"] == [{
+        "kind": "external", "status": "accepted",
+        "justification": "--ignore PersistentVolumeClaim/weaviate-data"}]
+
+
 # --- safety ---------------------------------------------------------------------------------
 
 

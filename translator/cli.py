@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.format == "sarif":
                 from translator.report_sarif import to_sarif
 
-                text = to_sarif(result.plan)
+                text = to_sarif(result.plan, result.suppressions)
             else:
                 text = result.files[f"report.{args.format}"]
             if args.output:

@@ -1,5 +1,6 @@
 """The report as SARIF 2.1.0 for code-scanning tools: one result per lossy or unsupported
-field (and per object no rule maps), located at its line in the manifest."""
+field (and per object no rule maps), located at its line in the manifest. Items accepted
+with --ignore stay in, marked as suppressed with the rule that accepted them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from urllib.parse import quote
 
 from translator import __version__
 from translator.plan import Entry, Plan
+from translator.suppress import Suppressions
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES = {
@@ -45,15 +47,25 @@ def _result(entry: Entry, rule: str, path: str, line: int, note: str) -> dict[st
     }
 
 
-def as_sarif(plan: Plan) -> dict[str, Any]:
+def as_sarif(plan: Plan, suppressions: Suppressions | None = None) -> dict[str, Any]:
+    rules = suppressions.rules if suppressions else []
     results = []
+
+    def add(entry: Entry, rule: str, path: str, line: int, note: str) -> None:
+        result = _result(entry, rule, path, line, note)
+        by = next((r.text for r in rules if r.matches(entry, path)), None)
+        if by is not None:  # the first matching rule, as --ignore applies them
+            result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                       "justification": f"--ignore {by}"}]
+        results.append(result)
+
     for entry in plan.entries:
         if entry.status == "unsupported" and entry.reason:
-            results.append(_result(entry, "unsupported-object", "/", entry.line, entry.reason))
+            add(entry, "unsupported-object", "/", entry.line, entry.reason)
         for fate in entry.fields:
             if fate.status in ("lossy", "unsupported") and fate.path != "/":
-                results.append(_result(entry, f"{fate.status}-field", fate.path,
-                                       fate.line or entry.line, fate.note or fate.status))
+                add(entry, f"{fate.status}-field", fate.path, fate.line or entry.line,
+                    fate.note or fate.status)
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -74,5 +86,5 @@ def as_sarif(plan: Plan) -> dict[str, Any]:
     }
 
 
-def to_sarif(plan: Plan) -> str:
-    return json.dumps(as_sarif(plan), indent=2, ensure_ascii=False) + "\n"
+def to_sarif(plan: Plan, suppressions: Suppressions | None = None) -> str:
+    return json.dumps(as_sarif(plan, suppressions), indent=2, ensure_ascii=False) + "\n"

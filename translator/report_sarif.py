@@ -25,7 +25,7 @@ RULES = {
 
 
 def _uri(file: str) -> str:
-    return "stdin" if file == "-" else quote(file)
+    return "stdin" if file == "-" else quote(file, safe="/:")  # kube://context stays readable
 
 
 def _result(entry: Entry, rule: str, path: str, line: int, note: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from translator.plan import Entry, Plan, Target
+from translator.plan import Entry, EnvVar, Plan, Stack, Target
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def as_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _env_dict(plan: Plan, var: Any) -> dict[str, Any]:
+def _env_dict(plan: Plan, var: EnvVar) -> dict[str, Any]:
     out: dict[str, Any] = {"container": var.container, "name": var.name, "eks": var.eks,
                            "ecs": var.ecs}
     to = _to(plan, var.to)
@@ -220,7 +220,7 @@ def _side_by_side(plan: Plan) -> list[Table]:
     return tables
 
 
-def _resources(stack: Any, logical_ids: list[str]) -> tuple[Code, ...]:
+def _resources(stack: Stack, logical_ids: list[str]) -> tuple[Code, ...]:
     return tuple(Code(f"{logical} ({stack.resources[logical].type})") for logical in logical_ids)
 
 

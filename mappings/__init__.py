@@ -3,6 +3,10 @@ plan fragment (see translator.plan). A rule module defines:
 
 - KIND and API_VERSIONS: what it reads;
 - MODEL: the pydantic model its objects are validated into;
+- FIELDS: the allow-list of field paths the rule may claim as mapped, lossy or ignored:
+  JSON Pointers into the object where `*` stands for any one list index or map key
+  (`/spec/template/spec/containers/*/image`). A field outside it stays unsupported in the
+  report; a claim outside it fails the tests. Shared parts export theirs (`podspec.fields`);
 - map(obj, frag, ctx): fill the fragment (stack parts and the object's report entry);
 - optionally prepare(doc): the document the model is built from (Secret drops its values).
 
@@ -46,6 +50,12 @@ def rule_for(kind: str, api_version: str) -> ModuleType | None:
     if api_version not in module.API_VERSIONS:
         return None
     return module
+
+
+def fields_for(kind: str, api_version: str) -> tuple[str, ...]:
+    """The allow-list of a kind's rule; empty when no rule maps it."""
+    rule = rule_for(kind, api_version)
+    return tuple(rule.FIELDS) if rule is not None else ()
 
 
 def supported() -> dict[str, tuple[str, ...]]:

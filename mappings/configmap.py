@@ -15,6 +15,7 @@ from translator.plan import Fragment
 KIND = "ConfigMap"
 API_VERSIONS = ("v1",)
 MODEL = ConfigMap
+FIELDS = ("/data/*",)
 
 
 def map(obj: ConfigMap, frag: Fragment, ctx: Context) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mappings.podspec import PodMapper
+from mappings import podspec
+from mappings.podspec import IRSA_ANNOTATION, PodMapper
 from translator.cfn import GetAtt, Ref, Sub
 from translator.context import Context, import_from
 from translator.models import Deployment, ServiceAccount
@@ -15,9 +16,14 @@ from translator.plan import Fragment, Parameter, Resource, StackInfo, Target
 KIND = "Deployment"
 API_VERSIONS = ("apps/v1",)
 MODEL = Deployment
+FIELDS = (
+    "/metadata/name", "/metadata/namespace", "/metadata/labels", "/spec/replicas",
+    "/spec/selector", "/spec/strategy", "/spec/strategy/type", "/spec/revisionHistoryLimit",
+    "/spec/progressDeadlineSeconds", "/spec/minReadySeconds", "/spec/template/metadata/labels",
+    "/spec/template/metadata/annotations", *podspec.fields("/spec/template/spec"),
+)
 
 TASK_EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 def _count(value: int | str | None, replicas: int, default: str, round_up: bool) -> int:
@@ -113,7 +119,9 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
     spec = obj.spec
     maximum, minimum = strategy_percents(obj)
     if spec.strategy.type == "Recreate":
-        entry.mapped("/spec/strategy/type", None, "Recreate: MinimumHealthyPercent 0")
+        entry.mapped("/spec/strategy/type", Target(
+            stack, "/Resources/Service/Properties/DeploymentConfiguration/MinimumHealthyPercent"),
+            "Recreate: MinimumHealthyPercent 0")
     elif maximum > 200:
         entry.lossy("/spec/strategy", "maxSurge above 100% is capped: MaximumPercent 200")
         maximum = 200
@@ -143,16 +151,20 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
     put(stack, "Resources", "Service", Resource("AWS::ECS::Service", service, obj.ref))
     entry.mapped("/spec/replicas", Target(stack, "/Resources/Service/Properties/DesiredCount"))
     entry.mapped("/metadata/name", Target(stack, "/Resources/Service/Properties/ServiceName"))
-    entry.mapped("/metadata/namespace", None, f"stack {ctx.app}-{title}")
+    entry.mapped("/metadata/namespace", Target(stack, "/Resources/Service/Properties/Tags/0/Value"),
+                 f"stack {ctx.app}-{title}")
     entry.ignored("/spec/selector", "ECS services own their tasks; no selector is needed")
-    entry.ignored("/spec/template/metadata/labels", "used to resolve Service selectors")
+    entry.mapped("/spec/template/metadata/labels", None,
+                 "matched against Service selectors: decides which Cloud Map name and target "
+                 "groups the ECS service registers in")
     entry.ignored("/spec/template/metadata/annotations",
                   "pod annotations (scrape hints, sidecar injection) have no ECS meaning")
     entry.ignored("/metadata/labels", "labels are not carried to ECS tags")
     for name in ("revisionHistoryLimit", "progressDeadlineSeconds", "minReadySeconds"):
         if name in ctx.manifest(obj).doc.get("spec", {}):
             entry.lossy(f"/spec/{name}", "ECS's deployment circuit breaker decides when a "
-                        "rollout has failed and rolls back")
+                        "rollout has failed and rolls back", Target(stack, "/Resources/Service/"
+                        "Properties/DeploymentConfiguration/DeploymentCircuitBreaker"))
 
 
 def _task_role(obj: Deployment, ns: str, stack: str, task: dict[str, Any], frag: Fragment,

@@ -24,6 +24,10 @@ from translator.plan import Fragment, Parameter
 KIND = "ExternalSecret"
 API_VERSIONS = ("external-secrets.io/v1", "external-secrets.io/v1beta1")
 MODEL = ExternalSecret
+FIELDS = (
+    "/spec/refreshInterval", "/spec/secretStoreRef", "/spec/target/name",
+    "/spec/target/creationPolicy", "/spec/data/*", "/spec/dataFrom/*",
+)
 
 
 def store_of(es: ExternalSecret, ctx: Context) -> SecretStore | None:
@@ -118,7 +122,8 @@ def map(obj: ExternalSecret, frag: Fragment, ctx: Context) -> None:
     src = source(obj, ctx)
     entry.ignored("/spec/refreshInterval",
                   "ECS reads the secret when a task starts; restart tasks to pick up rotation")
-    entry.ignored("/spec/secretStoreRef", "the store's provider decides the ARN form")
+    entry.mapped("/spec/secretStoreRef", None,
+                 "the store's provider decides the ARN form (Secrets Manager or SSM)")
     if obj.spec.target.creation_policy is not None:
         entry.ignored("/spec/target/creationPolicy", "no Kubernetes Secret is created on ECS")
     if obj.spec.target.name is not None:

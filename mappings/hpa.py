@@ -12,6 +12,11 @@ from translator.plan import Fragment, Resource, Target
 KIND = "HorizontalPodAutoscaler"
 API_VERSIONS = ("autoscaling/v2", "autoscaling/v1", "autoscaling/v2beta2")
 MODEL = HorizontalPodAutoscaler
+FIELDS = (
+    "/spec/scaleTargetRef", "/spec/minReplicas", "/spec/maxReplicas",
+    "/spec/targetCPUUtilizationPercentage", "/spec/metrics/*",
+    "/spec/behavior/*/stabilizationWindowSeconds",
+)
 
 METRICS = {"cpu": "ECSServiceAverageCPUUtilization", "memory": "ECSServiceAverageMemoryUtilization"}
 DEFAULT_CPU_TARGET = 80  # what the HPA controller uses when no metric is given
@@ -65,7 +70,8 @@ def map(obj: HorizontalPodAutoscaler, frag: Fragment, ctx: Context) -> None:
             continue
         targets.append((resource.name, resource.target.average_utilization, path))
     if not targets and not spec.metrics:
-        targets.append(("cpu", DEFAULT_CPU_TARGET, "/spec"))
+        # no metric at all: the controller's default, recorded on what it scales
+        targets.append(("cpu", DEFAULT_CPU_TARGET, "/spec/scaleTargetRef"))
     for metric, value, path in targets:
         logical = f"ScalingPolicy{metric.capitalize()}"
         frag.put(stack, "Resources", logical, Resource(
@@ -80,7 +86,8 @@ def map(obj: HorizontalPodAutoscaler, frag: Fragment, ctx: Context) -> None:
                     "ScaleInCooldown": scale_in,
                 },
             }, obj.ref))
-        entry.mapped(path, Target(stack, f"/Resources/{logical}"),
+        entry.mapped(path, Target(stack, f"/Resources/{logical}/Properties/"
+                                  "TargetTrackingScalingPolicyConfiguration/TargetValue"),
                      f"{metric} {value}%: ECS averages over the task size, the HPA over "
                      "container requests")
 

@@ -71,6 +71,13 @@ FOREIGN = {
     "traefik.ingress.kubernetes.io/": "a Traefik setting: no ALB equivalent is made",
     "haproxy.org/": "an HAProxy setting: no ALB equivalent is made",
 }
+FIELDS = (
+    # every annotation is accounted for by _report_annotations: mapped, lossy or unsupported
+    "/metadata/annotations", "/metadata/annotations/*",
+    "/spec/ingressClassName", "/spec/tls", "/spec/defaultBackend", "/spec/rules/*/host",
+    "/spec/rules/*/http/paths/*/path", "/spec/rules/*/http/paths/*/pathType",
+    "/spec/rules/*/http/paths/*/backend",
+)
 
 
 @dataclass(frozen=True)
@@ -294,6 +301,8 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
             if looks_regex and (regex or path.path_type == "ImplementationSpecific"):
                 entry.lossy(f"{pointer}/path", "looks like a regular expression; ALB path "
                             "patterns know only * and ?: rewrite it as a pattern")
+        if rule.host and not (rule.http and rule.http.paths):
+            entry.unsupported(f"/spec/rules/{i}/host", "a host without paths routes nothing")
 
 
 def _report_annotations(obj: Ingress, alb: Balancer, frag: Fragment) -> None:

@@ -11,6 +11,7 @@ from translator.plan import Fragment, Target
 KIND = "Namespace"
 API_VERSIONS = ("v1",)
 MODEL = Namespace
+FIELDS = ("/metadata/name", "/metadata/labels", "/metadata/annotations", "/spec")
 
 
 def map(obj: Namespace, frag: Fragment, ctx: Context) -> None:

@@ -34,6 +34,11 @@ from translator.plan import Fragment, Output, Resource, SetProperty, Target
 KIND = "NetworkPolicy"
 API_VERSIONS = ("networking.k8s.io/v1",)
 MODEL = NetworkPolicy
+FIELDS = (
+    "/spec/podSelector", "/spec/policyTypes", "/spec/egress", "/spec/ingress/*",
+    "/spec/ingress/*/from/*", "/spec/ingress/*/from/*/namespaceSelector",
+    "/spec/ingress/*/from/*/ipBlock/except", "/spec/ingress/*/ports/*",
+)
 
 PROTOCOLS = {"TCP": "tcp", "UDP": "udp"}
 

@@ -19,6 +19,8 @@ from translator.plan import Fragment, SetProperty, Target
 KIND = "PodDisruptionBudget"
 API_VERSIONS = ("policy/v1", "policy/v1beta1")
 MODEL = PodDisruptionBudget
+FIELDS = ("/spec/selector", "/spec/minAvailable", "/spec/maxUnavailable",
+          "/spec/unhealthyPodEvictionPolicy")
 
 CONFIG = "/Resources/Service/Properties/DeploymentConfiguration"
 

@@ -17,15 +17,35 @@ from translator import quantity
 from translator.cfn import Ref
 from translator.context import Context, pascal
 from translator.load import escape_pointer_token
-from translator.models import ConfigMap, Container, Deployment, PodSpec, Probe
-from translator.plan import Fragment, Parameter, Target
+from translator.models import ConfigMap, Container, Deployment, PodSpec, Probe, ServiceAccount
+from translator.plan import EnvVar, Fragment, Parameter, Target
 
 TASK = "/Resources/TaskDefinition/Properties"
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 # ECS container health-check limits (FACTS: Interval 5-300, Timeout 2-60, Retries 1-10,
 # StartPeriod 0-300).
 HEALTH_LIMITS = {"Interval": (5, 300), "Timeout": (2, 60), "Retries": (1, 10),
                  "StartPeriod": (0, 300)}
+
+_PROBE_TIMING = ("periodSeconds", "timeoutSeconds", "failureThreshold", "initialDelaySeconds",
+                 "successThreshold")
+# What PodMapper may claim, relative to the pod spec (see mappings/__init__.py).
+POD_FIELDS = (
+    "/serviceAccountName", "/restartPolicy", "/terminationGracePeriodSeconds", "/volumes/*",
+    *(f"/containers/*/{name}" for name in (
+        "name", "image", "imagePullPolicy", "command", "args", "workingDir", "ports/*",
+        "ports/*/hostPort", "envFrom/*", "env/*", "resources/requests/cpu",
+        "resources/limits/cpu", "resources/requests/memory", "resources/limits/memory",
+        "livenessProbe/exec", "livenessProbe/httpGet", "livenessProbe/tcpSocket",
+        *(f"livenessProbe/{timing}" for timing in _PROBE_TIMING),
+        "readinessProbe", "startupProbe", "volumeMounts/*")),
+)
+
+
+def fields(base: str) -> tuple[str, ...]:
+    """The pod spec's allow-list for a workload whose pod spec sits at `base`."""
+    return tuple(base + pattern for pattern in POD_FIELDS)
 
 
 @dataclass
@@ -70,6 +90,33 @@ def readers(ctx: Context, kind: str, namespace: str, name: str) -> dict[str, set
 ECS_STOP_TIMEOUT = 30  # seconds, on Fargate; Kubernetes' grace period defaults to 30 too
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where an environment variable's value came from on EKS."""
+
+    path: str  # the env or envFrom field
+    eks: str
+    secret: str | None = None
+    secret_source: str | None = None
+    rewrites: tuple[str, ...] = ()
+    reads: tuple[str, str, str] | None = None  # (kind, name, key) the value comes from
+
+
+def _secret_source(source: secretsource.SecretSource) -> str:
+    """Where a Kubernetes Secret's values come from, in words."""
+    if source.origin.startswith("ExternalSecret/"):
+        return source.origin.replace("/", " ", 1)
+    return "manifest (values not copied)" if source.keys is not None else "not in the input"
+
+
+def _secret_origin(name: str, key: str, source: secretsource.SecretSource) -> str:
+    if source.origin.startswith("ExternalSecret/"):
+        return f"Secret {name} key {key}, synced by {source.origin.replace('/', ' ', 1)}"
+    if source.origin == "missing":
+        return f"Secret {name} key {key} (not in the input)"
+    return f"Secret {name} key {key}"
+
+
 class PodMapper:
     """Maps one pod spec into container definitions, recording every field's fate."""
 
@@ -98,8 +145,7 @@ class PodMapper:
             self.volume(volume.name, i, volume.persistent_volume_claim is not None,
                         volume.empty_dir is not None)
         if self.pod.service_account_name is not None:
-            self.entry.mapped(f"{self.base}/serviceAccountName", self.to("/TaskRoleArn"),
-                              "the ServiceAccount's IAM role (IRSA) becomes the task role")
+            self.service_account(self.pod.service_account_name)
         if self.pod.model_extra and self.pod.model_extra.get("restartPolicy") == "Always":
             self.entry.ignored(f"{self.base}/restartPolicy", "ECS services replace stopped tasks")
         grace = self.pod.termination_grace_period_seconds
@@ -117,6 +163,19 @@ class PodMapper:
             else:
                 self.entry.mapped(grace_path, to)
         return PodResult(containers, size, self.secret_reads)
+
+    def service_account(self, name: str) -> None:
+        path = f"{self.base}/serviceAccountName"
+        account = self.ctx.find(ServiceAccount, self.namespace, name)
+        if account is None:
+            self.entry.unsupported(path, f"ServiceAccount {name} is not in the input: give the "
+                                   "task definition its IAM role (TaskRoleArn) by hand")
+        elif IRSA_ANNOTATION in account.metadata.annotations:
+            self.entry.mapped(path, self.to("/TaskRoleArn"),
+                              "the ServiceAccount's IAM role (IRSA) becomes the task role")
+        else:
+            self.entry.ignored(path, f"ServiceAccount {name} has no IAM role (IRSA): the tasks "
+                               "need no task role")
 
     def volume(self, name: str, index: int, is_claim: bool, is_empty_dir: bool) -> None:
         path = f"{self.base}/volumes/{index}"
@@ -198,67 +257,99 @@ class PodMapper:
 
     def env(self, c: Container, path: str, at: str) -> tuple[list[dict[str, Any]],
                                                            list[dict[str, Any]]]:
-        # name -> ("value", str) | ("secret", SecretValue), with the field it came from
-        found: dict[str, tuple[str, Any, str]] = {}
+        # name -> ("value", str) | ("secret", SecretValue | why not), and where it came from
+        found: dict[str, tuple[str, Any, _Origin]] = {}
         rewriter = dns_rewriter(self.ctx)
         for j, source in enumerate(c.env_from):
             src_path = f"{path}/envFrom/{j}"
             if source.config_map_ref is not None:
-                cm = self.ctx.find(ConfigMap, self.namespace, source.config_map_ref.name)
+                cm_name = source.config_map_ref.name
+                cm = self.ctx.find(ConfigMap, self.namespace, cm_name)
                 if cm is None:
-                    self._missing(src_path, "ConfigMap", source.config_map_ref.name,
-                                  source.config_map_ref.optional)
+                    self._missing(src_path, "ConfigMap", cm_name, source.config_map_ref.optional)
+                    self._unmapped(c, f"{source.prefix}*", f"ConfigMap {cm_name} (envFrom)",
+                                   "ConfigMap not in the input")
                     continue
                 for key, value in cm.data.items():
-                    found[source.prefix + key] = ("value", self._rewrite(value, src_path,
-                                                                         rewriter), src_path)
+                    new, rewrites = self._rewrite(value, src_path, rewriter)
+                    found[source.prefix + key] = ("value", new, _Origin(
+                        src_path, f"ConfigMap {cm_name} key {key}", rewrites=rewrites,
+                        reads=("ConfigMap", cm_name, key)))
             elif source.secret_ref is not None:
-                secret = secretsource.lookup(source.secret_ref.name, self.namespace, self.ctx)
+                secret_name = source.secret_ref.name
+                secret = secretsource.lookup(secret_name, self.namespace, self.ctx)
                 if secret.keys is None:
-                    self.entry.unsupported(src_path, f"the keys of {secret.origin} are not in "
-                                           "the manifests; name each one with secretKeyRef")
+                    why = f"the keys of {secret.origin} are not in the manifests"
+                    self.entry.unsupported(src_path, f"{why}; name each one with secretKeyRef")
+                    self._unmapped(c, f"{source.prefix}*", f"Secret {secret_name} (envFrom)", why,
+                                   secret_name)
                     continue
                 for key in secret.keys:
-                    found[source.prefix + key] = ("secret", secret.value(key), src_path)
+                    found[source.prefix + key] = ("secret", secret.value(key), _Origin(
+                        src_path, _secret_origin(secret_name, key, secret), secret_name,
+                        _secret_source(secret), reads=("Secret", secret_name, key)))
         for j, var in enumerate(c.env):
             var_path = f"{path}/env/{j}"
             if var.value_from is None:
-                found[var.name] = ("value", self._rewrite(var.value or "", var_path, rewriter),
-                                   var_path)
+                new, rewrites = self._rewrite(var.value or "", var_path, rewriter)
+                found[var.name] = ("value", new, _Origin(var_path, "value", rewrites=rewrites))
                 continue
             src = var.value_from
             if src.config_map_key_ref is not None:
                 ref = src.config_map_key_ref
+                eks = f"ConfigMap {ref.name} key {ref.key}"
                 cm = self.ctx.find(ConfigMap, self.namespace, ref.name)
                 if cm is None or ref.key not in cm.data:
                     self._missing(var_path, "ConfigMap", f"{ref.name} key {ref.key}", ref.optional)
+                    self._unmapped(c, var.name, eks, "not in the input")
                     continue
-                found[var.name] = ("value", self._rewrite(cm.data[ref.key], var_path, rewriter),
-                                   var_path)
+                new, rewrites = self._rewrite(cm.data[ref.key], var_path, rewriter)
+                found[var.name] = ("value", new, _Origin(var_path, eks, rewrites=rewrites,
+                                                         reads=("ConfigMap", ref.name, ref.key)))
             elif src.secret_key_ref is not None:
                 ref = src.secret_key_ref
                 secret = secretsource.lookup(ref.name, self.namespace, self.ctx)
-                found[var.name] = ("secret", secret.value(ref.key), var_path)
+                found[var.name] = ("secret", secret.value(ref.key), _Origin(
+                    var_path, _secret_origin(ref.name, ref.key, secret), ref.name,
+                    _secret_source(secret), reads=("Secret", ref.name, ref.key)))
             elif src.field_ref is not None and src.field_ref.field_path == "metadata.namespace":
-                found[var.name] = ("value", self.namespace, var_path)
+                found[var.name] = ("value", self.namespace,
+                                   _Origin(var_path, "fieldRef metadata.namespace"))
             else:
                 what = src.field_ref.field_path if src.field_ref else "resourceFieldRef"
                 self.entry.unsupported(var_path, f"{what} has no ECS equivalent; read the ECS "
                                        "task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4)")
+                self._unmapped(c, var.name, what, "no ECS equivalent")
         environment: list[dict[str, Any]] = []
         secrets: list[dict[str, Any]] = []
-        for name, (how, value, src_path) in found.items():
+        for name, (how, value, origin) in found.items():
             if how == "value":
-                self.entry.mapped(src_path, self.to(f"{at}/Environment/{len(environment)}"))
+                to = self.to(f"{at}/Environment/{len(environment)}")
+                self.entry.mapped(origin.path, to)
                 environment.append({"Name": name, "Value": value})
+                ecs = "Environment (Service Discovery DNS)" if origin.rewrites else "Environment"
+                self.entry.env.append(EnvVar(c.name, name, origin.eks, ecs, to,
+                                             rewrites=origin.rewrites,
+                                             reads=origin.reads))
             elif isinstance(value, str):
-                self.entry.unsupported(src_path, f"{name}: {value}")
+                self.entry.unsupported(origin.path, f"{name}: {value}")
+                self._unmapped(c, name, origin.eks, value, origin.secret)
             else:
                 self._read_secret(value)
-                note = value.note or None
-                self.entry.mapped(src_path, self.to(f"{at}/Secrets/{len(secrets)}"), note)
+                to = self.to(f"{at}/Secrets/{len(secrets)}")
+                self.entry.mapped(origin.path, to, value.note or None)
                 secrets.append({"Name": name, "ValueFrom": value.value_from})
+                store = ("SSM Parameter Store" if value.iam_action.startswith("ssm:")
+                         else "Secrets Manager")
+                self.entry.env.append(EnvVar(c.name, name, origin.eks,
+                                             f"{store} -> task definition Secrets", to,
+                                             origin.secret, origin.secret_source,
+                                             reads=origin.reads))
         return environment, secrets
+
+    def _unmapped(self, c: Container, name: str, eks: str, why: str,
+                  secret: str | None = None) -> None:
+        self.entry.env.append(EnvVar(c.name, name, eks, f"not mapped: {why}", secret=secret))
 
     def _read_secret(self, value: secretsource.SecretValue) -> None:
         reads = self.secret_reads.setdefault(value.iam_action, [])
@@ -267,13 +358,13 @@ class PodMapper:
         for name, parameter in value.parameters:
             self.frag.put(self.stack, "Parameters", name, parameter)
 
-    def _rewrite(self, value: str, path: str, rewriter: Any) -> str:
+    def _rewrite(self, value: str, path: str, rewriter: Any) -> tuple[str, tuple[str, ...]]:
         new, done = rewriter.rewrite(value, self.namespace)
         for change in done:
             self.entry.mapped(path, None, f"DNS rewrite: {change.old} -> {change.new}")
         if "$(" in value:
             self.entry.lossy(path, "$(VAR) references are not expanded by ECS")
-        return str(new)
+        return str(new), tuple(f"{change.old} -> {change.new}" for change in done)
 
     def _missing(self, path: str, kind: str, name: str, optional: bool) -> None:
         if optional:

@@ -10,6 +10,7 @@ from translator.plan import Fragment
 KIND = "PersistentVolumeClaim"
 API_VERSIONS = ("v1",)
 MODEL = PersistentVolumeClaim
+FIELDS: tuple[str, ...] = ()  # nothing is mapped yet
 
 
 def map(obj: PersistentVolumeClaim, frag: Fragment, ctx: Context) -> None:

@@ -23,6 +23,8 @@ from translator.plan import Fragment, Output, Resource, Target
 KIND = "Secret"
 API_VERSIONS = ("v1",)
 MODEL = Secret
+# key names only: values are never read
+FIELDS = ("/type", "/data", "/stringData", "/data/*", "/stringData/*")
 
 
 def prepare(doc: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,8 @@ KIND = "SecretStore"
 API_VERSIONS = ("external-secrets.io/v1", "external-secrets.io/v1beta1")
 MODEL = SecretStore
 MODELS = {"ClusterSecretStore": ClusterSecretStore}  # same rule, cluster-scoped model
+FIELDS = ("/spec/provider/aws/service", "/spec/provider/aws/region", "/spec/provider/aws/role",
+          "/spec/provider/aws/auth")
 
 
 def _users(obj: SecretStore, ctx: Context) -> list[str]:

@@ -52,6 +52,13 @@ CLUSTER_ONLY = {
     "allocateLoadBalancerNodePorts": "no nodes on Fargate: load balancers target task IPs "
                                      "directly",
 }
+FIELDS = (
+    "/metadata/name", "/metadata/namespace", "/metadata/labels", "/spec", "/spec/selector",
+    "/spec/type", "/spec/clusterIP", "/spec/ports/*", "/spec/ports/*/nodePort",
+    "/spec/sessionAffinity", "/spec/publishNotReadyAddresses", "/spec/loadBalancerSourceRanges",
+    *(f"/spec/{name}" for name in CLUSTER_ONLY),
+    *(f"/metadata/annotations/{escape_pointer_token(AWS_LB + key)}" for key in sorted(LB_KNOWN)),
+)
 
 
 def registry_id(service: Service) -> str:
@@ -77,7 +84,8 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
         _selects_nothing(obj, frag, ctx)
         return
     workload = workloads[0]
-    entry.ignored("/spec/selector", f"resolved: selects {workload.obj.kind}/{workload.obj.name}")
+    entry.mapped("/spec/selector", Target(workload.stack, "/Resources/Service"),
+                 f"resolved: selects {workload.obj.kind}/{workload.obj.name}")
     if len(workloads) > 1:
         others = ", ".join(w.obj.name for w in workloads[1:])
         entry.lossy("/spec/selector", f"also selects {others}; only {workload.obj.name} registers")
@@ -113,7 +121,8 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
                                {"RegistryArn": GetAtt(registry, "Arn")}))
     entry.mapped("/metadata/name", Target(workload.stack, f"/Resources/{registry}/Properties/Name"),
                  f"{obj.name}.{ns}.svc.cluster.local -> {cloud_map_name}.{ctx.dns_domain}")
-    entry.mapped("/metadata/namespace", Target(workload.stack, f"/Resources/{registry}"))
+    entry.mapped("/metadata/namespace",
+                 Target(workload.stack, f"/Resources/{registry}/Properties/NamespaceId"))
 
 
 def _cluster_fields(obj: Service, frag: Fragment, ctx: Context, registry: Target) -> None:
@@ -123,7 +132,7 @@ def _cluster_fields(obj: Service, frag: Fragment, ctx: Context, registry: Target
     spec = obj.spec
     records = Target(registry.stack, f"{registry.pointer}/Properties/DnsConfig")
     if spec.type == "ClusterIP":
-        entry.mapped("/spec/type", registry)
+        entry.mapped("/spec/type", records, "a private DNS name in Cloud Map")
     if headless(obj):
         entry.mapped("/spec/clusterIP", records, "headless: per-task A records (MULTIVALUE) "
                      "answer with the healthy tasks' addresses, as pod IPs were")
@@ -192,7 +201,7 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> No
         if resolved is None:
             frag.entry.unsupported(path, f"targetPort {target!r} names no container port")
         elif resolved == port.port:
-            frag.entry.mapped(path, Target(workload.stack, "/Resources/TaskDefinition"),
+            frag.entry.mapped(path, Target(workload.stack, _port_mapping(workload, target)),
                               f"port {port.port} stays as the container port")
         else:
             frag.entry.lossy(path, f"Cloud Map A records carry no port: clients reach "
@@ -202,6 +211,15 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> No
             frag.entry.ignored(f"{path}/nodePort", "no node ports on Fargate")
         if port.protocol == "SCTP":
             frag.entry.unsupported(f"{path}/protocol", "Fargate tasks cannot serve SCTP")
+
+
+def _port_mapping(workload: Workload, target: int | str) -> str:
+    """The task definition's port mapping a Service port lands on (or its container)."""
+    containers = workload.obj.spec.template.spec.containers
+    container, number = workload.container_for_port(target, 0) or (containers[0], 0)
+    at = f"/Resources/TaskDefinition/Properties/ContainerDefinitions/{containers.index(container)}"
+    declared = [p.container_port for p in container.ports if p.protocol != "SCTP"]
+    return f"{at}/PortMappings/{declared.index(number)}" if number in declared else at
 
 
 def _target_number(obj: Service, target: int | str, ctx: Context) -> int | None:

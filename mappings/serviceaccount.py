@@ -5,7 +5,7 @@ which is the same permission the pods had: none beyond the node's."""
 
 from __future__ import annotations
 
-from mappings.deployment import IRSA_ANNOTATION
+from mappings.podspec import IRSA_ANNOTATION
 from mappings.workloads import all_workloads
 from translator.context import Context
 from translator.load import escape_pointer_token
@@ -15,6 +15,8 @@ from translator.plan import Fragment, Target
 KIND = "ServiceAccount"
 API_VERSIONS = ("v1",)
 MODEL = ServiceAccount
+FIELDS = ("/metadata/name", f"/metadata/annotations/{escape_pointer_token(IRSA_ANNOTATION)}",
+          "/automountServiceAccountToken", "/imagePullSecrets")
 
 
 def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
+import mappings
 from translator.api import Result, translate
 from translator.context import Options
+from translator.mapper import undeclared
 from translator.plan import Resource, Stack
 
 
 def translate_yaml(text: str, **options: Any) -> Result:
-    """Run the whole pipeline (cfn-lint validation included) on inline YAML."""
-    return translate(["-"], Options(**options), stdin=textwrap.dedent(text))
+    """Run the whole pipeline (cfn-lint validation included) on inline YAML, and check that
+    every rule claimed only fields its allow-list declares."""
+    result = translate(["-"], Options(**options), stdin=textwrap.dedent(text))
+    assert undeclared_claims(result) == [], "a rule claims fields outside its FIELDS"
+    return result
+
+
+def undeclared_claims(result: Result) -> list[str]:
+    """Every claim a rule made outside its allow-list (mappings FIELDS), each saying what to
+    declare where."""
+    out = []
+    for entry in result.plan.entries:
+        rule = mappings.rule_for(entry.kind, entry.api_version)
+        for fate in undeclared(entry, mappings.fields_for(entry.kind, entry.api_version)):
+            pattern = re.sub(r"/\d+(?=/|$)", "/*", fate.path)
+            where = rule.__name__ if rule else "no rule"
+            out.append(f"{entry.kind} {fate.path} ({fate.status}): declare {pattern!r} in "
+                       f"{where}.FIELDS")
+    return out
 
 
 def stack_for(result: Result, name: str) -> Stack:
@@ -57,8 +77,10 @@ def source(result: Result, kind: str, name: str) -> dict[str, Any]:
 
 
 def fates(result: Result, kind: str, name: str, path: str) -> list[dict[str, Any]]:
-    """Every report field of an object with exactly this JSON Pointer."""
-    return [f for f in source(result, kind, name)["fields"] if f["path"] == path]
+    """Every report field of an object with exactly this JSON Pointer (without its source line,
+    which tests/test_report.py pins)."""
+    return [{k: v for k, v in f.items() if k != "line"}
+            for f in source(result, kind, name)["fields"] if f["path"] == path]
 
 
 def fate(result: Result, kind: str, name: str, path: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ REPORT_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "report.schema.
 
 TEMPLATES = ["01-cluster.yaml", "02-load-balancer.yaml", "03-backend.yaml", "04-weaviate.yaml"]
 FILES = sorted([*TEMPLATES, "parameters.json.example", "deploy.sh", "cleanup.sh", "README.md",
-                "report.md", "report.json"])
+                "report.md", "report.html", "report.json"])
 
 BAD_YAML = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: [1\n"
 
@@ -214,7 +214,7 @@ def test_rewriting_its_own_folder_needs_no_force_and_drops_only_its_stale_files(
                        "-q")
     assert code == 0, err
     expected = ["01-cluster.yaml", "02-weaviate.yaml", "README.md", "cleanup.sh", "deploy.sh",
-                "parameters.json.example", "report.json", "report.md"]
+                "parameters.json.example", "report.html", "report.json", "report.md"]
     assert listing(out) == sorted([*expected, ".eks2ecs-files", "notes.txt"])
     assert (out / ".eks2ecs-files").read_text() == "".join(f"{n}\n" for n in expected)
     assert (out / "notes.txt").read_text() == "added by a person\n"

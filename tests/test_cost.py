@@ -93,7 +93,9 @@ def test_cost_is_in_both_reports(example: Result) -> None:
     markdown = example.files["report.md"]
     assert "## Cost: EKS vs ECS per month" in markdown
     assert "| Control plane | 1 EKS cluster; ECS has no cluster charge | $73.00 | $0.00 |" in markdown
-    assert "| **total** | | **$194.36** | **$121.36** |" in markdown
+    assert "| **total** |  | **$194.36** | **$121.36** |" in markdown
+    html = example.files["report.html"]
+    assert '<section id="cost">' in html and "<strong>$194.36</strong>" in html
 
 
 def test_replicas_outside_the_scaling_range_are_clamped() -> None:

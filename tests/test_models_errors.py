@@ -142,7 +142,8 @@ def test_an_unknown_kind_is_reported_unsupported_and_the_rest_translates() -> No
     assert (widget["file"], widget["line"]) == ("-", 1)
     assert widget["resources"] == []
     assert "Widget" in widget["reason"] and "example.com/v1" in widget["reason"]
-    assert {"path": "/", "status": "unsupported", "note": widget["reason"]} in widget["fields"]
+    assert {"path": "/", "status": "unsupported", "note": widget["reason"], "line": 1} \
+        in widget["fields"]
     deployment = next(s for s in result.report["sources"] if s["kind"] == "Deployment")
     assert deployment["line"] == WIDGET.count("\n") + 2
     assert deployment["status"] == "mapped"

@@ -66,11 +66,10 @@ def finish(plan: Plan, options: Options | None = None) -> Result:
     options = options or Options()
     estimate = cost.from_options(plan, options)
     suppressions = suppress.apply(plan, options.ignore)
-    files = render.render(
-        plan,
-        report.to_markdown(plan, [cost.markdown(estimate, options.region), suppress.markdown(suppressions)]),
-        report.to_json(plan, {"cost": estimate.as_dict() if estimate else None,
-                              "suppressions": suppressions.as_dict()}))
+    files = render.render(plan, report.documents(
+        plan, [*cost.tables(estimate, options.region), *suppress.tables(suppressions)],
+        {"cost": estimate.as_dict() if estimate else None,
+         "suppressions": suppressions.as_dict()}))
     findings: list[LintFinding] = []
     if options.validate:
         findings = validate.validate(plan, files, options.region)

@@ -12,6 +12,7 @@ from typing import Any
 from translator import __version__
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+REPORT_FORMATS = ("md", "html", "json", "sarif")
 
 DESCRIPTION = """\
 Translate Kubernetes manifests that ran on EKS into CloudFormation for ECS Fargate:
@@ -33,6 +34,7 @@ examples:
   eks2ecs report k8s/ --format md                the report without writing templates
   eks2ecs diff k8s/ --against cfn/               fail when cfn/ is stale or hand-edited
   eks2ecs translate k8s/ -o cfn/ --strict --ignore 'PersistentVolumeClaim/data'
+  eks2ecs report k8s/ --format sarif -o eks2ecs.sarif   lossy/unsupported fields for code scanning
 
 exit status:
   0  translated (and validated); diff: the folder matches the translation
@@ -87,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     translate = commands.add_parser(
         "translate", help="write CloudFormation, scripts and the report into a folder",
         description="Translate manifests and write templates, parameters.json.example, "
-                    "deploy.sh, cleanup.sh, README.md, report.md and report.json.",
+                    "deploy.sh, cleanup.sh, README.md, report.md, report.html and report.json.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     common(translate)
     translate.add_argument("-o", "--output", required=True, metavar="DIR",
@@ -103,9 +105,13 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report", help="print the report of what each object maps to",
-        description="Translate in memory and print the report; writes no templates.")
+        description="Translate in memory and print the report; writes no templates. "
+                    "md and html are for people (one self-contained page), json is the "
+                    "contract scripts read, sarif feeds code-scanning tools (one result per "
+                    "lossy or unsupported field, at its manifest line).")
     common(report)
-    report.add_argument("--format", choices=("md", "json"), default="md")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="md",
+                        help="md (default), html, json or sarif")
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     _review_flags(report)
 
@@ -189,7 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _diff(args)
         else:
             result = translate_manifests(_read(args), _options(args, validate=False))
-            text = result.files["report.json" if args.format == "json" else "report.md"]
+            if args.format == "sarif":
+                from translator.report_sarif import to_sarif
+
+                text = to_sarif(result.plan, result.suppressions)
+            else:
+                text = result.files[f"report.{args.format}"]
             if args.output:
                 with open(args.output, "w", encoding="utf-8") as handle:
                     handle.write(text)

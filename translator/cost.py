@@ -21,7 +21,7 @@ from translator.cfn import to_json
 from translator.context import LOAD_BALANCER_STACK, Options
 from translator.errors import InputError
 from translator.plan import Plan, Stack
-from translator.report import _cell
+from translator.report import Cell, Strong, Table
 
 PRICE_KEYS = {
     "fargate_vcpu_hour": "Fargate Linux/x86_64, per vCPU-hour",
@@ -401,31 +401,37 @@ def _money(value: float | None) -> str:
     return "-" if value is None else f"${value:,.2f}"
 
 
-def markdown(est: Estimate | None, region: str) -> str:
-    """The report's cost section."""
+def tables(est: Estimate | None, region: str) -> list[Table]:
+    """The report's cost sections: the estimate, what it assumes, the prices it used."""
+    title = "Cost: EKS vs ECS per month"
     if est is None:
-        return (f"## Cost: EKS vs ECS per month\n\nNo price table for {region}: pass --prices FILE "
-                "(the shape of mappings/data/prices-us-east-1.yaml) to get the estimate.\n")
+        return [Table(title, (), [], anchor="cost",
+                      empty=f"No price table for {region}: pass --prices FILE (the shape of "
+                            "mappings/data/prices-us-east-1.yaml) to get the estimate.")]
     t = est.table
-    lines = ["## Cost: EKS vs ECS per month", "",
-             f"On-demand {t.region} prices in {t.currency}, {t.hours:g} hours a month. "
-             "An estimate to compare the two setups, not a bill: traffic-based charges, "
-             "storage and anything outside these manifests (databases, say) are left out.", "",
-             "| item | sizing | EKS | ECS Fargate |", "|---|---|---:|---:|"]
+    rows: list[tuple[Cell, ...]] = []
     for line in est.lines:
         ecs = _money(line.ecs)
         if line.ecs_range:
             ecs += f" ({_money(line.ecs_range[0])}-{_money(line.ecs_range[1])})"
-        lines.append(f"| {_cell(line.item)} | {_cell(line.sizing)} | {_money(line.eks)} | {ecs} |")
-    lines.append(f"| **total** | | **{_money(est.total('eks'))}** | **{_money(est.total('ecs'))}** |")
+        rows.append((line.item, line.sizing, _money(line.eks), ecs))
+    rows.append((Strong("total"), "", Strong(_money(est.total("eks"))),
+                 Strong(_money(est.total("ecs")))))
     if est.alternative:
         alt = est.alternative
-        lines.append(f"| {_cell(alt.item)} | {_cell(alt.sizing)} | | {_money(alt.ecs)}, total "
-                     f"{_money(est.total_with_alternative())} |")
-    lines += ["", "Assumed:", ""] + [f"- {_cell(a)}" for a in est.assumptions]
-    lines += ["", "| price | USD | per | as of | source |", "|---|---:|---|---|---|"]
-    for key, price in sorted(t.prices.items()):
-        lines.append(f"| {key} | {price.usd:g} | {_cell(price.per)} | {price.date or '-'} | "
-                     f"{_cell(price.source)} |")
-    return "\n".join(lines) + "\n"
+        rows.append((alt.item, alt.sizing, "",
+                     f"{_money(alt.ecs)}, total {_money(est.total_with_alternative())}"))
+    prices: list[tuple[Cell, ...]] = [
+        (key, f"{price.usd:g}", price.per, price.date or "-", price.source)
+        for key, price in sorted(t.prices.items())]
+    return [
+        Table(title, ("item", "sizing", "EKS", "ECS Fargate"), rows, anchor="cost",
+              intro=f"On-demand {t.region} prices in {t.currency}, {t.hours:g} hours a month. "
+                    "An estimate to compare the two setups, not a bill: traffic-based charges, "
+                    "storage and anything outside these manifests (databases, say) are left out."),
+        Table("Cost: assumed", ("assumption",), [(a,) for a in est.assumptions],
+              anchor="cost-assumed"),
+        Table("Cost: prices used", ("price", "USD", "per", "as of", "source"), prices,
+              anchor="cost-prices"),
+    ]
 

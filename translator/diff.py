@@ -19,11 +19,11 @@ from typing import Any, Literal
 
 from translator.errors import InputError
 from translator.load import escape_pointer_token
-from translator.report import _cell
+from translator.report import md_code, md_text
 from translator.validate import plain
 from translator.write import RECORD
 
-NOT_COMPARED = ("report.md", "report.json")
+NOT_COMPARED = ("report.md", "report.html", "report.json")
 TEMPLATE_FILE = re.compile(r"^\d\d-.+\.yaml$")
 
 Change = Literal["changed", "missing", "extra"]  # relative to the folder: missing from it...
@@ -219,8 +219,8 @@ def to_markdown(drift: Drift) -> str:
         for d in drift.differences:
             expected = _show(d.expected) if d.change != "extra" else ""
             found = _show(d.found) if d.change != "missing" else ""
-            lines.append(f"| `{_cell(_where(d))}` | {d.change} | {_cell(expected)} | "
-                         f"{_cell(found)} |")
+            lines.append(f"| {md_code(_where(d))} | {d.change} | {md_text(expected)} | "
+                         f"{md_text(found)} |")
         lines.append("")
     lines.append(f"Not compared: {', '.join(NOT_COMPARED)} (they name source paths as given).")
     return "\n".join(lines) + "\n"

@@ -1,12 +1,15 @@
 """Map stage: manifests -> models -> rule fragments -> one assembled plan.
 
 Also completes the ledger: every leaf of every object that no rule accounted for is reported
-(unsupported, or ignored with why for fields that never mean anything on ECS).
+(unsupported, or ignored with why for fields that never mean anything on ECS). What a rule may
+claim is bounded by its allow-list (`FIELDS`, see mappings/__init__.py); `undeclared` finds
+claims outside it, which the tests treat as rule bugs.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +20,16 @@ from translator.context import Context, Options, Source
 from translator.errors import InputError
 from translator.load import Manifest, escape_pointer_token
 from translator.models import KubeObject
-from translator.plan import Entry, Fragment, Plan, PlanConflict, assemble
+from translator.plan import (
+    Entry,
+    FieldFate,
+    FieldStatus,
+    Fragment,
+    Plan,
+    PlanConflict,
+    Target,
+    assemble,
+)
 
 # Fields that describe an object's life in a cluster, not what it is.
 ALWAYS_IGNORED = {
@@ -110,8 +122,49 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
                          "the same CloudFormation name; rename one") from None
     plan.entries = [e for e in plan.entries if e.kind]  # the foundation has no source
     accepted_findings.annotate(plan)
+    point_sources_at_copies([(frag.entry, source.manifest)
+                             for frag, source in zip(fragments[1:], sources, strict=True)])
     plan.entries.sort(key=lambda e: (e.file, e.line))
     return plan
+
+
+def point_sources_at_copies(sources: list[tuple[Entry, Manifest]]) -> None:
+    """A ConfigMap key or an ExternalSecret data item has no resource of its own: its `to` is
+    every task-definition entry its value goes to, which only the readers' rules know."""
+    copies: dict[tuple[str, str, str, str], list[Target]] = {}  # kind, namespace, name, key
+    for entry, _ in sources:
+        for var in entry.env:
+            if var.reads is not None and var.to is not None:
+                kind, name, key = var.reads
+                copies.setdefault((kind, entry.namespace or "default", name, key), []).append(var.to)
+    for entry, manifest in sources:
+        read_as = _read_as(entry, manifest.doc)
+        if read_as is None:
+            continue
+        kind, name, keys = read_as
+        fields: list[FieldFate] = []
+        for fate in entry.fields:
+            wanted = keys.get(fate.path, "")
+            targets = copies.get((kind, entry.namespace or "default", name, wanted), [])
+            if fate.status == "mapped" and fate.to is None and targets:
+                fields += [replace(fate, to=target) for target in targets]
+            else:
+                fields.append(fate)
+        entry.fields = fields
+
+
+def _read_as(entry: Entry, doc: dict[str, Any]) -> tuple[str, str, dict[str, str]] | None:
+    """(kind, name, field path -> key) under which workloads read an object's values."""
+    if entry.kind == "ConfigMap":
+        data = doc.get("data") or {}
+        return "ConfigMap", entry.name, {f"/data/{escape_pointer_token(k)}": k for k in data}
+    if entry.kind == "ExternalSecret":
+        spec = doc.get("spec") or {}
+        target = (spec.get("target") or {}).get("name") or entry.name
+        items = spec.get("data") or []
+        return "Secret", target, {f"/spec/data/{i}": item.get("secretKey", "")
+                                  for i, item in enumerate(items) if isinstance(item, dict)}
+    return None
 
 
 def _unmapped_entry(m: Manifest) -> Entry:
@@ -119,7 +172,7 @@ def _unmapped_entry(m: Manifest) -> Entry:
     if m.kind in mappings.IGNORED_KINDS:
         entry.status = "ignored"
         entry.reason = mappings.IGNORED_KINDS[m.kind]
-        entry.ignored("/", entry.reason)
+        entry.fields.append(FieldFate("/", "ignored", None, entry.reason, by_engine=True))
         return entry
     entry.status = "unsupported"
     known = mappings.supported().get(m.kind)
@@ -127,7 +180,7 @@ def _unmapped_entry(m: Manifest) -> Entry:
         entry.reason = f"{m.kind} is mapped for apiVersion {', '.join(known)}, not {m.api_version}"
     else:
         entry.reason = f"no rule maps {m.kind} ({m.api_version}) to ECS yet"
-    entry.unsupported("/", entry.reason)
+    entry.fields.append(FieldFate("/", "unsupported", None, entry.reason, by_engine=True))
     return entry
 
 
@@ -154,22 +207,27 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     """Account for every leaf no rule claimed, grouped under the largest unclaimed subtree."""
     _placeholders(entry, manifest)
     claimed = {f.path for f in entry.fields}
+
+    def account(path: str, status: FieldStatus, note: str) -> None:
+        entry.fields.append(FieldFate(path, status, None, note, by_engine=True))
+        claimed.add(path)
+
     for path in IDENTITY:
         if path not in claimed and _exists(manifest.doc, path):
-            entry.fields.append(_identity(path))
-            claimed.add(path)
+            account(path, "mapped", "identifies the object")
     for path, why in ALWAYS_IGNORED.items():
         if path not in claimed and _exists(manifest.doc, path):
-            entry.ignored(path, why)
-            claimed.add(path)
+            account(path, "ignored", why)
     uncovered = [leaf for leaf in _leaves(manifest.doc, "") if not _covered(leaf, claimed)]
     for path in _group(uncovered, manifest.doc, claimed):
         if path.startswith("/metadata/labels") or path.startswith("/metadata/annotations"):
-            entry.ignored(path, "no rule reads this label or annotation")
+            account(path, "ignored", "no rule reads this label or annotation")
         else:
-            entry.unsupported(path, f"no rule maps this {entry.kind} field yet")
+            account(path, "unsupported", f"no rule maps this {entry.kind} field yet")
     if entry.status == "mapped" and any(f.status in ("lossy", "unsupported") for f in entry.fields):
         entry.status = "partial"
+    for fate in entry.fields:
+        fate.line = manifest.line_of(fate.path)
     entry.fields.sort(key=lambda f: (f.path, f.status))
 
 
@@ -182,15 +240,27 @@ def _placeholders(entry: Entry, manifest: Manifest) -> None:
             continue
         found = sorted(set(PLACEHOLDER.findall(value)))
         if found:
-            entry.lossy(path, f"placeholder left unexpanded: {', '.join(found)} is kept "
-                        "literally; render the manifest (envsubst) before translating, or "
-                        "edit the value in the output")
+            entry.fields.append(FieldFate(
+                path, "lossy", None, f"placeholder left unexpanded: {', '.join(found)} is kept "
+                "literally; render the manifest (envsubst) before translating, or edit the value "
+                "in the output", by_engine=True))
 
 
-def _identity(path: str) -> Any:
-    from translator.plan import FieldFate
+def matches(path: str, pattern: str) -> bool:
+    """Whether a JSON Pointer is an instance of an allow-list pattern (`*`: any one token)."""
+    tokens, wanted = path.split("/"), pattern.split("/")
+    return len(tokens) == len(wanted) and all(w in ("*", t) for t, w in zip(tokens, wanted, strict=True))
 
-    return FieldFate(path, "mapped", None, "identifies the object")
+
+def undeclared(entry: Entry, patterns: tuple[str, ...]) -> list[FieldFate]:
+    """Claims (mapped, lossy, ignored) outside the rule's allow-list: rule bugs.
+
+    Unsupported claims may sit anywhere (they only sharpen the suggestion); what
+    `complete_ledger` accounts for is the engine's, not the rule's.
+    """
+    return [f for f in entry.fields
+            if f.status != "unsupported" and not f.by_engine
+            and not any(matches(f.path, p) for p in patterns)]
 
 
 def _exists(doc: Any, pointer: str) -> bool:

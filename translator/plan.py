@@ -30,6 +30,25 @@ class FieldFate:
     status: FieldStatus
     to: Target | None = None
     note: str | None = None
+    by_engine: bool = False  # accounted for by the ledger, not claimed by a rule
+    line: int | None = None  # in the source file; set when the ledger is complete
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One container environment variable: where its value came from on EKS and where it
+    comes from on ECS (the report's table in the guide's "Environment Variable Mapping" style).
+    Names and origins only, never a value."""
+
+    container: str
+    name: str
+    eks: str  # "ConfigMap backend-config key DB_HOST", "Secret db key PASSWORD", "literal"
+    ecs: str  # "Environment", "Secrets Manager -> task definition Secrets", why not mapped
+    to: Target | None = None
+    secret: str | None = None  # the Kubernetes Secret it reads, when it reads one
+    secret_source: str | None = None  # where that Secret's values live: "ExternalSecret x"
+    rewrites: tuple[str, ...] = ()  # "old -> new" DNS rewrites applied to the value
+    reads: tuple[str, str, str] | None = None  # (kind, name, key) the value comes from
 
 
 @dataclass
@@ -47,6 +66,7 @@ class Entry:
     resources: list[tuple[str, str]] = field(default_factory=list)  # (stack, logical id)
     fields: list[FieldFate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the object as a whole
+    env: list[EnvVar] = field(default_factory=list)  # workloads: their containers' variables
 
     def mapped(self, path: str, to: Target | None = None, note: str | None = None) -> None:
         self.fields.append(FieldFate(path, "mapped", to, note))

@@ -74,7 +74,7 @@ def _example(parameter: Parameter) -> Any:
     }.get(parameter.type, "FILL-ME-IN")
 
 
-def render(plan: Plan, report_md: str, report_json: str) -> dict[str, str]:
+def render(plan: Plan, reports: dict[str, str]) -> dict[str, str]:
     """Every output file by name, in the order they are listed."""
     files = {stack.file: render_stack(stack) for stack in plan.stacks}
     env = environment()
@@ -83,6 +83,5 @@ def render(plan: Plan, report_md: str, report_json: str) -> dict[str, str]:
     files["deploy.sh"] = env.get_template("deploy.sh.j2").render(context)
     files["cleanup.sh"] = env.get_template("cleanup.sh.j2").render(context)
     files["README.md"] = env.get_template("README.md.j2").render(context)
-    files["report.md"] = report_md
-    files["report.json"] = report_json
+    files.update(reports)
     return files

@@ -1,20 +1,80 @@
-"""Report stage: what every input object became, as JSON (the contract, version 1, pinned
-by report.schema.json) and Markdown for people. Names and paths only, never values."""
+"""Report stage: what every input object became.
+
+- JSON, the contract (version 1, pinned by report.schema.json): every field of every object
+  with its fate, where it went and the line it came from;
+- the report for people, as Markdown and as one self-contained HTML page (report_html.py),
+  both drawn from the same tables (`tables`);
+- SARIF for code-scanning tools (report_sarif.py).
+
+Names, paths and origins only: no value from a manifest's Secret is ever read, so none can
+appear here.
+
+Another stage adds a section of its own (the cost estimate, say) by passing `Table`s as
+`extra`; they come after the built-in sections, in both Markdown and HTML.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from translator.plan import Plan
+from translator.plan import Entry, EnvVar, Plan, Stack, Target
 
 
-def _to(plan: Plan, entry_to: Any) -> str | None:
-    if entry_to is None:
+@dataclass(frozen=True)
+class Code:
+    """A cell shown as code: a file:line, a JSON Pointer, a logical id."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Strong:
+    """A cell shown in bold: a total."""
+
+    text: str
+
+
+Cell = str | Code | Strong | tuple[str | Code, ...]  # a tuple is one cell of several lines
+
+
+@dataclass(frozen=True)
+class Table:
+    """One section of the report for people: a title, a sentence or two, and a table."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: Sequence[tuple[Cell, ...]]
+    intro: str = ""
+    empty: str = "None."  # said instead of an empty table
+    anchor: str = ""  # HTML id; derived from the title when empty
+
+    @property
+    def id(self) -> str:
+        return self.anchor or "".join(c if c.isalnum() else "-" for c in self.title.lower())
+
+
+@dataclass
+class People:
+    """The report for people, ready to render."""
+
+    title: str
+    lead: str
+    summary: list[Table]
+    workloads: list[Table]
+    sections: list[Table] = field(default_factory=list)
+
+
+# --- JSON, the contract ---------------------------------------------------------------
+
+
+def _to(plan: Plan, target: Target | None) -> str | None:
+    if target is None:
         return None
-    return f"{plan.stack(entry_to.stack).file}#{entry_to.pointer}"
+    return f"{plan.stack(target.stack).file}#{target.pointer}"
 
 
 def as_dict(plan: Plan) -> dict[str, Any]:
@@ -38,16 +98,20 @@ def as_dict(plan: Plan) -> dict[str, Any]:
         ]
         fields = []
         for fate in entry.fields:
-            field: dict[str, Any] = {"path": fate.path, "status": fate.status}
+            one: dict[str, Any] = {"path": fate.path, "status": fate.status}
             to = _to(plan, fate.to)
             if to:
-                field["to"] = to
+                one["to"] = to
             if fate.note:
-                field["note"] = fate.note
-            fields.append(field)
+                one["note"] = fate.note
+            if fate.line is not None:
+                one["line"] = fate.line
+            fields.append(one)
         item["fields"] = fields
         if entry.notes:
             item["notes"] = list(entry.notes)
+        if entry.env:
+            item["env"] = [_env_dict(plan, var) for var in entry.env]
         sources.append(item)
     resources = Counter(r.type for s in plan.stacks for r in s.resources.values())
     field_fates = Counter(f.status for e in plan.entries for f in e.fields)
@@ -64,61 +128,254 @@ def as_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _env_dict(plan: Plan, var: EnvVar) -> dict[str, Any]:
+    out: dict[str, Any] = {"container": var.container, "name": var.name, "eks": var.eks,
+                           "ecs": var.ecs}
+    to = _to(plan, var.to)
+    if to:
+        out["to"] = to
+    if var.secret:
+        out["secret"] = var.secret
+    if var.secret_source:
+        out["secretSource"] = var.secret_source
+    if var.rewrites:
+        out["rewrites"] = list(var.rewrites)
+    return out
+
+
 def to_json(plan: Plan, extra: dict[str, Any] | None = None) -> str:
     """`extra`: more top-level sections (cost, suppressions); the schema allows added keys."""
     return json.dumps({**as_dict(plan), **(extra or {})}, indent=2, ensure_ascii=False) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# --- the report for people --------------------------------------------------------------
 
 
-def to_markdown(plan: Plan, sections: Sequence[str] = ()) -> str:
-    """`sections`: more Markdown sections (cost, suppressions), appended as given."""
-    return _markdown(plan) + "".join(f"\n{s}" for s in sections if s)
+def _label(entry: Entry) -> str:
+    ns = f"{entry.namespace}/" if entry.namespace else ""
+    return f"{entry.kind} {ns}{entry.name}"
 
 
-def _markdown(plan: Plan) -> str:
+def _where(entry: Entry, line: int | None = None) -> Code:
+    return Code(f"{entry.file}:{line or entry.line}")
+
+
+def people(plan: Plan, extra: Sequence[Table] = ()) -> People:
+    """The tables of the report for people; Markdown and HTML render the same ones."""
     data = as_dict(plan)
     summary = data["summary"]
-    lines = [f"# eks2ecs report: {plan.app}", ""]
-    lines.append(f"{summary['objects']} Kubernetes objects -> {len(plan.stacks)} CloudFormation "
-                 f"templates, {sum(summary['resourcesByType'].values())} resources.")
-    lines.append("")
-    lines += ["| status | objects |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in summary["byStatus"].items()]
-    lines += ["", "## Objects", "", "| object | source | status | became |", "|---|---|---|---|"]
-    for src in data["sources"]:
-        became = ", ".join(f"`{r['template']}` {r['logicalId']}" for r in src["resources"]) or "-"
-        ns = f"{src['namespace']}/" if src["namespace"] else ""
-        lines.append(f"| {_cell(src['kind'])} {_cell(ns + src['name'])} | "
-                     f"`{_cell(src['file'])}:{src['line']}` | {src['status']} | {_cell(became)} |")
-    attention = [(src, f) for src in data["sources"] for f in src["fields"]
-                 if f["status"] in ("lossy", "unsupported")]
-    lines += ["", "## Needs a human", ""]
-    if not attention and not any(s.get("reason") for s in data["sources"]):
-        lines.append("Nothing: every field mapped.")
-    else:
-        lines += ["| object | field | fate | note |", "|---|---|---|---|"]
-        for src in data["sources"]:
-            if src["status"] == "unsupported" and src.get("reason"):
-                lines.append(f"| {_cell(src['kind'])}/{_cell(src['name'])} | (object) | "
-                             f"unsupported | {_cell(src['reason'])} |")
-        for src, f in attention:
-            lines.append(f"| {_cell(src['kind'])}/{_cell(src['name'])} | `{_cell(f['path'])}` | "
-                         f"{f['status']} | {_cell(f.get('note', ''))} |")
-    rewrites = [(src, f) for src in data["sources"] for f in src["fields"]
-                if f.get("note", "").startswith("DNS rewrite")]
-    if rewrites:
-        lines += ["", "## DNS rewrites", "", "| object | field | rewrite |", "|---|---|---|"]
-        for src, f in rewrites:
-            lines.append(f"| {_cell(src['kind'])}/{_cell(src['name'])} | `{_cell(f['path'])}` | "
-                         f"{_cell(f['note'][len('DNS rewrite: '):])} |")
-    notes = [(src, n) for src in data["sources"] for n in src.get("notes", [])]
-    if notes:
-        lines += ["", "## Sizing", ""]
-        lines += [f"- {_cell(src['kind'])}/{_cell(src['name'])}: {_cell(n)}" for src, n in notes]
-    lines.append("")
-    return "\n".join(lines)
+    resources_total = sum(summary["resourcesByType"].values())
+    lead = (f"{summary['objects']} Kubernetes objects -> {len(plan.stacks)} CloudFormation "
+            f"templates, {resources_total} resources.")
+    return People(
+        title=f"eks2ecs report: {plan.app}",
+        lead=lead,
+        summary=[
+            Table("Objects by status", ("status", "objects"),
+                  [(status, str(n)) for status, n in summary["byStatus"].items()],
+                  anchor="objects-by-status"),
+            Table("Fields by fate", ("fate", "fields"),
+                  [(status, str(n)) for status, n in summary["fieldsByStatus"].items()],
+                  anchor="fields-by-fate"),
+            Table("Resources by type", ("CloudFormation type", "resources"),
+                  [(Code(kind), str(n)) for kind, n in summary["resourcesByType"].items()],
+                  anchor="resources-by-type"),
+        ],
+        workloads=_side_by_side(plan),
+        sections=[
+            _environment(plan), _dns(plan), _secrets(plan), _attention(plan), _sizing(plan),
+            *extra,
+        ],
+    )
 
 
+def _side_by_side(plan: Plan) -> list[Table]:
+    """Per template: each Kubernetes object beside the CloudFormation resources it became."""
+    tables = []
+    for stack in plan.stacks:
+        rows: list[tuple[Cell, ...]] = []
+        owned: set[str] = set()
+        for entry in plan.entries:
+            made = [logical for key, logical in entry.resources if key == stack.info.key]
+            owned.update(made)
+            if made:
+                rows.append((_label(entry), _where(entry), entry.status, _resources(stack, made)))
+        shared = [logical for logical in stack.resources if logical not in owned]
+        if shared:  # the cluster, the shared load balancer: no one object's
+            rows.insert(0, ("(shared: eks2ecs)", "-", "-", _resources(stack, shared)))
+        if rows:
+            tables.append(Table(f"{stack.file}", ("Kubernetes object", "source", "status",
+                                                  "CloudFormation resources"), rows,
+                                intro=stack.info.description, anchor=f"template-{stack.file}"))
+    rows = []
+    for entry in plan.entries:
+        if entry.resources:
+            continue
+        rows.append((_label(entry), _where(entry), entry.status, _became(entry)))
+    tables.append(Table("Objects with no resource of their own",
+                        ("Kubernetes object", "source", "status", "what became of it"), rows,
+                        intro="Their fields live on in other objects' resources (a ConfigMap "
+                              "in a task definition's Environment, say), or have no ECS "
+                              "counterpart.", anchor="no-resource"))
+    return tables
+
+
+def _resources(stack: Stack, logical_ids: list[str]) -> tuple[Code, ...]:
+    return tuple(Code(f"{logical} ({stack.resources[logical].type})") for logical in logical_ids)
+
+
+def _became(entry: Entry) -> str:
+    """What became of an object with no resource: its reason, or what its rule said."""
+    if entry.reason:
+        return entry.reason
+    notes = list(dict.fromkeys(f.note for f in entry.fields if f.note and not f.by_engine
+                               and f.status in ("mapped", "lossy")))
+    return "; ".join(notes[:3]) + ("; ..." if len(notes) > 3 else "") or "nothing to map"
+
+
+def _workload(entry: Entry, container: str) -> str:
+    return f"{entry.kind} {entry.name} / {container}"
+
+
+def _environment(plan: Plan) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for entry in plan.entries:
+        for var in entry.env:
+            eks = f"{var.eks} (Service DNS)" if var.rewrites else var.eks
+            rows.append((_workload(entry, var.container), Code(var.name), eks, var.ecs,
+                         Code(_to(plan, var.to) or "-")))
+    return Table("Environment variables", ("workload / container", "variable", "EKS source",
+                                           "ECS source", "in the template"), rows,
+                 intro="Each variable keeps its name; where its value comes from changes.",
+                 empty="No container reads environment variables.", anchor="environment")
+
+
+def _dns(plan: Plan) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for entry in plan.entries:
+        for var in entry.env:
+            for rewrite in var.rewrites:
+                old, _, new = rewrite.partition(" -> ")
+                rows.append((_workload(entry, var.container), Code(var.name), Code(old), Code(new)))
+    return Table("DNS rewrites", ("workload / container", "variable", "Kubernetes DNS name",
+                                  "Cloud Map DNS name"), rows,
+                 intro="In-cluster Service names in values become Cloud Map names.",
+                 empty="No value names a Service of the input.", anchor="dns")
+
+
+def _secrets(plan: Plan) -> Table:
+    """Every Kubernetes Secret the input defines or reads, by name only."""
+    readers: dict[tuple[str | None, str], list[str]] = {}
+    ecs: dict[tuple[str | None, str], str] = {}
+    for entry in plan.entries:
+        for var in entry.env:
+            if var.secret:
+                key = (entry.namespace, var.secret)
+                readers.setdefault(key, []).append(f"{entry.name}/{var.container}: {var.name}")
+                ecs.setdefault(key, var.ecs)
+    origins: dict[tuple[str | None, str], str] = {}
+    for entry in plan.entries:
+        key = (entry.namespace, entry.name)
+        if entry.kind == "Secret":
+            created = [f"{plan.stack(stack).file} {logical}" for stack, logical in entry.resources]
+            origins[key] = "manifest (values not copied)" if created else entry.reason or "manifest"
+            if created:
+                ecs[key] = f"Secrets Manager secret created empty in {', '.join(created)}: " \
+                    "fill in the values"
+    for entry in plan.entries:
+        for var in entry.env:
+            if var.secret and var.secret_source:
+                origins.setdefault((entry.namespace, var.secret), var.secret_source)
+    rows: list[tuple[Cell, ...]] = []
+    for key in sorted(set(readers) | set(origins), key=lambda k: (k[0] or "", k[1])):
+        ns, name = key
+        rows.append((f"{ns}/{name}" if ns else name, origins.get(key, "not in the input"),
+                     ecs.get(key, "-"), tuple(readers.get(key, ())) or "no container reads it"))
+    return Table("Secrets", ("Kubernetes Secret", "comes from", "on ECS", "read as"), rows,
+                 intro="By name only: eks2ecs never reads a Secret's values, so none is here.",
+                 empty="No Secret is defined or read.", anchor="secrets")
+
+
+def _attention(plan: Plan) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for entry in plan.entries:
+        if entry.status == "unsupported" and entry.reason \
+                and not any(f.note == entry.reason for f in entry.fields):
+            rows.append((_label(entry), _where(entry), "(object)", "unsupported", entry.reason))
+        for fate in entry.fields:
+            if fate.status in ("lossy", "unsupported"):
+                rows.append((_label(entry), _where(entry, fate.line), Code(fate.path),
+                             fate.status, fate.note or ""))
+    return Table("Needs a human", ("object", "source", "field", "fate", "what to do"), rows,
+                 intro="Every field that was changed on the way (lossy) or has no mapping "
+                       "(unsupported), with the line it is on.",
+                 empty="Nothing: every field mapped.", anchor="attention")
+
+
+def _sizing(plan: Plan) -> Table:
+    rows: list[tuple[Cell, ...]] = [(_label(entry), note) for entry in plan.entries
+                                    for note in entry.notes]
+    return Table("Sizing", ("workload", "Fargate size"), rows,
+                 empty="No workload to size.", anchor="sizing")
+
+
+# --- Markdown ---------------------------------------------------------------------------
+
+
+def md_text(text: str) -> str:
+    """Plain text, safe inside a Markdown table row."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def md_code(text: str) -> str:
+    """Text as a Markdown code span, safe inside a table row."""
+    text = text.replace("\n", " ").replace("|", "\\|")
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def _md_cell(cell: Cell) -> str:
+    if isinstance(cell, tuple):
+        return "<br>".join(_md_cell(part) for part in cell)
+    if isinstance(cell, Strong):
+        return f"**{md_text(cell.text)}**"
+    if isinstance(cell, Code):
+        return md_code(cell.text)
+    return md_text(cell)
+
+
+def _md_table(table: Table, level: str) -> list[str]:
+    lines = [f"{level} {md_text(table.title)}", ""]
+    if table.intro:
+        lines += [md_text(table.intro), ""]
+    if not table.rows:
+        return [*lines, table.empty, ""]
+    lines.append("| " + " | ".join(md_text(c) for c in table.columns) + " |")
+    lines.append("|" + "---|" * len(table.columns))
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+    return [*lines, ""]
+
+
+def to_markdown(plan: Plan, extra: Sequence[Table] = ()) -> str:
+    report = people(plan, extra)
+    lines = [f"# {md_text(report.title)}", "", report.lead, "", "## Summary", ""]
+    for table in report.summary:
+        lines += _md_table(table, "###")
+    lines += ["## Workloads: Kubernetes -> CloudFormation", ""]
+    for table in report.workloads:
+        lines += _md_table(table, "###")
+    for table in report.sections:
+        lines += _md_table(table, "##")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def documents(plan: Plan, extra: Sequence[Table] = (),
+              extra_json: dict[str, Any] | None = None) -> dict[str, str]:
+    """The report files `translate` writes beside the templates; `extra` sections (cost,
+    suppressions) come after the built-in ones, `extra_json` adds top-level keys."""
+    from translator import report_html
+
+    return {
+        "report.md": to_markdown(plan, extra),
+        "report.json": to_json(plan, extra_json),
+        "report.html": report_html.to_html(plan, extra),
+    }

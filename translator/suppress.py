@@ -19,7 +19,7 @@ from typing import Any
 
 from translator.errors import InputError
 from translator.plan import Entry, FieldFate, Plan
-from translator.report import _cell
+from translator.report import Cell, Code, Table
 
 NEEDS_A_HUMAN = ("lossy", "unsupported")
 SYNTAX = "KIND[/NAME][:POINTER], e.g. Deployment/web:/spec/template/spec/affinity"
@@ -118,19 +118,19 @@ def apply(plan: Plan, rule_texts: tuple[str, ...] | list[str]) -> Suppressions:
     return out
 
 
-def markdown(suppressions: Suppressions) -> str:
-    """The report's section on suppressions; empty when no rule was given."""
+def tables(suppressions: Suppressions) -> list[Table]:
+    """The report's section on suppressions; none when no rule was given."""
     if not suppressions.rules:
-        return ""
-    lines = ["## Suppressed", "",
-             f"{sum(len(v) for v in suppressions.suppressed.values())} lossy or unsupported "
-             f"item(s) accepted with --ignore; {len(suppressions.open)} still need a human.", "",
-             "| rule | suppressed | items |", "|---|---:|---|"]
+        return []
+    rows: list[tuple[Cell, ...]] = []
     for rule in suppressions.rules:
         items = suppressions.suppressed[rule.text]
         listed = ", ".join(f"{_ref(e)} `{f.path}`" for e, f in items) or "nothing (check the rule)"
-        lines.append(f"| `{_cell(rule.text)}` | {len(items)} | {_cell(listed)} |")
-    return "\n".join(lines) + "\n"
+        rows.append((Code(rule.text), str(len(items)), listed))
+    intro = (f"{sum(len(v) for v in suppressions.suppressed.values())} lossy or unsupported "
+             f"item(s) accepted with --ignore; {len(suppressions.open)} still need a human.")
+    return [Table("Suppressed", ("rule", "suppressed", "items"), rows, intro=intro,
+                  anchor="suppressed")]
 
 
 def open_lines(suppressions: Suppressions) -> list[str]:

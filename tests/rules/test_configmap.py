@@ -8,6 +8,7 @@ from tests.helpers import (
     docs,
     env_of,
     fate,
+    fates,
     source,
     translate_yaml,
 )
@@ -47,7 +48,8 @@ def test_keys_read_by_key_ref_are_copied_and_others_ignored() -> None:
     assert entry["status"] == "mapped"
     assert entry["resources"] == []
     assert fate(result, "ConfigMap", "cfg", "/data/MODE") == {
-        "path": "/data/MODE", "status": "mapped", "note": "Environment of Deployment/web"}
+        "path": "/data/MODE", "status": "mapped", "note": "Environment of Deployment/web",
+        "to": "02-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/0"}
     unused = fate(result, "ConfigMap", "cfg", "/data/UNUSED")
     assert (unused["status"], unused["note"]) == ("ignored",
                                                   "no workload in the input reads this key")
@@ -64,8 +66,8 @@ def test_env_from_reads_every_key_and_names_every_reader() -> None:
         """)))
     assert env_of(container(result, "one")) == {"MODE": "fast", "LEVEL": "debug", "UNUSED": "1"}
     assert env_of(container(result, "two")) == {"LEVEL": "debug"}
-    assert fate(result, "ConfigMap", "cfg", "/data/LEVEL")["note"] == \
-        "Environment of Deployment/one, Deployment/two"
+    assert [f["note"] for f in fates(result, "ConfigMap", "cfg", "/data/LEVEL")] == \
+        ["Environment of Deployment/one, Deployment/two"] * 2  # one entry per copy
     assert fate(result, "ConfigMap", "cfg", "/data/MODE")["note"] == \
         "Environment of Deployment/one"
 

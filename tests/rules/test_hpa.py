@@ -8,6 +8,8 @@ from tests.helpers import deployment, docs, fate, props, source, stack_for, tran
 from translator.api import Result
 from translator.cfn import GetAtt, ImportValue, Sub
 
+TARGET_VALUE = "/Properties/TargetTrackingScalingPolicyConfiguration/TargetValue"
+
 
 def hpa(spec: str, api_version: str = "autoscaling/v2", target: str = "web") -> str:
     return f"""\
@@ -90,9 +92,9 @@ def test_cpu_and_memory_utilization_become_two_target_tracking_policies(v2: Resu
         "PredefinedMetricType": "ECSServiceAverageMemoryUtilization"}
     assert policy(v2, "Memory")["TargetValue"] == 75
     assert fate(v2, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/0")["to"] == \
-        "02-web.yaml#/Resources/ScalingPolicyCpu"
+        "02-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
     assert fate(v2, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/1")["to"] == \
-        "02-web.yaml#/Resources/ScalingPolicyMemory"
+        "02-web.yaml#/Resources/ScalingPolicyMemory" + TARGET_VALUE
 
 
 def test_behavior_windows_become_cooldowns_on_every_policy(v2: Result) -> None:
@@ -144,7 +146,7 @@ def test_v1_target_cpu_utilization_percentage() -> None:
     assert props(result, "web", "ScalableTarget")["MaxCapacity"] == 5
     assert fate(result, "HorizontalPodAutoscaler", "web-hpa",
                 "/spec/targetCPUUtilizationPercentage")["to"] == \
-        "02-web.yaml#/Resources/ScalingPolicyCpu"
+        "02-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
 
 
 def test_no_metrics_means_the_controller_default_of_80_percent_cpu() -> None:

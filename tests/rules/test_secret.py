@@ -60,7 +60,7 @@ def creds() -> Result:
 def test_no_value_appears_in_any_output_file(creds: Result, value: str) -> None:
     assert sorted(creds.files) == sorted([
         "01-cluster.yaml", "02-web.yaml", "parameters.json.example", "deploy.sh", "cleanup.sh",
-        "README.md", "report.md", "report.json"])
+        "README.md", "report.md", "report.html", "report.json"])
     for name, text in creds.files.items():
         assert value not in text, f"{name} leaks a Secret value"
 

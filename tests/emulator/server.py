@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +30,23 @@ def require(module: str) -> None:
 class Emulator:
     endpoint: str
     bin_dir: Path  # holds `aws`, the pinned AWS CLI of this environment
+    _clients: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def client(self, service: str) -> Any:
-        import boto3
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION, **CREDENTIALS)
+        if service not in self._clients:
+            import boto3
+            self._clients[service] = boto3.client(service, endpoint_url=self.endpoint,
+                                                  region_name=REGION, **CREDENTIALS)
+        return self._clients[service]
 
     def shell_env(self, home: Path) -> dict[str, str]:
         """What the generated scripts run with: this emulator, no profile or config of the user."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
             PATH=f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}", HOME=str(home),
-            AWS_ENDPOINT_URL=self.endpoint, AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION,
+            # AWS_REGION alone, as the scripts' header promises: AWS CLI v1 reads only
+            # AWS_DEFAULT_REGION, which the scripts set from it.
+            AWS_ENDPOINT_URL=self.endpoint, AWS_REGION=REGION,
             AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
             AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
             AWS_CONFIG_FILE=str(home / "aws-config"),

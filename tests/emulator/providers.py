@@ -10,7 +10,7 @@ a target group without a load balancer, a namespace deleted while it still holds
 provider refuses it too, with AWS's wording, so such a bug in the templates fails the test.
 
 To emulate one more type: add a class with TYPE, ATTRIBUTES (GetAtt name -> field), `create`
-and `delete`, and list it in PROVIDERS. For a type moto creates well but never deletes, a
+and `delete`, and list it in PROVIDERS (`install` checks that moto picked it). For a type moto creates well but never deletes, a
 `MotoCreates` class with `remove` is enough.
 """
 

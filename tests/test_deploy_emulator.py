@@ -30,6 +30,8 @@ APPS = {  # app -> (manifests, a /16 of its own)
     # A plain Secret: a Secrets Manager secret in the cluster stack, imported by the workload.
     "eks-workshop-orders": (CORPUS / "aws-samples__eks-workshop-v2/manifests/base-application/orders",
                             "10.3.0.0/16"),
+    # An HPA; with the StatefulSet, claim and CronJob of its database: EFS and a schedule.
+    "podinfo": (CORPUS / "stefanprodan__podinfo", "10.4.0.0/16"),
 }
 Template = dict[str, Any]
 
@@ -105,6 +107,7 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     physical = _check_stacks(emu, templates, before, deployed)
     exports = _check_exports(emu, templates, parameters)
     _check_services(emu, templates, physical, exports, prerequisites)
+    _check_file_systems(emu, templates, physical, prerequisites)
 
     if app == "examples-k8s":  # once is enough: deploying again changes nothing and exits 0
         _run(emu, folder, "./deploy.sh")
@@ -113,6 +116,13 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     assert complaints == [], "\n".join(complaints)
     assert _live_stacks(emu).isdisjoint(templates)
     assert emu.client("cloudformation").list_exports()["Exports"] == []
+    retained = {(r["Type"], physical[stack][logical]) for stack, t in templates.items()
+                for logical, r in t["Resources"].items() if r.get("DeletionPolicy") == "Retain"}
+    assert inventory.take(emu) == {
+        kind: ids | {i for k, i in retained if k == kind} for kind, ids in before.items()}
+    for kind, physical_id in retained:  # the user's call, once the data is safe
+        assert kind in inventory.REMOVERS, f"add a remover for retained {kind} to inventory.py"
+        inventory.REMOVERS[kind](emu, physical_id)
     assert inventory.take(emu) == before
     prerequisites.remove()
 
@@ -131,9 +141,16 @@ def _check_stacks(emu: server.Emulator, templates: dict[str, Template],
     physical: dict[str, dict[str, str]] = {}
     for stack, template in templates.items():
         assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
-        found = cfn.describe_stack_resources(StackName=stack)["StackResources"]
-        assert {r["LogicalResourceId"]: r["ResourceType"] for r in found} == \
-            {logical: r["Type"] for logical, r in template["Resources"].items()}, stack
+        # moto lists a resource it did not make (condition false, or type unknown) as an entry
+        # without ids; a missing unconditional resource is caught below.
+        found = [r for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]
+                 if "LogicalResourceId" in r]
+        declared = {logical: r["Type"] for logical, r in template["Resources"].items()}
+        made = {r["LogicalResourceId"]: r["ResourceType"] for r in found}
+        # A resource with a Condition exists when the condition holds; every other one must.
+        unconditional = {k for k, r in template["Resources"].items() if "Condition" not in r}
+        assert unconditional <= made.keys() and made.items() <= declared.items(), \
+            f"{stack}: missing {sorted(unconditional - made.keys())}"
         physical[stack] = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in found}
         for r in found:
             kind = r["ResourceType"]
@@ -183,7 +200,9 @@ def _check_services(emu: server.Emulator, templates: dict[str, Template],
             assert service["launchType"] == "FARGATE", where
             network = service["networkConfiguration"]["awsvpcConfiguration"]
             assert network["subnets"] == prerequisites.private_subnets, where
-            assert network["securityGroups"] == [prerequisites.security_group], where
+            # The tasks' group, and any the stacks add (an EFS client group): all real.
+            assert network["securityGroups"][0] == prerequisites.security_group, where
+            emu.client("ec2").describe_security_groups(GroupIds=network["securityGroups"])
             assert network["assignPublicIp"] == "DISABLED", where
             task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
             assert task["taskDefinition"]["networkMode"] == "awsvpc", where
@@ -221,3 +240,14 @@ def test_deploy_stops_at_a_broken_parameters_file(emulator: tuple[server.Emulato
     log = _run(emu, tmp_path / "cfn", "./deploy.sh", expect=2)
     assert "parameters.json is not valid JSON" in log
     assert _live_stacks(emu).isdisjoint(s.stack_name for s in result.plan.stacks)
+
+
+def _check_file_systems(emu: server.Emulator, templates: dict[str, Template],
+                        physical: dict[str, dict[str, str]], prerequisites: Prerequisites) -> None:
+    """An EFS file system has a mount target in every subnet the tasks run in."""
+    efs = emu.client("efs")
+    for stack, template in templates.items():
+        for logical in _of_type(template, "AWS::EFS::FileSystem"):
+            targets = efs.describe_mount_targets(FileSystemId=physical[stack][logical])
+            assert sorted(t["SubnetId"] for t in targets["MountTargets"]) == \
+                sorted(prerequisites.private_subnets), f"{stack}/{logical}"

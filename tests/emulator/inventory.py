@@ -2,15 +2,15 @@
 CloudFormation type: the physical ids (what Ref returns) of the live objects of each type.
 
 After deploy every stack resource's physical id must be listed here; after cleanup the
-inventory must be what it was before deploy. A type the templates use but this module cannot
-list fails the test: add a lister for it.
+inventory must be what it was before deploy, plus what the templates retain on purpose. A type
+the templates use but this module cannot list fails the test: add a lister for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.emulator.server import Emulator
+from tests.emulator.server import ACCOUNT, Emulator
 
 Lister = Callable[[Emulator], set[str]]
 LISTERS: dict[str, Lister] = {}
@@ -25,6 +25,12 @@ def lister(cfn_type: str) -> Callable[[Lister], Lister]:
 
 def take(emulator: Emulator) -> dict[str, set[str]]:
     return {cfn_type: fn(emulator) for cfn_type, fn in sorted(LISTERS.items())}
+
+
+# What the user deletes by hand once cleanup.sh has left it (DeletionPolicy: Retain).
+REMOVERS: dict[str, Callable[[Emulator, str], object]] = {
+    "AWS::EFS::FileSystem": lambda e, fs: e.client("efs").delete_file_system(FileSystemId=fs),
+}
 
 
 @lister("AWS::ECS::Cluster")
@@ -130,3 +136,40 @@ def _listener_rules(e: Emulator) -> set[str]:
 @lister("AWS::Route53::HostedZone")  # Cloud Map makes one per private DNS namespace
 def _hosted_zones(e: Emulator) -> set[str]:
     return {z["Id"] for z in e.client("route53").list_hosted_zones()["HostedZones"]}
+
+
+@lister("AWS::EFS::FileSystem")
+def _file_systems(e: Emulator) -> set[str]:
+    return {fs["FileSystemId"] for fs in e.client("efs").describe_file_systems()["FileSystems"]}
+
+
+@lister("AWS::EFS::MountTarget")
+def _mount_targets(e: Emulator) -> set[str]:
+    efs = e.client("efs")
+    return {mt["MountTargetId"] for fs in _file_systems(e)
+            for mt in efs.describe_mount_targets(FileSystemId=fs)["MountTargets"]}
+
+
+@lister("AWS::EFS::AccessPoint")
+def _access_points(e: Emulator) -> set[str]:
+    return {ap["AccessPointId"] for ap in e.client("efs").describe_access_points()["AccessPoints"]}
+
+
+@lister("AWS::Scheduler::Schedule")
+def _schedules(e: Emulator) -> set[str]:
+    return {s["Name"] for s in e.client("scheduler").list_schedules()["Schedules"]}
+
+
+@lister("AWS::IAM::Policy")
+def _inline_policies(e: Emulator) -> set[str]:
+    # IAM names an inline policy by role and policy name only; the physical id CloudFormation
+    # gives it is known to moto's backend alone.
+    from moto.iam.models import iam_backends
+    return set(iam_backends[ACCOUNT]["aws"].inline_policies)
+
+
+@lister("IAM role policies")  # not a CloudFormation type: what the policies above attach
+def _role_policies(e: Emulator) -> set[str]:
+    iam = e.client("iam")
+    return {f"{role}/{name}" for role in _roles(e)
+            for name in iam.list_role_policies(RoleName=role)["PolicyNames"]}

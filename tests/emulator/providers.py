@@ -10,8 +10,8 @@ a target group without a load balancer, a namespace deleted while it still holds
 provider refuses it too, with AWS's wording, so such a bug in the templates fails the test.
 
 To emulate one more type: add a class with TYPE, ATTRIBUTES (GetAtt name -> field), `create`
-and `delete`, and list it in PROVIDERS (`install` checks that moto picked it). For a type moto creates well but never deletes, a
-`MotoCreates` class with `remove` is enough.
+and `delete`, and list it in PROVIDERS (`install` checks that moto picked it). For a type moto
+creates well but never deletes, a `MotoCreates` class with `remove` is enough.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ from moto.core.utils import pascal_to_camelcase, remap_nested_keys
 from moto.ec2.models import ec2_backends
 from moto.ecs import models as ecs_models
 from moto.ecs.models import ecs_backends
+from moto.efs.models import efs_backends
 from moto.elbv2 import models as elbv2_models
 from moto.elbv2.models import elbv2_backends
 from moto.route53.models import route53_backends
+from moto.scheduler.models import scheduler_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.servicediscovery.exceptions import ServiceNotFound
 from moto.servicediscovery.models import servicediscovery_backends
@@ -329,6 +331,78 @@ def _check_target(account_id: str, region: str, lb: Props, task_definition: Any)
             f"{lb['containerPort']} defined.")
 
 
+class FileSystem(Emulated, CloudFormationModel):
+    """moto's own provider answers no Fn::GetAtt (Arn, FileSystemId)."""
+
+    TYPE = "AWS::EFS::FileSystem"
+    ATTRIBUTES: ClassVar[dict[str, str]] = {"Arn": "arn", "FileSystemId": "physical_resource_id"}
+
+    @classmethod
+    def create(cls, props: Props, generated_name: str, account_id: str, region: str) -> Emulated:
+        backend = efs_backends[account_id][region]
+        fs = backend.create_file_system(
+            generated_name, performance_mode=props.get("PerformanceMode", "generalPurpose"),
+            encrypted=props.get("Encrypted", False), kms_key_id=props.get("KmsKeyId"),
+            throughput_mode=props.get("ThroughputMode", "bursting"),
+            provisioned_throughput_in_mibps=props.get("ProvisionedThroughputInMibps", 0),
+            availability_zone_name=props.get("AvailabilityZoneName"),
+            backup=props.get("BackupPolicy", {}).get("Status") == "ENABLED",
+            tags=props.get("FileSystemTags", []))
+        if props.get("LifecyclePolicies"):
+            backend.put_lifecycle_configuration(fs.file_system_id, props["LifecyclePolicies"])
+        made = cls(account_id, region, fs.file_system_id)
+        made.arn = fs.file_system_arn
+        return made
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        efs_backends[account_id][region_name].delete_file_system(self.physical_resource_id)
+
+
+class AccessPoint(Emulated, CloudFormationModel):
+    """moto's own provider has no physical id (Ref gives an object) and no Fn::GetAtt."""
+
+    TYPE = "AWS::EFS::AccessPoint"
+    ATTRIBUTES: ClassVar[dict[str, str]] = {"Arn": "arn", "AccessPointId": "physical_resource_id"}
+
+    @classmethod
+    def create(cls, props: Props, generated_name: str, account_id: str, region: str) -> Emulated:
+        backend = efs_backends[account_id][region]
+        backend.describe_file_systems(file_system_id=props["FileSystemId"])  # must exist, as in AWS
+        point = backend.create_access_point(
+            generated_name, tags=props.get("AccessPointTags", []),
+            file_system_id=props["FileSystemId"], posix_user=props.get("PosixUser", {}),
+            root_directory=props.get("RootDirectory", {}))
+        made = cls(account_id, region, point.access_point_id)
+        made.arn = point.access_point_arn
+        return made
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        efs_backends[account_id][region_name].delete_access_point(self.physical_resource_id)
+
+
+class Schedule(Emulated, CloudFormationModel):
+    TYPE = "AWS::Scheduler::Schedule"
+    ATTRIBUTES: ClassVar[dict[str, str]] = {"Arn": "arn"}
+
+    @classmethod
+    def create(cls, props: Props, generated_name: str, account_id: str, region: str) -> Emulated:
+        schedule = scheduler_backends[account_id][region].create_schedule(
+            description=props.get("Description"), end_date=props.get("EndDate"),
+            flexible_time_window=props["FlexibleTimeWindow"], group_name=props.get("GroupName"),
+            kms_key_arn=props.get("KmsKeyArn"), name=props.get("Name", generated_name),
+            schedule_expression=props["ScheduleExpression"],
+            schedule_expression_timezone=props.get("ScheduleExpressionTimezone"),
+            start_date=props.get("StartDate"), state=props.get("State", "ENABLED"),
+            target=props["Target"], action_after_completion=None)
+        made = cls(account_id, region, schedule.name)
+        made.arn, made.group = schedule.arn, props.get("GroupName")
+        return made
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        scheduler_backends[account_id][region_name].delete_schedule(
+            self.group, self.physical_resource_id)
+
+
 class MotoCreates:
     """A type moto creates but never deletes: moto's own class makes it, `remove` deletes it.
     moto deletes a resource through the instance's `delete`, and failing that through the
@@ -390,7 +464,7 @@ class TargetGroup(MotoCreates, CloudFormationModel):
 
 PROVIDERS: tuple[type[Emulated | MotoCreates], ...] = (
     PrivateDnsNamespace, DiscoveryService, ScalableTarget, ScalingPolicy, Secret,
-    TaskDefinition, EcsService, Cluster, TargetGroup,
+    TaskDefinition, EcsService, FileSystem, AccessPoint, Schedule, Cluster, TargetGroup,
 )
 
 

@@ -54,9 +54,7 @@ class Emulated:
     ATTRIBUTES: ClassVar[dict[str, str]] = {}  # Fn::GetAtt name -> attribute of the instance
     physical_resource_id: str  # what Ref returns
 
-    def __init__(self, account_id: str, region: str, physical_resource_id: str) -> None:
-        self.account_id = account_id
-        self.region = region
+    def __init__(self, physical_resource_id: str) -> None:
         self.physical_resource_id = physical_resource_id
 
     @classmethod
@@ -122,7 +120,7 @@ class PrivateDnsNamespace(Emulated, CloudFormationModel):
             description=props.get("Description", ""), vpc=props["Vpc"], tags=_tags(props),
             properties=props.get("Properties", {}))
         namespace = backend.get_namespace(backend.get_operation(operation).targets["NAMESPACE"])
-        made = cls(account_id, region, namespace.id)
+        made = cls(namespace.id)
         made.arn = namespace.arn
         made.hosted_zone_id = namespace.dns_properties["HostedZoneId"]
         return made
@@ -132,7 +130,7 @@ class PrivateDnsNamespace(Emulated, CloudFormationModel):
         held = [s.name for s in backend.list_services() if s.namespace_id == self.physical_resource_id]
         if held:
             raise Refused(f"ResourceInUse: namespace {self.physical_resource_id} "
-                                  f"still has services {held}")
+                          f"still has services {held}")
         backend.delete_namespace(self.physical_resource_id)
         # Cloud Map deletes the private hosted zone it made; moto's backend forgets to.
         route53_backends[account_id]["aws"].delete_hosted_zone(self.hosted_zone_id)
@@ -155,7 +153,7 @@ class DiscoveryService(Emulated, CloudFormationModel):
             health_check_config=props.get("HealthCheckConfig", {}),
             health_check_custom_config=props.get("HealthCheckCustomConfig", {}),
             tags=_tags(props), service_type=props.get("Type", "DNS_HTTP"))
-        made = cls(account_id, region, service.id)
+        made = cls(service.id)
         made.arn, made.name = service.arn, service.name
         return made
 
@@ -175,7 +173,7 @@ class ScalableTarget(Emulated, CloudFormationModel):
             *key, min_capacity=props["MinCapacity"], max_capacity=props["MaxCapacity"],
             role_arn=props.get("RoleARN", ""), suspended_state=props.get("SuspendedState", {}))
         # CloudFormation's id of a scalable target: resource|dimension|namespace.
-        made = cls(account_id, region, f"{key[1]}|{key[2]}|{key[0]}")
+        made = cls(f"{key[1]}|{key[2]}|{key[0]}")
         made.key = key
         return made
 
@@ -197,14 +195,14 @@ class ScalingPolicy(Emulated, CloudFormationModel):
                 props["ServiceNamespace"], props["ResourceId"], props["ScalableDimension"])
         if resource_id not in backend.targets.get(dimension, {}):
             raise Refused(f"ObjectNotFoundException: No scalable target registered for "
-                                  f"service namespace: {namespace}, resource ID: {resource_id}")
+                          f"service namespace: {namespace}, resource ID: {resource_id}")
         policy_type = props["PolicyType"]
         body = props.get("TargetTrackingScalingPolicyConfiguration"
                          if policy_type == "TargetTrackingScaling"
                          else "StepScalingPolicyConfiguration")
         policy = backend.put_scaling_policy(props.get("PolicyName", generated_name), namespace,
                                             resource_id, dimension, body, policy_type)
-        made = cls(account_id, region, policy.policy_arn)
+        made = cls(policy.policy_arn)
         made.key = (policy.policy_name, namespace, resource_id, dimension)
         return made
 
@@ -223,7 +221,7 @@ class Secret(Emulated, CloudFormationModel):
             secret_binary=None, description=props.get("Description"), tags=_tags(props),
             kms_key_id=props.get("KmsKeyId"), client_request_token=None, replica_regions=[],
             force_overwrite=False)
-        return cls(account_id, region, json.loads(created)["ARN"])
+        return cls(json.loads(created)["ARN"])
 
     def delete(self, account_id: str, region_name: str) -> None:
         # Scheduled for deletion (the default recovery window), not removed at once.
@@ -246,7 +244,7 @@ class TaskDefinition(Emulated, CloudFormationModel):
             for c in containers)
         if needs_execution_role and not props.get("ExecutionRoleArn"):
             raise Refused("Fargate requires task definition to have execution role ARN "
-                                  "to support log driver awslogs and secrets.")
+                          "to support log driver awslogs and secrets.")
         task_definition = ecs_backends[account_id][region].register_task_definition(
             family=props.get("Family", generated_name), container_definitions=containers,
             volumes=remap_nested_keys(props.get("Volumes", []), pascal_to_camelcase),
@@ -256,7 +254,7 @@ class TaskDefinition(Emulated, CloudFormationModel):
             task_role_arn=props.get("TaskRoleArn"), execution_role_arn=props.get("ExecutionRoleArn"),
             runtime_platform=remap_nested_keys(props.get("RuntimePlatform", {}), pascal_to_camelcase),
             ephemeral_storage=remap_nested_keys(props.get("EphemeralStorage"), pascal_to_camelcase))
-        return cls(account_id, region, task_definition.arn)
+        return cls(task_definition.arn)
 
     def delete(self, account_id: str, region_name: str) -> None:
         ecs_backends[account_id][region_name].deregister_task_definition(self.physical_resource_id)
@@ -280,7 +278,7 @@ class EcsService(Emulated, CloudFormationModel):
             raise Refused("Task definition does not support launch_type FARGATE.")
         if task_definition.network_mode == "awsvpc" and not awsvpc:
             raise Refused("Network Configuration must be provided when "
-                                            "networkMode 'awsvpc' is specified.")
+                          "networkMode 'awsvpc' is specified.")
         load_balancers = remap_nested_keys(props.get("LoadBalancers", []), pascal_to_camelcase)
         for lb in load_balancers:
             _check_target(account_id, region, lb, task_definition)
@@ -302,7 +300,7 @@ class EcsService(Emulated, CloudFormationModel):
             network_configuration=(
                 {"awsvpcConfiguration": remap_nested_keys(awsvpc, pascal_to_camelcase)}
                 if awsvpc else None))
-        made = cls(account_id, region, service.arn)
+        made = cls(service.arn)
         made.name, made.cluster = service.name, service.cluster_name
         return made
 
@@ -350,7 +348,7 @@ class FileSystem(Emulated, CloudFormationModel):
             tags=props.get("FileSystemTags", []))
         if props.get("LifecyclePolicies"):
             backend.put_lifecycle_configuration(fs.file_system_id, props["LifecyclePolicies"])
-        made = cls(account_id, region, fs.file_system_id)
+        made = cls(fs.file_system_id)
         made.arn = fs.file_system_arn
         return made
 
@@ -372,7 +370,7 @@ class AccessPoint(Emulated, CloudFormationModel):
             generated_name, tags=props.get("AccessPointTags", []),
             file_system_id=props["FileSystemId"], posix_user=props.get("PosixUser", {}),
             root_directory=props.get("RootDirectory", {}))
-        made = cls(account_id, region, point.access_point_id)
+        made = cls(point.access_point_id)
         made.arn = point.access_point_arn
         return made
 
@@ -394,7 +392,7 @@ class Schedule(Emulated, CloudFormationModel):
             schedule_expression_timezone=props.get("ScheduleExpressionTimezone"),
             start_date=props.get("StartDate"), state=props.get("State", "ENABLED"),
             target=props["Target"], action_after_completion=None)
-        made = cls(account_id, region, schedule.name)
+        made = cls(schedule.name)
         made.arn, made.group = schedule.arn, props.get("GroupName")
         return made
 

@@ -1,6 +1,6 @@
 """The generated deploy.sh and cleanup.sh, run as a user runs them (the AWS CLI, a filled-in
-parameters.json) against moto server on loopback, for examples/k8s and a multi-service corpus
-app. Between the two scripts, boto3 checks that every template resource exists as a stack
+parameters.json) against moto server on loopback, for examples/k8s and three apps of the
+corpus. Between the two scripts, boto3 checks that every template resource exists as a stack
 resource and as a live object of its service, that exports and imports resolve, and that the
 ECS services are Fargate services wired to their load balancers, subnets and Cloud Map; after
 cleanup nothing the stacks made is left. tests/emulator/ holds the support code: the providers
@@ -21,17 +21,21 @@ from tests.emulator import inventory, server
 from tests.emulator.prerequisites import Prerequisites
 from tests.paths import CORPUS, EXAMPLE
 from translator.api import translate
+from translator.context import Options
 from translator.validate import plain
 
-APPS = {  # app -> (manifests, a /16 of its own)
-    "examples-k8s": (EXAMPLE, "10.1.0.0/16"),
+# app -> (manifests, a /16 of its own, --name). Two of the corpus apps live in namespace
+# `default`: each gets its own name, as two apps sharing an account would.
+APPS: dict[str, tuple[Path, str, str | None]] = {
+    "examples-k8s": (EXAMPLE, "10.1.0.0/16", None),
     # 12 Deployments and 12 Services: 13 stacks, 11 Cloud Map services.
-    "microservices-demo": (CORPUS / "GoogleCloudPlatform__microservices-demo", "10.2.0.0/16"),
+    "microservices-demo": (CORPUS / "GoogleCloudPlatform__microservices-demo", "10.2.0.0/16",
+                           "boutique"),
     # A plain Secret: a Secrets Manager secret in the cluster stack, imported by the workload.
     "eks-workshop-orders": (CORPUS / "aws-samples__eks-workshop-v2/manifests/base-application/orders",
-                            "10.3.0.0/16"),
+                            "10.3.0.0/16", "orders"),
     # An HPA; with the StatefulSet, claim and CronJob of its database: EFS and a schedule.
-    "podinfo": (CORPUS / "stefanprodan__podinfo", "10.4.0.0/16"),
+    "podinfo": (CORPUS / "stefanprodan__podinfo", "10.4.0.0/16", "podinfo"),
 }
 Template = dict[str, Any]
 
@@ -84,9 +88,9 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
                                                 tmp_path: Path) -> None:
     emu, complaints = emulator
     complaints.clear()  # each app answers for its own
-    manifests, cidr = APPS[app]
+    manifests, cidr, name = APPS[app]
     folder = tmp_path / "cfn"
-    result = translate([str(manifests)])
+    result = translate([str(manifests)], Options(app_name=name))
     result.write(folder)
     order = [(s.stack_name, s.file) for s in result.plan.stacks]
     templates = {name: _decode(folder / file) for name, file in order}

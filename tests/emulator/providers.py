@@ -224,10 +224,10 @@ class Secret(Emulated, CloudFormationModel):
         return cls(json.loads(created)["ARN"])
 
     def delete(self, account_id: str, region_name: str) -> None:
-        # Scheduled for deletion (the default recovery window), not removed at once.
+        # CloudFormation deletes a secret at once, without a recovery window.
         secretsmanager_backends[account_id][region_name].delete_secret(
             self.physical_resource_id, recovery_window_in_days=None,
-            force_delete_without_recovery=False)
+            force_delete_without_recovery=True)
 
 
 class TaskDefinition(Emulated, CloudFormationModel):

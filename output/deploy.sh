@@ -3,18 +3,24 @@
 # Usage: ./deploy.sh [parameters.json]   (start from parameters.json.example)
 # Needs the AWS CLI and python3; honours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.
 set -euo pipefail
-cd "$(dirname "$0")"
-params="${1:-parameters.json}"
+# AWS CLI v1 reads the region from AWS_DEFAULT_REGION only.
+if [ -n "${AWS_REGION:-}" ] && [ -z "${AWS_DEFAULT_REGION:-}" ]; then export AWS_DEFAULT_REGION="$AWS_REGION"; fi
+params="${1:-$(dirname "$0")/parameters.json}"
 if [ ! -f "$params" ]; then
   echo "deploy.sh: $params not found: copy parameters.json.example and fill it in" >&2
   exit 2
 fi
+params="$(cd "$(dirname "$params")" && pwd)/$(basename "$params")"  # a path from the caller's folder
+cd "$(dirname "$0")"
 
 # Print Key=Value for each parameter of one stack, read from the parameters file.
 overrides() {
   python3 - "$params" "$1" <<'PY'
 import json, sys
-values = json.load(open(sys.argv[1])).get(sys.argv[2], {})
+try:
+    values = json.load(open(sys.argv[1])).get(sys.argv[2], {})
+except ValueError as error:
+    sys.exit(f"deploy.sh: {sys.argv[1]} is not valid JSON: {error}")
 for key, value in values.items():
     print(f"{key}={value}")
 PY
@@ -23,7 +29,9 @@ PY
 deploy() {
   local stack="$1" template="$2"
   local -a args=()
-  mapfile -t args < <(overrides "$stack")
+  local listed
+  listed="$(overrides "$stack")" || exit 2  # a process substitution would hide the failure
+  [ -n "$listed" ] && mapfile -t args <<< "$listed"
   echo "==> $stack ($template)"
   local -a cmd=(aws cloudformation deploy --stack-name "$stack" --template-file "$template"
                 --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset)

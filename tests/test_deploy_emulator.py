@@ -1,0 +1,257 @@
+"""The generated deploy.sh and cleanup.sh, run as a user runs them (the AWS CLI, a filled-in
+parameters.json) against moto server on loopback, for examples/k8s and three apps of the
+corpus. Between the two scripts, boto3 checks that every template resource exists as a stack
+resource and as a live object of its service, that exports and imports resolve, and that the
+ECS services are Fargate services wired to their load balancers, subnets and Cloud Map; after
+cleanup nothing the stacks made is left. tests/emulator/ holds the support code: the providers
+for the types moto lacks and the places where moto is made to behave as AWS does."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.emulator import inventory, server
+from tests.emulator.prerequisites import Prerequisites
+from tests.paths import CORPUS, EXAMPLE
+from translator.api import translate
+from translator.context import Options
+from translator.validate import plain
+
+# app -> (manifests, a /16 of its own, --name). Two of the corpus apps live in namespace
+# `default`: each gets its own name, as two apps sharing an account would.
+APPS: dict[str, tuple[Path, str, str | None]] = {
+    "examples-k8s": (EXAMPLE, "10.1.0.0/16", None),
+    # 12 Deployments and 12 Services: 13 stacks, 11 Cloud Map services.
+    "microservices-demo": (CORPUS / "GoogleCloudPlatform__microservices-demo", "10.2.0.0/16",
+                           "boutique"),
+    # A plain Secret: a Secrets Manager secret in the cluster stack, imported by the workload.
+    "eks-workshop-orders": (CORPUS / "aws-samples__eks-workshop-v2/manifests/base-application/orders",
+                            "10.3.0.0/16", "orders"),
+    # An HPA; with the StatefulSet, claim and CronJob of its database: EFS and a schedule.
+    "podinfo": (CORPUS / "stefanprodan__podinfo", "10.4.0.0/16", "podinfo"),
+}
+Template = dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[server.Emulator, list[str]]]:
+    with server.running(tmp_path_factory.mktemp("emulator")) as running:
+        yield running
+
+
+def _run(emulator: server.Emulator, cwd: Path, *command: str, expect: int = 0) -> str:
+    done = subprocess.run(command, cwd=cwd, env=emulator.shell_env(cwd), capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert done.returncode == expect, \
+        f"{command[0]} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+def _decode(path: Path) -> Template:
+    from cfnlint.decode.decode import decode_str
+
+    template, errors = decode_str(path.read_text())
+    assert not errors, errors
+    return dict(plain(template))
+
+
+def _resolve(value: Any, stack: str, parameters: dict[str, str]) -> str:
+    """An export name as the templates write it: a plain string or an Fn::Sub of parameters."""
+    text = value["Fn::Sub"] if isinstance(value, dict) else value
+    known = {**parameters, "AWS::StackName": stack}
+    return re.sub(r"\$\{([^}]+)\}", lambda m: known[m[1]], text)
+
+
+def _imports(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from [value] if key == "Fn::ImportValue" else _imports(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _imports(item)
+
+
+def _of_type(template: Template, cfn_type: str) -> dict[str, dict[str, Any]]:
+    return {logical: r.get("Properties", {}) for logical, r in template["Resources"].items()
+            if r["Type"] == cfn_type}
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.Emulator, list[str]],
+                                                tmp_path: Path) -> None:
+    emu, complaints = emulator
+    complaints.clear()  # each app answers for its own
+    manifests, cidr, name = APPS[app]
+    folder = tmp_path / "cfn"
+    result = translate([str(manifests)], Options(app_name=name))
+    result.write(folder)
+    order = [(s.stack_name, s.file) for s in result.plan.stacks]
+    templates = {name: _decode(folder / file) for name, file in order}
+
+    prerequisites = Prerequisites(emu, cidr)
+    prerequisites.create_network()
+    example = json.loads((folder / "parameters.json.example").read_text())
+    parameters = prerequisites.fill(example, templates)
+    (folder / "parameters.json").write_text(json.dumps(parameters, indent=2))
+    before = inventory.take(emu)
+
+    # From the folder above, as CI would: the parameters path is the caller's, not the script's.
+    log = _run(emu, tmp_path, "cfn/deploy.sh", "cfn/parameters.json")
+    assert [line.split()[1] for line in log.splitlines() if line.startswith("==> ")] == \
+        [name for name, _ in order]
+    assert complaints == [], "moto skipped or half-made something:\n" + "\n".join(complaints)
+    deployed = inventory.take(emu)
+    physical = _check_stacks(emu, templates, before, deployed)
+    exports = _check_exports(emu, templates, parameters)
+    _check_services(emu, templates, physical, exports, prerequisites)
+    _check_file_systems(emu, templates, physical, prerequisites)
+
+    if app == "examples-k8s":  # once is enough: deploying again changes nothing and exits 0
+        _run(emu, folder, "./deploy.sh")
+        assert inventory.take(emu) == deployed
+    _run(emu, folder, "./cleanup.sh")
+    assert complaints == [], "\n".join(complaints)
+    assert _live_stacks(emu).isdisjoint(templates)
+    assert emu.client("cloudformation").list_exports()["Exports"] == []
+    retained = {(r["Type"], physical[stack][logical]) for stack, t in templates.items()
+                for logical, r in t["Resources"].items() if r.get("DeletionPolicy") == "Retain"}
+    assert inventory.take(emu) == {
+        kind: ids | {i for k, i in retained if k == kind} for kind, ids in before.items()}
+    for kind, physical_id in retained:  # the user's call, once the data is safe
+        assert kind in inventory.REMOVERS, f"add a remover for retained {kind} to inventory.py"
+        inventory.REMOVERS[kind](emu, physical_id)
+    assert inventory.take(emu) == before
+    prerequisites.remove()
+
+
+def _live_stacks(emu: server.Emulator) -> set[str]:
+    return {s["StackName"] for s in emu.client("cloudformation").list_stacks()["StackSummaries"]
+            if s["StackStatus"] != "DELETE_COMPLETE"}
+
+
+def _check_stacks(emu: server.Emulator, templates: dict[str, Template],
+                  before: dict[str, set[str]], after: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """Every logical id of every template is a stack resource of its type, and its physical id
+    is a live object of its service that was not there before. Returns stack -> logical ->
+    physical id."""
+    cfn = emu.client("cloudformation")
+    physical: dict[str, dict[str, str]] = {}
+    for stack, template in templates.items():
+        assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+        # moto lists a resource it did not make (condition false, or type unknown) as an entry
+        # without ids; a missing unconditional resource is caught below.
+        found = [r for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]
+                 if "LogicalResourceId" in r]
+        declared = {logical: r["Type"] for logical, r in template["Resources"].items()}
+        made = {r["LogicalResourceId"]: r["ResourceType"] for r in found}
+        # A resource with a Condition exists when the condition holds; every other one must.
+        unconditional = {k for k, r in template["Resources"].items() if "Condition" not in r}
+        assert unconditional <= made.keys() and made.items() <= declared.items(), \
+            f"{stack}: missing {sorted(unconditional - made.keys())}"
+        physical[stack] = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in found}
+        for r in found:
+            kind = r["ResourceType"]
+            assert kind in after, (f"{stack}/{r['LogicalResourceId']}: no inventory of {kind}; "
+                                   "add a lister to tests/emulator/inventory.py")
+            assert r["PhysicalResourceId"] in after[kind] - before[kind], \
+                f"{stack}/{r['LogicalResourceId']}: {kind} {r['PhysicalResourceId']} does not exist"
+    return physical
+
+
+def _check_exports(emu: server.Emulator, templates: dict[str, Template],
+                   parameters: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Every export is published with a resolved value, and every import names one of them."""
+    cfn = emu.client("cloudformation")
+    exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
+    for stack, template in templates.items():
+        outputs = {o["OutputKey"]: o["OutputValue"]
+                   for o in cfn.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])}
+        assert set(outputs) == set(template.get("Outputs", {})), stack
+        for key, output in template.get("Outputs", {}).items():
+            assert outputs[key] and "Fn::" not in outputs[key], f"{stack}.{key}: {outputs[key]!r}"
+            if "Export" in output:
+                name = _resolve(output["Export"]["Name"], stack, parameters[stack])
+                assert exports.get(name) == outputs[key], f"{stack}: export {name}"
+        for imported in _imports(template["Resources"]):
+            name = _resolve(imported, stack, parameters[stack])
+            assert name in exports, f"{stack} imports {name}, which no stack exports"
+    return exports
+
+
+def _check_services(emu: server.Emulator, templates: dict[str, Template],
+                    physical: dict[str, dict[str, str]], exports: dict[str, str],
+                    prerequisites: Prerequisites) -> None:
+    """Each ECS service runs on Fargate in the private subnets with the tasks' security group,
+    behind its target groups and registered in Cloud Map, as its template says."""
+    ecs, discovery = emu.client("ecs"), emu.client("servicediscovery")
+    elbv2, scaling = emu.client("elbv2"), emu.client("application-autoscaling")
+    [cluster_stack] = [s for s in templates if f"{s}-ClusterName" in exports]
+    cluster, namespace = exports[f"{cluster_stack}-ClusterName"], exports[f"{cluster_stack}-NamespaceId"]
+    services = 0
+    for stack, template in templates.items():
+        for logical, props in _of_type(template, "AWS::ECS::Service").items():
+            services += 1
+            where = f"{stack}/{logical}"
+            service = ecs.describe_services(cluster=cluster,
+                                            services=[physical[stack][logical]])["services"][0]
+            assert service["launchType"] == "FARGATE", where
+            network = service["networkConfiguration"]["awsvpcConfiguration"]
+            assert network["subnets"] == prerequisites.private_subnets, where
+            # The tasks' group, and any the stacks add (an EFS client group): all real.
+            assert network["securityGroups"][0] == prerequisites.security_group, where
+            emu.client("ec2").describe_security_groups(GroupIds=network["securityGroups"])
+            assert network["assignPublicIp"] == "DISABLED", where
+            task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
+            assert task["taskDefinition"]["networkMode"] == "awsvpc", where
+            assert "FARGATE" in task["taskDefinition"]["requiresCompatibilities"], where
+            assert len(service["loadBalancers"]) == len(props.get("LoadBalancers", [])), where
+            for lb in service["loadBalancers"]:
+                group = elbv2.describe_target_groups(
+                    TargetGroupArns=[lb["targetGroupArn"]])["TargetGroups"][0]
+                assert group["LoadBalancerArns"] and group["TargetType"] == "ip", where
+            assert len(service["serviceRegistries"]) == len(props.get("ServiceRegistries", [])), where
+            for registry in service["serviceRegistries"]:
+                found = discovery.get_service(Id=registry["registryArn"].rsplit("/", 1)[-1])
+                assert found["Service"]["NamespaceId"] == namespace, where
+        for logical, props in _of_type(template, "AWS::ApplicationAutoScaling::ScalableTarget").items():
+            target_id = physical[stack][logical].split("|")[0]
+            assert target_id.startswith(f"service/{cluster}/"), target_id
+            found = scaling.describe_scalable_targets(ServiceNamespace="ecs",
+                                                      ResourceIds=[target_id])["ScalableTargets"]
+            assert [(t["MinCapacity"], t["MaxCapacity"]) for t in found] == \
+                [(props["MinCapacity"], props["MaxCapacity"])], f"{stack}/{logical}"
+    assert services > 0, "nothing to check: the app has no ECS service"
+    registered = [discovery.get_service(Id=s["Id"])["Service"]
+                  for s in discovery.list_services()["Services"]]
+    names = {s["Name"] for s in registered if s["NamespaceId"] == namespace}
+    assert names == {props["Name"] for t in templates.values()
+                     for props in _of_type(t, "AWS::ServiceDiscovery::Service").values()}
+
+
+def test_deploy_stops_at_a_broken_parameters_file(emulator: tuple[server.Emulator, list[str]],
+                                                  tmp_path: Path) -> None:
+    emu, _ = emulator
+    result = translate([str(EXAMPLE)])
+    result.write(tmp_path / "cfn")
+    (tmp_path / "cfn" / "parameters.json").write_text('{"angel-backend-cluster": {"VpcId": "vpc-1",}}')
+    log = _run(emu, tmp_path / "cfn", "./deploy.sh", expect=2)
+    assert "parameters.json is not valid JSON" in log
+    assert _live_stacks(emu).isdisjoint(s.stack_name for s in result.plan.stacks)
+
+
+def _check_file_systems(emu: server.Emulator, templates: dict[str, Template],
+                        physical: dict[str, dict[str, str]], prerequisites: Prerequisites) -> None:
+    """An EFS file system has a mount target in every subnet the tasks run in."""
+    efs = emu.client("efs")
+    for stack, template in templates.items():
+        for logical in _of_type(template, "AWS::EFS::FileSystem"):
+            targets = efs.describe_mount_targets(FileSystemId=physical[stack][logical])
+            assert sorted(t["SubnetId"] for t in targets["MountTargets"]) == \
+                sorted(prerequisites.private_subnets), f"{stack}/{logical}"

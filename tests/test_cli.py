@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.test_report import sarif_schema
+from tests.helpers import sarif_schema
 from translator import __version__, cli, validate
 from translator.errors import LintFinding
 from translator.plan import Stack

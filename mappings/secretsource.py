@@ -91,9 +91,9 @@ def secretsmanager_value(arn: Any, json_key: str | None, stage: str | None,
 def lookup(name: str, namespace: str, ctx: Context) -> SecretSource:
     from mappings import externalsecret
 
-    for es in sorted(ctx.all(ExternalSecret), key=lambda e: e.name):
-        if ctx.namespace_of(es) == namespace and es.target_name == name:
-            return externalsecret.source(es, ctx)
+    es = _external_secrets(ctx).get((namespace, name))
+    if es is not None:
+        return externalsecret.source(es, ctx)
     secret = ctx.find(Secret, namespace, name)
     if secret is not None:
         arn = import_from("ClusterStackName", plain_secret_output(ctx, namespace, name))
@@ -112,6 +112,19 @@ def lookup(name: str, namespace: str, ctx: Context) -> SecretSource:
     whole = WholeSecret(Ref(param), parameters=((param, parameter),),
                         note=f"Secret {name} is not in the input: store it in Secrets Manager")
     return SecretSource("missing", None, others=whole)
+
+
+def _external_secrets(ctx: Context) -> dict[tuple[str, str], ExternalSecret]:
+    """(namespace, target Secret name) -> the ExternalSecret that makes it (first by name)."""
+
+    def compute() -> dict[tuple[str, str], ExternalSecret]:
+        found: dict[tuple[str, str], ExternalSecret] = {}
+        for es in sorted(ctx.all(ExternalSecret), key=lambda e: e.name):
+            found.setdefault((ctx.namespace_of(es), es.target_name), es)
+        return found
+
+    external_secrets: dict[tuple[str, str], ExternalSecret] = ctx.memo("external-secrets", compute)
+    return external_secrets
 
 
 def secret_name(ctx: Context, namespace: str, name: str) -> str:

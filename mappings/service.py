@@ -329,6 +329,9 @@ class Rewrite:
     new: str
 
 
+_NAME_RUN = re.compile(r"[A-Za-z0-9-]+")
+
+
 class DnsRewriter:
     """Rewrites in-cluster DNS names (and their ports) in env values."""
 
@@ -353,6 +356,26 @@ class DnsRewriter:
                     ports[port.port] = number
             self.targets[(ns, service.name)] = (host, ports)
         self.namespaces = {ns for ns, _ in self.targets}
+        # A DNS-label name can only match where it stands as a whole run of name characters,
+        # so `rewrite` tries only the targets it sees such a run for (any odd name, filed
+        # under "", on every value), and compiles a target's patterns when first tried.
+        self._order = sorted(self.targets)
+        self._by_name: dict[str, list[int]] = {}
+        for i, (_, name) in enumerate(self._order):
+            self._by_name.setdefault(name if _NAME_RUN.fullmatch(name) else "", []).append(i)
+        self._compiled: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+    def _patterns(self, i: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        if i not in self._compiled:
+            ns, name = self._order[i]
+            fqdn = re.compile(rf"(?<![A-Za-z0-9.-]){re.escape(name)}\.{re.escape(ns)}"
+                              r"(?:\.svc(?:\.cluster\.local)?)?(?![A-Za-z0-9-]|\.[A-Za-z0-9])"
+                              r"(?P<port>:\d{1,5})?")
+            # a bare name only where it stands as a host: whole value, after :// or @
+            bare = re.compile(rf"(?:(?<=^)|(?<=://)|(?<=@)){re.escape(name)}"
+                              r"(?=$|[:/])(?P<port>:\d{1,5})?")
+            self._compiled[i] = fqdn, bare
+        return self._compiled[i]
 
     def rewrite(self, value: str, namespace: str) -> tuple[str, list[Rewrite]]:
         done: list[Rewrite] = []
@@ -368,17 +391,19 @@ class DnsRewriter:
                 return new
             return replace
 
-        for (ns, name), (host, ports) in sorted(self.targets.items()):
-            fqdn = (rf"(?<![A-Za-z0-9.-]){re.escape(name)}\.{re.escape(ns)}"
-                    r"(?:\.svc(?:\.cluster\.local)?)?(?![A-Za-z0-9-]|\.[A-Za-z0-9])"
-                    r"(?P<port>:\d{1,5})?")
-            value = re.sub(fqdn, replacer(host, ports), value)
+        applied = -1  # targets apply in sorted order, each to the value the earlier ones left
+        while True:
+            candidates = [i for run in {"", *_NAME_RUN.findall(value)}
+                          for i in self._by_name.get(run, ()) if i > applied]
+            if not candidates:
+                return value, done
+            applied = min(candidates)
+            ns = self._order[applied][0]
+            host, ports = self.targets[self._order[applied]]
+            fqdn, bare = self._patterns(applied)
+            value = fqdn.sub(replacer(host, ports), value)
             if ns == namespace:
-                # a bare name only where it stands as a host: whole value, after :// or @
-                bare = (rf"(?:(?<=^)|(?<=://)|(?<=@)){re.escape(name)}"
-                        r"(?=$|[:/])(?P<port>:\d{1,5})?")
-                value = re.sub(bare, replacer(host, ports), value)
-        return value, done
+                value = bare.sub(replacer(host, ports), value)
 
 
 def dns_rewriter(ctx: Context) -> DnsRewriter:

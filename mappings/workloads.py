@@ -54,16 +54,31 @@ def all_workloads(ctx: Context) -> list[Workload]:
 
 def selected_by(service: Service, ctx: Context) -> list[Workload]:
     """Workloads whose pod labels match the Service's selector, sorted by name."""
-    selector = service.spec.selector
-    if not selector:
-        return []
-    namespace = ctx.namespace_of(service)
-    found = [
-        w for w in all_workloads(ctx)
-        if w.namespace == namespace
-        and all(w.obj.spec.template.labels.get(k) == v for k, v in selector.items())
-    ]
-    return sorted(found, key=lambda w: w.obj.name)
+    return list(_selections(ctx)[(ctx.namespace_of(service), service.name)])
+
+
+def _selections(ctx: Context) -> dict[tuple[str, str], list[Workload]]:
+    """(namespace, Service name) -> the workloads it selects, computed once per run through an
+    index of pod labels, so matching stays linear in the number of objects."""
+
+    def compute() -> dict[tuple[str, str], list[Workload]]:
+        workloads = all_workloads(ctx)
+        index: dict[tuple[str, str, str], set[int]] = {}  # (namespace, label, value) -> workloads
+        for i, workload in enumerate(workloads):
+            for label, value in workload.obj.spec.template.labels.items():
+                index.setdefault((workload.namespace, label, value), set()).add(i)
+        selections: dict[tuple[str, str], list[Workload]] = {}
+        for service in ctx.all(Service):
+            namespace = ctx.namespace_of(service)
+            selector = service.spec.selector
+            hits = set.intersection(*(index.get((namespace, k, v), set()) for k, v in selector.items())) \
+                if selector else set()
+            selections[(namespace, service.name)] = sorted((workloads[i] for i in hits),
+                                                          key=lambda w: w.obj.name)
+        return selections
+
+    selections: dict[tuple[str, str], list[Workload]] = ctx.memo("selections", compute)
+    return selections
 
 
 def by_name(kind: str, namespace: str, name: str, ctx: Context) -> Workload | None:
@@ -75,6 +90,14 @@ def by_name(kind: str, namespace: str, name: str, ctx: Context) -> Workload | No
 
 def registered_service(workload: Workload, ctx: Context) -> Service | None:
     """The one Service whose Cloud Map name the workload registers under (ECS allows one)."""
-    services = [s for s in ctx.all(Service) if workload in selected_by(s, ctx)
-                and s.spec.type != "ExternalName"]
-    return min(services, key=lambda s: s.name) if services else None
+
+    def compute() -> dict[tuple[str, str], Service]:
+        registered: dict[tuple[str, str], Service] = {}
+        for service in sorted(ctx.all(Service), key=lambda s: s.name, reverse=True):
+            if service.spec.type != "ExternalName":
+                for selected in selected_by(service, ctx):
+                    registered[(selected.namespace, selected.obj.name)] = service  # lowest name wins
+        return registered
+
+    registered: dict[tuple[str, str], Service] = ctx.memo("registered", compute)
+    return registered.get((workload.namespace, workload.obj.name))

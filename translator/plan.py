@@ -239,11 +239,20 @@ class Plan:
     stacks: list[Stack]
     entries: list[Entry]
 
+    _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def stack(self, key: str) -> Stack:
-        for stack in self.stacks:
-            if stack.info.key == key:
-                return stack
-        raise KeyError(key)
+        # The report looks stacks up once per field: index them, and re-index when the list
+        # was changed since (a script may edit the plan).
+        position = self._positions.get(key, -1)
+        if not (0 <= position < len(self.stacks) and self.stacks[position].info.key == key):
+            self._positions = {}
+            for i, stack in enumerate(self.stacks):
+                self._positions.setdefault(stack.info.key, i)
+            position = self._positions.get(key, -1)
+            if position < 0:
+                raise KeyError(key)
+        return self.stacks[position]
 
 
 class PlanConflict(Exception):

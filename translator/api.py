@@ -21,6 +21,7 @@ from translator.context import Options
 from translator.cost import Estimate
 from translator.errors import LintFinding, ValidationFailed
 from translator.plan import Plan
+from translator.progress import Hook
 from translator.suppress import Suppressions
 
 
@@ -46,21 +47,25 @@ class Result:
 
 
 def translate(sources: Sequence[str], options: Options | None = None,
-              stdin: str | None = None) -> Result:
+              stdin: str | None = None, progress: Hook | None = None) -> Result:
     """Translate manifests (files, folders, '-' for stdin) into CloudFormation.
 
+    `progress`, if given, is called with (stage, done, total) as the run advances.
     Raises InputError for bad input and ValidationFailed when a template does not pass.
     """
-    return translate_manifests(load.load(sources, stdin=stdin), options)
+    return translate_manifests(load.load(sources, stdin=stdin), options, progress)
 
 
-def translate_manifests(manifests: Sequence[load.Manifest], options: Options | None = None) -> Result:
+def translate_manifests(manifests: Sequence[load.Manifest], options: Options | None = None,
+                        progress: Hook | None = None) -> Result:
     """Translate objects already read (from `translator.live.read`, say) into CloudFormation."""
     options = options or Options()
-    return finish(mapper.build_plan(list(manifests), options), options)
+    if progress is not None:
+        progress("objects loaded", len(manifests), len(manifests))
+    return finish(mapper.build_plan(list(manifests), options), options, progress)
 
 
-def finish(plan: Plan, options: Options | None = None) -> Result:
+def finish(plan: Plan, options: Options | None = None, progress: Hook | None = None) -> Result:
     """Render, report and validate a plan: what `translate` does after mapping, and what a
     migration script calls again after adjusting `result.plan`."""
     options = options or Options()
@@ -70,9 +75,11 @@ def finish(plan: Plan, options: Options | None = None) -> Result:
         plan, [*cost.tables(estimate, options.region), *suppress.tables(suppressions)],
         {"cost": estimate.as_dict() if estimate else None,
          "suppressions": suppressions.as_dict()}))
+    if progress is not None:
+        progress("templates rendered", len(plan.stacks), len(plan.stacks))
     findings: list[LintFinding] = []
     if options.validate:
-        findings = validate.validate(plan, files, options.region)
+        findings = validate.validate(plan, files, options.region, progress)
         if findings:
             raise ValidationFailed(findings)
     return Result(plan, files, findings, estimate, suppressions)

@@ -1,16 +1,28 @@
 """Validate stage: every rendered template is parsed back, compared with the plan it came
 from, and linted in-process by cfn-lint (one runner, rules loaded once) with eks2ecs's own
 rules (mappings/lint_rules) for what cfn-lint does not check. Any finding, warning or error,
-fails the run."""
+fails the run.
+
+Templates are linted in parallel, one process per core, by workers forked from this process
+once its runner is built: they inherit the loaded schemas and rules instead of loading their
+own, and only template numbers and findings cross between processes.
+"""
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 from translator.cfn import to_json
 from translator.errors import LintFinding
 from translator.plan import Plan, Stack
+from translator.progress import Hook
 
 
 @cache
@@ -56,8 +68,53 @@ def _finding(file: str, match: Any) -> LintFinding:
                        str(match.rule.severity), str(match.message))
 
 
-def validate(plan: Plan, texts: dict[str, str], region: str) -> list[LintFinding]:
+def validate(plan: Plan, texts: dict[str, str], region: str,
+             progress: Hook | None = None) -> list[LintFinding]:
+    """The findings of every template, in the order of the stacks whatever the parallelism."""
     findings: list[LintFinding] = []
-    for stack in plan.stacks:
-        findings.extend(lint(stack, texts[stack.file], region))
+    for done, found in enumerate(_lint_each(plan.stacks, texts, region), start=1):
+        findings.extend(found)
+        if progress is not None:
+            progress("templates validated", done, len(plan.stacks))
     return findings
+
+
+def workers(templates: int) -> int:
+    """How many processes lint `templates` templates: one per usable core, one if forking
+    is not safe here (no fork, macOS, or threads that a fork would not copy)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    can_fork = ("fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+                and threading.active_count() == 1)
+    return min(templates, cores or 1) if can_fork else 1
+
+
+def _lint_each(stacks: list[Stack], texts: dict[str, str], region: str) -> Iterator[list[LintFinding]]:
+    count = workers(len(stacks))
+    if count < 2:
+        for stack in stacks:
+            yield lint(stack, texts[stack.file], region)
+        return
+    _runner(region)  # schemas and rules loaded here, once, for every worker
+    gc.freeze()  # keep the inherited objects out of the workers' collections (fewer copied pages)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(
+            count, initializer=_adopt, initargs=(stacks, texts, region))
+        with pool:
+            yield from pool.imap(_lint_number, range(len(stacks)), chunksize=4)
+    finally:
+        gc.unfreeze()
+
+
+_batch: tuple[list[Stack], dict[str, str], str] | None = None  # what a worker lints
+
+
+def _adopt(stacks: list[Stack], texts: dict[str, str], region: str) -> None:
+    global _batch
+    _batch = (stacks, texts, region)
+
+
+def _lint_number(number: int) -> list[LintFinding]:
+    assert _batch is not None, "runs in a worker set up by _adopt"
+    stacks, texts, region = _batch
+    return lint(stacks[number], texts[stacks[number].file], region)
+

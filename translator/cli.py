@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from translator import __version__
+from translator import __version__, completion
+from translator.progress import Bar
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 REPORT_FORMATS = ("md", "html", "json", "sarif")
@@ -129,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--against", required=True, metavar="DIR",
                       help="the output folder to check (what `translate -o DIR` wrote)")
     diff.add_argument("--format", choices=("text", "md", "json"), default="text")
+    completion.add_command(commands)
     return parser
 
 
@@ -183,20 +185,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command == "completion":
+        sys.stdout.write(completion.script(parser, args.shell))
+        return EXIT_OK
     _check_sources(parser, args)
 
-    from translator.api import translate_manifests
     from translator.errors import InputError, ValidationFailed
 
     try:
         if args.command == "translate":
-            result = translate_manifests(_read(args), _options(args, not args.no_validate))
+            result = _translate(args, validate=not args.no_validate)
             result.write(args.output, force=args.force)
             _summary(result, args)
         elif args.command == "diff":
             return _diff(args)
         else:
-            result = translate_manifests(_read(args), _options(args, validate=False))
+            result = _translate(args, validate=False)
             if args.format == "sarif":
                 from translator.report_sarif import to_sarif
 
@@ -272,6 +276,15 @@ def _check_sources(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error("--context, --kubeconfig and -A read a live cluster: add --from-cluster")
     if args.namespace and args.all_namespaces:
         parser.error("-n and -A exclude each other")
+
+
+def _translate(args: argparse.Namespace, validate: bool) -> Any:
+    """Translate what the arguments name, with a progress bar for a person watching."""
+    from translator.api import translate_manifests
+
+    watched = sys.stderr.isatty() and not getattr(args, "quiet", False)
+    with Bar(sys.stderr, shown=watched) as bar:
+        return translate_manifests(_read(args), _options(args, validate), bar)
 
 
 def _read(args: argparse.Namespace) -> list[Any]:

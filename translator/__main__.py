@@ -1,5 +1,8 @@
+"""`python -m translator`: the eks2ecs command."""
+
 import sys
 
 from translator.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Benchmarks of eks2ecs: `python -m benchmarks` (see benchmarks/run.py)."""

@@ -30,6 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 REGION = "us-east-1"
 MB = 1024 * 1024
+# this checkout first on the path: cfn-lint's --append-rules imports eks2ecs's rule helpers
+ENVIRONMENT = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
 SAMPLE_EVERY = 0.2  # seconds between samples of the memory of a command and its workers
 
 
@@ -78,7 +81,8 @@ def run_once(argv: Sequence[str], sample: bool) -> Figure:
     """Run a command to its end; its wall time, CPU time and peak memory."""
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=errors)
+        process = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=errors,
+                                   env=ENVIRONMENT)
         tree_peak = 0
         finished = threading.Event()
 

@@ -24,7 +24,10 @@ BUILD_INPUTS = ["pyproject.toml", "README.md", "LICENSE", "translator", "mapping
 
 
 def run(*argv: str | Path, cwd: Path = REPO) -> str:
-    done = subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True, text=True)
+    # PYTHONPATH would put a checkout ahead of the installed copy under test
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True, text=True,
+                          env=clean)
     assert done.returncode == 0, f"{argv}:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 

@@ -106,7 +106,7 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
         "Memory": str(pod.size.memory),
         "NetworkMode": "awsvpc",
         "RequiresCompatibilities": ["FARGATE"],
-        "RuntimePlatform": {"OperatingSystemFamily": "LINUX", "CpuArchitecture": "X86_64"},
+        **pod.task,  # RuntimePlatform, and EphemeralStorage or PidMode when the pod needs them
         "ExecutionRoleArn": GetAtt("ExecutionRole", "Arn"),
         "ContainerDefinitions": pod.containers,
     }

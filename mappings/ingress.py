@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mappings.podspec import health_check_grace
 from mappings.workloads import Workload, selected_by
 from translator.cfn import GetAtt, Ref
 from translator.context import LOAD_BALANCER_STACK, Context, export_name, import_from, pascal
@@ -601,9 +602,8 @@ def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
     frag.appends.append(Append(workload.stack, "Service", "LoadBalancers", {
         "ContainerName": container.name, "ContainerPort": number,
         "TargetGroupArn": import_from("LoadBalancerStackName", output)}))
-    readiness = container.readiness_probe
-    grace = max(60, readiness.initial_delay_seconds * 2) if readiness else 60
-    frag.sets.append(SetProperty(workload.stack, "Service", "HealthCheckGracePeriodSeconds", grace))
+    frag.sets.append(SetProperty(workload.stack, "Service", "HealthCheckGracePeriodSeconds",
+                                 health_check_grace(container)))
     return logical
 
 

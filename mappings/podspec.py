@@ -6,9 +6,14 @@ Deployment uses it today; StatefulSet, Job and CronJob will reuse it unchanged.
 
 from __future__ import annotations
 
+import math
+import re
 import shlex
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
+
+from pydantic.alias_generators import to_camel
 
 from mappings import secretsource
 from mappings.fargate import smallest_fit
@@ -17,7 +22,15 @@ from translator import quantity
 from translator.cfn import Ref
 from translator.context import Context, pascal
 from translator.load import escape_pointer_token
-from translator.models import ConfigMap, Container, Deployment, PodSpec, Probe, ServiceAccount
+from translator.models import (
+    ConfigMap,
+    Container,
+    Deployment,
+    PodSpec,
+    Probe,
+    SecurityContext,
+    ServiceAccount,
+)
 from translator.plan import EnvVar, Fragment, Parameter, Target
 
 TASK = "/Resources/TaskDefinition/Properties"
@@ -48,6 +61,57 @@ def fields(base: str) -> tuple[str, ...]:
     return tuple(base + pattern for pattern in POD_FIELDS)
 
 
+# The execution role pulls from ECR itself; registry credentials are for other registries.
+ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+
+# Linux capabilities ECS knows (KernelCapabilities); Fargate lets a container add only one.
+CAPABILITIES = frozenset({
+    "ALL", "AUDIT_CONTROL", "AUDIT_WRITE", "BLOCK_SUSPEND", "CHOWN", "DAC_OVERRIDE",
+    "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE",
+    "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE",
+    "NET_BROADCAST", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_ADMIN",
+    "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO",
+    "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "SYSLOG", "WAKE_ALARM",
+})
+FARGATE_ADDABLE = frozenset({"SYS_PTRACE"})
+
+ARCH_LABELS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
+OS_LABELS = ("kubernetes.io/os", "beta.kubernetes.io/os")
+ARCHITECTURES = {"arm64": "ARM64", "amd64": "X86_64"}
+
+# Pod fields that decide where or how a pod is scheduled in a cluster: Fargate has no nodes
+# to choose between, so each is reported ignored with the reason.
+SCHEDULING_FIELDS = {
+    "tolerations": "Fargate runs every task on its own isolated host: there are no node "
+                   "taints to tolerate",
+    "affinity": "Fargate has no nodes to choose; ECS spreads a service's tasks over the "
+                "Availability Zones of the SubnetIds parameter",
+    "topologySpreadConstraints": "ECS spreads a service's tasks over the Availability Zones "
+                                 "of the SubnetIds parameter",
+    "priorityClassName": "Fargate never preempts a task for another: there are no priorities",
+    "priority": "Fargate never preempts a task for another: there are no priorities",
+    "preemptionPolicy": "Fargate never preempts a task for another: there are no priorities",
+    "schedulerName": "ECS places Fargate tasks itself",
+    "nodeName": "Fargate has no nodes to pin a task to",
+    "runtimeClassName": "Fargate chooses the container runtime and its isolation",
+    "automountServiceAccountToken": "ECS tasks get AWS credentials from the task role; there "
+                                    "is no Kubernetes API token to mount",
+    "enableServiceLinks": "ECS injects no *_SERVICE_HOST variables; the Cloud Map DNS names "
+                          "replace them",
+    "setHostnameAsFQDN": "a Fargate task's hostname is set by ECS",
+}
+
+# Container fields with no ECS meaning.
+CONTAINER_IGNORED = {
+    "terminationMessagePath": "ECS records the exit code and stopped reason of each container "
+                              "instead",
+    "terminationMessagePolicy": "ECS records the exit code and stopped reason of each "
+                                "container instead",
+    "stdinOnce": "ECS keeps stdin open for the container's whole life (Interactive)",
+    "resizePolicy": "a running Fargate task cannot be resized",
+}
+
+
 @dataclass
 class TaskSize:
     cpu: int
@@ -61,6 +125,7 @@ class PodResult:
     containers: list[dict[str, Any]]
     size: TaskSize
     secret_reads: dict[str, list[Any]] = field(default_factory=dict)  # IAM action -> resources
+    task: dict[str, Any] = field(default_factory=dict)  # task-definition properties of the pod
 
 
 def readers(ctx: Context, kind: str, namespace: str, name: str) -> dict[str, set[str] | None]:
@@ -76,7 +141,7 @@ def _readers_by_object(ctx: Context, kind: str) -> dict[tuple[str, str], dict[st
     for workload in ctx.all(Deployment):
         every: set[str] = set()  # names read whole (envFrom)
         keys: dict[str, set[str]] = {}  # name -> keys read one by one
-        for container in workload.spec.template.spec.containers:
+        for container in workload.spec.template.spec.every_container:
             for source in container.env_from:
                 ref = source.config_map_ref if kind == "configMap" else source.secret_ref
                 if ref is not None:
@@ -137,17 +202,23 @@ class PodMapper:
         self.entry = frag.entry
         self.ctx = ctx
         self.secret_reads: dict[str, list[Any]] = {}
+        self.pod_security_used: set[str] = set()
 
     def to(self, pointer: str) -> Target:
         return Target(self.stack, f"{TASK}{pointer}")
 
     def run(self) -> PodResult:
-        containers = [self.container(c, i) for i, c in enumerate(self.pod.containers)]
+        credentials = self.pull_credentials()
+        containers = [self.container(c, i, f"{self.base}/containers/{i}", credentials)
+                      for i, c in enumerate(self.pod.containers)]
+        containers += self.init_containers(containers, credentials)
+        self.pod_security(containers)
         size = self.size()
-        if self.pod.init_containers:
-            self.entry.unsupported(f"{self.base}/initContainers",
-                                   "init containers are not mapped yet (planned: non-essential "
-                                   "containers with DependsOn SUCCESS)")
+        task: dict[str, Any] = {"RuntimePlatform": self.runtime_platform()}
+        storage = self.ephemeral_storage()
+        if storage is not None:
+            task["EphemeralStorage"] = {"SizeInGiB": storage}
+        self.pod_fields(task)
         for i, volume in enumerate(self.pod.volumes):
             self.volume(volume.name, i, volume.persistent_volume_claim is not None,
                         volume.empty_dir is not None)
@@ -160,7 +231,7 @@ class PodMapper:
             self.entry.mapped(f"{self.base}/terminationGracePeriodSeconds", None,
                               "30 s is also ECS's default StopTimeout")
         elif grace is not None:
-            stop = min(max(grace, 2), 120)  # ECS StopTimeout range
+            stop = min(max(grace, 2), 120)  # ECS StopTimeout range on Fargate
             for container in containers:
                 container["StopTimeout"] = stop
             grace_path = f"{self.base}/terminationGracePeriodSeconds"
@@ -169,7 +240,266 @@ class PodMapper:
                 self.entry.lossy(grace_path, f"ECS allows 2-120 s: StopTimeout {stop}", to)
             else:
                 self.entry.mapped(grace_path, to)
-        return PodResult(containers, size, self.secret_reads)
+        return PodResult(containers, size, self.secret_reads, task)
+
+    # --- pod-level fields ---------------------------------------------------------------
+
+    def pull_credentials(self) -> tuple[str, Parameter] | None:
+        """The Secrets Manager secret ECS pulls private images with: a parameter, since the
+        Kubernetes Secret holds a docker config, not the username/password JSON ECS reads."""
+        secrets = self.pod.image_pull_secrets
+        path = f"{self.base}/imagePullSecrets"
+        for j, extra in enumerate(secrets[1:], start=1):
+            self.entry.lossy(f"{path}/{j}", f"ECS takes one registry credential per container: "
+                             f"{extra.name} is not used; merge the registries' logins or give "
+                             "each registry's images their own credential")
+        if not secrets:
+            return None
+        name = secrets[0].name
+        return secretsource.arn_parameter(
+            f"{self.namespace}-{name}-pull" if self.ctx.multi_namespace else f"{name}-pull",
+            f"ARN of the Secrets Manager secret with the registry login of Kubernetes Secret "
+            f"{self.namespace}/{name}, as JSON {{\"username\": ..., \"password\": ...}}",
+            f"arn:aws:secretsmanager:{self.ctx.options.region}:123456789012:secret:{name}-AbCdEf")
+
+    def _use_credentials(self, credentials: tuple[str, Parameter]) -> Ref:
+        param, parameter = credentials
+        self.frag.put(self.stack, "Parameters", param, parameter)
+        reads = self.secret_reads.setdefault("secretsmanager:GetSecretValue", [])
+        if Ref(param) not in reads:
+            reads.append(Ref(param))
+        return Ref(param)
+
+    def runtime_platform(self) -> dict[str, str]:
+        platform = {"OperatingSystemFamily": "LINUX", "CpuArchitecture": "X86_64"}
+        for key, value in self.pod.node_selector.items():
+            path = f"{self.base}/nodeSelector/{escape_pointer_token(key)}"
+            if key in ARCH_LABELS and value in ARCHITECTURES:
+                platform["CpuArchitecture"] = ARCHITECTURES[value]
+                self.entry.mapped(path, self.to("/RuntimePlatform/CpuArchitecture"))
+            elif key in ARCH_LABELS:
+                self.entry.unsupported(path, f"Fargate runs amd64 and arm64 only, not {value}")
+            elif key in OS_LABELS:
+                self._operating_system(value, path)
+            elif key == "eks.amazonaws.com/compute-type":
+                self.entry.ignored(path, "the task runs on Fargate")
+            elif key.startswith("topology.kubernetes.io/") or "zone" in key:
+                self.entry.ignored(path, "the SubnetIds parameter decides the Availability Zones")
+            else:
+                self.entry.ignored(path, "Fargate has no nodes: node labels select nothing")
+        os = (self.pod.model_extra or {}).get("os")
+        if isinstance(os, dict) and "name" in os:
+            self._operating_system(str(os["name"]), f"{self.base}/os/name")
+        return platform
+
+    def _operating_system(self, name: str, path: str) -> None:
+        if name == "linux":
+            self.entry.mapped(path, self.to("/RuntimePlatform/OperatingSystemFamily"))
+        else:
+            self.entry.unsupported(path, "only Linux pods are mapped: Fargate runs Windows "
+                                   "containers with a WINDOWS_SERVER_* platform family, Windows "
+                                   "images and 1 vCPU at least; translate this pod by hand")
+
+    def pod_fields(self, task: dict[str, Any]) -> None:
+        pod, base = self.pod, self.base
+        if pod.share_process_namespace:
+            task["PidMode"] = "task"
+            self.entry.mapped(f"{base}/shareProcessNamespace", self.to("/PidMode"),
+                              "needs Fargate platform 1.4.0 or later")
+        elif _set(pod, "shareProcessNamespace"):
+            self.entry.ignored(f"{base}/shareProcessNamespace", "each container has its own "
+                               "process namespace, as on ECS by default")
+        for name, flag, why in (
+            ("hostNetwork", pod.host_network, "Fargate tasks have their own network interface "
+             "(awsvpc): the host's network is out of reach"),
+            ("hostPID", pod.host_pid, "Fargate hides the host's processes; "
+             "shareProcessNamespace (PidMode task) shares the task's"),
+            ("hostIPC", pod.host_ipc, "Fargate supports no IPC namespace sharing (IpcMode)"),
+        ):
+            if flag:
+                self.entry.unsupported(f"{base}/{name}", why)
+            elif _set(pod, name):
+                self.entry.ignored(f"{base}/{name}", "false is the only way on Fargate")
+        extra = pod.model_extra or {}
+        dns_policy = extra.get("dnsPolicy")
+        if dns_policy == "None":
+            self.entry.unsupported(f"{base}/dnsPolicy", "Fargate tasks always use the VPC "
+                                   "resolver; point it elsewhere with DHCP options or Route 53 "
+                                   "Resolver rules")
+        elif dns_policy is not None:
+            self.entry.ignored(f"{base}/dnsPolicy", "tasks resolve through the VPC resolver, "
+                               "which answers the Cloud Map service names")
+        if "dnsConfig" in extra:
+            self.entry.unsupported(f"{base}/dnsConfig", "ECS DnsServers and DnsSearchDomains "
+                                   "are not supported in awsvpc mode (Fargate): set them with "
+                                   "the VPC's DHCP options or Route 53 Resolver rules")
+        if "hostAliases" in extra:
+            self.entry.unsupported(f"{base}/hostAliases", "ECS ExtraHosts is not supported in "
+                                   "awsvpc mode (Fargate): add the names to a Route 53 private "
+                                   "hosted zone, or append them to /etc/hosts in the entrypoint")
+        for name in ("hostname", "subdomain"):
+            if name in extra:
+                self.entry.unsupported(f"{base}/{name}", "ECS Hostname is not supported in "
+                                       "awsvpc mode; other tasks reach this one by its Cloud "
+                                       "Map name")
+        for name, why in SCHEDULING_FIELDS.items():
+            if name in extra:
+                self.entry.ignored(f"{base}/{name}", why)
+
+    # --- security -----------------------------------------------------------------------
+
+    def security(self, c: Container, path: str, at: str, out: dict[str, Any]) -> None:
+        pod_level = self.pod.security_context or SecurityContext()
+        own = c.security_context or SecurityContext()
+        here = f"{path}/securityContext"
+
+        def effective(name: str) -> tuple[Any, str]:
+            """The container's value of a field, else the pod's, with where it came from."""
+            if getattr(own, name) is not None:
+                return getattr(own, name), f"{here}/{to_camel(name)}"
+            if getattr(pod_level, name) is not None:
+                self.pod_security_used.add(to_camel(name))
+                return getattr(pod_level, name), f"{self.base}/securityContext/{to_camel(name)}"
+            return None, ""
+
+        user, user_from = effective("run_as_user")
+        group, group_from = effective("run_as_group")
+        to_user = self.to(f"{at}/User")
+        if user is not None:
+            out["User"] = str(user) if group is None else f"{user}:{group}"
+            self.entry.mapped(user_from, to_user)
+            if group is not None:
+                self.entry.mapped(group_from, to_user)
+        elif group is not None:
+            self.entry.unsupported(group_from, "ECS sets a group only with a user (User "
+                                   "uid:gid): set runAsUser too")
+        non_root, non_root_from = effective("run_as_non_root")
+        if non_root and user is None:
+            self.entry.lossy(non_root_from, "ECS does not refuse an image that runs as root: "
+                             "set runAsUser so that User names a non-root uid")
+        elif non_root and user == 0:
+            self.entry.unsupported(non_root_from, "runAsUser 0 contradicts runAsNonRoot: "
+                                   "Kubernetes would not start this container")
+        elif non_root:
+            self.entry.mapped(non_root_from, to_user, f"User {user} is not root")
+        elif non_root is False:
+            self.entry.ignored(non_root_from, "ECS runs the image's user unless User is set")
+        if own.read_only_root_filesystem is not None:
+            out["ReadonlyRootFilesystem"] = own.read_only_root_filesystem
+            self.entry.mapped(f"{here}/readOnlyRootFilesystem",
+                              self.to(f"{at}/ReadonlyRootFilesystem"))
+        if own.privileged:
+            self.entry.unsupported(f"{here}/privileged", "Fargate runs no privileged "
+                                   "containers: grant only the capabilities it needs, or run "
+                                   "it on ECS with EC2 instances")
+        elif own.privileged is False:
+            self.entry.ignored(f"{here}/privileged", "no container is privileged on Fargate")
+        if own.allow_privilege_escalation is False:
+            self.entry.lossy(f"{here}/allowPrivilegeEscalation", "Fargate cannot set "
+                             "no-new-privileges (ECS DockerSecurityOptions is not supported "
+                             "there): drop capabilities (drop: [ALL]) to bound what a process "
+                             "can gain")
+        elif own.allow_privilege_escalation:
+            self.entry.ignored(f"{here}/allowPrivilegeEscalation", "the container default")
+        if own.capabilities is not None:
+            capabilities = self.capabilities(own.capabilities.add, own.capabilities.drop,
+                                             f"{here}/capabilities", at)
+            if capabilities:
+                out["LinuxParameters"] = {"Capabilities": capabilities}
+        self._security_extras(own, here)
+
+    def capabilities(self, add: list[str], drop: list[str], path: str,
+                     at: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, names in (("Add", add), ("Drop", drop)):
+            kept: list[str] = []
+            for j, raw in enumerate(names):
+                name = raw.upper().removeprefix("CAP_")
+                field_path = f"{path}/{key.lower()}/{j}"
+                if name not in CAPABILITIES:
+                    self.entry.unsupported(field_path, f"ECS knows no capability {raw}")
+                elif key == "Add" and name not in FARGATE_ADDABLE:
+                    self.entry.unsupported(field_path, f"Fargate lets a container add "
+                                           f"SYS_PTRACE only, not {name}")
+                else:
+                    self.entry.mapped(field_path, self.to(
+                        f"{at}/LinuxParameters/Capabilities/{key}/{len(kept)}"))
+                    kept.append(name)
+            if kept:
+                out[key] = kept
+        return out
+
+    def _security_extras(self, context: SecurityContext, path: str) -> None:
+        """Security fields Fargate offers no setting for (pod or container level)."""
+        extra = context.model_extra or {}
+        seccomp = extra.get("seccompProfile")
+        if isinstance(seccomp, dict) and seccomp.get("type") == "RuntimeDefault":
+            self.entry.lossy(f"{path}/seccompProfile", "Fargate takes no seccomp setting "
+                             "(ECS DockerSecurityOptions is not supported there): Fargate "
+                             "applies its own")
+        elif seccomp is not None:
+            self.entry.unsupported(f"{path}/seccompProfile", "Fargate takes no seccomp "
+                                   "profile: a custom or unconfined profile cannot be set")
+        for name, why in (
+            ("appArmorProfile", "Fargate takes no AppArmor profile (ECS DockerSecurityOptions "
+             "is not supported there)"),
+            ("seLinuxOptions", "Fargate takes no SELinux labels (ECS DockerSecurityOptions is "
+             "not supported there)"),
+            ("windowsOptions", "only Linux pods are mapped"),
+        ):
+            if name in extra:
+                self.entry.unsupported(f"{path}/{name}", why)
+        if "procMount" in extra:
+            self.entry.ignored(f"{path}/procMount", "Fargate mounts /proc the default way")
+
+    def pod_security(self, containers: list[dict[str, Any]]) -> None:
+        context = self.pod.security_context
+        if context is None:
+            return
+        path = f"{self.base}/securityContext"
+        for name in ("runAsUser", "runAsGroup", "runAsNonRoot"):
+            if _set(context, name) and name not in self.pod_security_used:
+                self.entry.ignored(f"{path}/{name}", "every container sets its own")
+        if context.fs_group is not None:
+            self.entry.lossy(f"{path}/fsGroup", "Fargate has no fsGroup: files on volumes "
+                             "keep their owner (an EFS access point can set the uid/gid)")
+        if context.supplemental_groups:
+            self.entry.unsupported(f"{path}/supplementalGroups", "ECS gives a container one "
+                                   "group only (User uid:gid)")
+        extra = context.model_extra or {}
+        if "fsGroupChangePolicy" in extra:
+            self.entry.ignored(f"{path}/fsGroupChangePolicy", "Fargate has no fsGroup")
+        sysctls = extra.get("sysctls")
+        if isinstance(sysctls, list):
+            controls = []
+            for j, sysctl in enumerate(sysctls):
+                name = str(sysctl.get("name", "")) if isinstance(sysctl, dict) else ""
+                if name.startswith("net."):
+                    controls.append({"Namespace": name, "Value": str(sysctl.get("value", ""))})
+                    self.entry.mapped(f"{path}/sysctls/{j}", self.to(
+                        f"/ContainerDefinitions/0/SystemControls/{len(controls) - 1}"),
+                        "set on every container (awsvpc shares them); Fargate platform 1.4.0+")
+                else:
+                    self.entry.unsupported(f"{path}/sysctls/{j}", "Fargate sets only network "
+                                           "(net.*) kernel parameters: it has no IPC mode")
+            if controls:
+                for definition in containers:
+                    definition["SystemControls"] = controls
+        self._security_extras(context, path)
+
+    def container_extras(self, c: Container, path: str) -> None:
+        lifecycle = (c.model_extra or {}).get("lifecycle")
+        if isinstance(lifecycle, dict):
+            if "preStop" in lifecycle:
+                self.entry.unsupported(f"{path}/lifecycle/preStop", "ECS sends SIGTERM and "
+                                       "waits StopTimeout with no hook: run this step from a "
+                                       "SIGTERM handler in the entrypoint")
+            if "postStart" in lifecycle:
+                self.entry.unsupported(f"{path}/lifecycle/postStart", "ECS has no start hook: "
+                                       "run this step from the entrypoint, before the app")
+        for name, why in CONTAINER_IGNORED.items():
+            if name in (c.model_extra or {}):
+                self.entry.ignored(f"{path}/{name}", why)
 
     def service_account(self, name: str) -> None:
         path = f"{self.base}/serviceAccountName"
@@ -197,8 +527,46 @@ class PodMapper:
 
     # --- containers -------------------------------------------------------------------
 
-    def container(self, c: Container, i: int) -> dict[str, Any]:
-        path = f"{self.base}/containers/{i}"
+    def init_containers(self, apps: list[dict[str, Any]], credentials: Any) -> list[dict[str, Any]]:
+        """Init containers run in order before the app containers: each is non-essential and
+        the next step waits for it (SUCCESS; a native sidecar only has to start, or pass its
+        health check when it has a startup probe)."""
+        out: list[dict[str, Any]] = []
+        wait: dict[str, str] | None = None
+        for j, c in enumerate(self.pod.init_containers):
+            path = f"{self.base}/initContainers/{j}"
+            at = f"/ContainerDefinitions/{len(apps) + j}"
+            definition = self.container(c, len(apps) + j, path, credentials,
+                                        one_shot=not c.native_sidecar)
+            definition["Essential"] = False
+            if wait is not None:
+                definition["DependsOn"] = [wait]
+            wait = _waits_for(c, definition)
+            if c.native_sidecar:
+                # Kubernetes restarts a sidecar that exits, without touching the app
+                definition["RestartPolicy"] = {"Enabled": True, "RestartAttemptPeriod": 60}
+                self.entry.lossy(f"{path}/restartPolicy", "native sidecar: a non-essential "
+                                 "container ECS restarts in place, but only after it ran 60 s "
+                                 "(Kubernetes restarts at once, then backs off); the next "
+                                 f"containers wait for it to {wait['Condition']}",
+                                 self.to(f"{at}/RestartPolicy"))
+            else:
+                self.entry.mapped(f"{path}/name", self.to(f"{at}/Essential"),
+                                  "init container: non-essential; the next containers start "
+                                  "once it exits 0 (DependsOn SUCCESS); if it fails, ECS stops "
+                                  "the task and the service starts a new one")
+            out.append(definition)
+        if wait is not None:
+            for j, app in enumerate(apps):
+                app["DependsOn"] = [wait]
+                self.entry.mapped(f"{self.base}/containers/{j}/name",
+                                  self.to(f"/ContainerDefinitions/{j}/DependsOn"),
+                                  f"starts after init container {wait['ContainerName']} "
+                                  f"({wait['Condition']})")
+        return out
+
+    def container(self, c: Container, i: int, path: str, credentials: Any, *,
+                  one_shot: bool = False) -> dict[str, Any]:
         at = f"/ContainerDefinitions/{i}"
         image_param = f"{pascal(c.name)}Image"
         self.frag.put(self.stack, "Parameters", image_param, Parameter(
@@ -218,6 +586,16 @@ class PodMapper:
         if c.working_dir:
             out["WorkingDirectory"] = c.working_dir
             self.entry.mapped(f"{path}/workingDir", self.to(f"{at}/WorkingDirectory"))
+        for flag, prop in (("stdin", "Interactive"), ("tty", "PseudoTerminal")):
+            if getattr(c, flag):
+                out[prop] = True
+                self.entry.mapped(f"{path}/{flag}", self.to(f"{at}/{prop}"))
+        if credentials is not None and not ECR_IMAGE.match(c.image):
+            out["RepositoryCredentials"] = {"CredentialsParameter": credentials}
+            self.entry.mapped(f"{self.base}/imagePullSecrets/0",
+                              self.to(f"{at}/RepositoryCredentials/CredentialsParameter"))
+        self.security(c, path, at, out)
+        self.container_extras(c, path)
         if c.ports:
             out["PortMappings"] = []
             for j, port in enumerate(c.ports):
@@ -238,7 +616,10 @@ class PodMapper:
             out["Environment"] = environment
         if secrets:
             out["Secrets"] = secrets
-        self.resources(c, path, at, out)
+        if one_shot:
+            self.init_resources(c, path)
+        else:
+            self.resources(c, path, at, out)
         if c.liveness_probe is not None:
             check = self.health_check(c, c.liveness_probe, f"{path}/livenessProbe", at)
             if check is not None:
@@ -397,25 +778,82 @@ class PodMapper:
             out["MemoryReservation"] = quantity.memory_mib(req["memory"])
             self.entry.mapped(f"{path}/resources/requests/memory",
                               self.to(f"{at}/MemoryReservation"))
-        for section, values in (("requests", req), ("limits", lim)):
+        self._other_resources(c, path)
+
+    def init_resources(self, c: Container, path: str) -> None:
+        """An init container runs before the app: it shares the whole task size, which
+        covers its request, instead of reserving CPU and memory the app could never use."""
+        for section, values in (("requests", c.resources.requests),
+                                ("limits", c.resources.limits)):
+            for name, prop in (("cpu", "Cpu"), ("memory", "Memory")):
+                if name in values:
+                    self.entry.lossy(f"{path}/resources/{section}/{name}", "an init container "
+                                     "runs before the app and may use the whole task size "
+                                     f"(sized to hold its {name}); ECS sets no cap of its own",
+                                     self.to(f"/{prop}"))
+        self._other_resources(c, path)
+
+    def _other_resources(self, c: Container, path: str) -> None:
+        for section, values in (("requests", c.resources.requests),
+                                ("limits", c.resources.limits)):
             for name in values:
-                if name not in ("cpu", "memory"):
+                if name not in ("cpu", "memory", "ephemeral-storage"):
                     self.entry.unsupported(f"{path}/resources/{section}/{escape_pointer_token(name)}",
-                                           f"{name} has no Fargate equivalent yet")
+                                           f"{name} has no Fargate equivalent")
 
     def size(self) -> TaskSize:
-        cpu = memory = 0
+        """Kubernetes' effective pod request: the app containers and native sidecars run
+        together; each init container runs alone beside the sidecars started before it."""
+        running = (0, 0)
+        peak = (0, 0)
+        for c in self.pod.init_containers:
+            if c.native_sidecar:
+                running = _plus(running, _demand(c))
+            else:
+                peak = _most(peak, _plus(running, _demand(c)))
         for c in self.pod.containers:
-            req, lim = c.resources.requests, c.resources.limits
-            cpu += max(quantity.cpu_units(req.get("cpu", 0)), quantity.cpu_units(lim.get("cpu", 0)))
-            memory += max(quantity.memory_mib(req.get("memory", 0)),
-                          quantity.memory_mib(lim.get("memory", 0)))
+            running = _plus(running, _demand(c))
+        cpu, memory = _most(peak, running)
         task_cpu, task_memory, fits = smallest_fit(cpu, memory)
         asked = f"{cpu / 1024:g} vCPU / {memory} MiB" if cpu or memory else "no resources"
         note = f"pod asks {asked}; smallest Fargate size {task_cpu / 1024:g} vCPU / {task_memory} MiB"
         if not fits:
             note += " (the largest Fargate size; the pod asked for more)"
         return TaskSize(task_cpu, task_memory, note, fits)
+
+    def ephemeral_storage(self) -> int | None:
+        """Task EphemeralStorage (GiB) for the pod's ephemeral-storage, None when Fargate's
+        default 20 GiB holds it. Counted like CPU and memory in size()."""
+        running = peak = Decimal(0)
+        for c in self.pod.init_containers:
+            if c.native_sidecar:
+                running += _storage(c)
+            else:
+                peak = max(peak, running + _storage(c))
+        for c in self.pod.containers:
+            running += _storage(c)
+        wanted = math.ceil(max(peak, running) / 2**30)
+        size = None if wanted <= 20 else min(max(wanted, 21), 200)
+        to = self.to("/EphemeralStorage/SizeInGiB") if size else None
+        for kind, containers in (("containers", self.pod.containers),
+                                 ("initContainers", self.pod.init_containers)):
+            for i, c in enumerate(containers):
+                path = f"{self.base}/{kind}/{i}/resources"
+                if "ephemeral-storage" in c.resources.requests:
+                    request = f"{path}/requests/ephemeral-storage"
+                    if size is None:
+                        self.entry.mapped(request, None, f"the pod needs {wanted} GiB: "
+                                          "Fargate's default 20 GiB of task storage holds it")
+                    elif size < wanted:
+                        self.entry.lossy(request, f"the pod needs {wanted} GiB; Fargate "
+                                         "gives a task 200 GiB at most", to)
+                    else:
+                        self.entry.mapped(request, to, f"the pod needs {wanted} GiB")
+                if "ephemeral-storage" in c.resources.limits:
+                    self.entry.lossy(f"{path}/limits/ephemeral-storage", "Fargate sizes "
+                                     "storage per task (counting this limit) and evicts no "
+                                     "container that writes more", to)
+        return size
 
     # --- probes -----------------------------------------------------------------------
 
@@ -429,21 +867,35 @@ class PodMapper:
             get = probe.http_get
             port = self._port_number(c, get.port, f"{path}/httpGet/port")
             scheme = get.scheme.lower()
+            host = get.host or "localhost"
+            url = f"{scheme}://{host}:{port}{get.path if get.path.startswith('/') else '/' + get.path}"
             curl = ["curl", "-fsS", "-o", "/dev/null"] + (["-k"] if scheme == "https" else [])
+            wget = ["wget", "-q", "-O", "/dev/null"] + (
+                ["--no-check-certificate"] if scheme == "https" else [])
             for header in get.http_headers:
-                curl += ["-H", f"{header.get('name')}: {header.get('value')}"]
-            url = f"{scheme}://localhost:{port}{get.path if get.path.startswith('/') else '/' + get.path}"
-            command = ["CMD-SHELL", shlex.join([*curl, url]) + " || exit 1"]
-            self.entry.mapped(f"{path}/httpGet", to, "runs curl inside the container: the image "
-                              "needs curl")
+                line = f"{header.get('name')}: {header.get('value')}"
+                curl += ["-H", line]
+                wget += [f"--header={line}"]
+            command = ["CMD-SHELL",
+                       f"{shlex.join([*curl, url])} || {shlex.join([*wget, url])} || exit 1"]
+            self.entry.mapped(f"{path}/httpGet", to, "runs curl, else wget, inside the "
+                              "container: the image needs one of them")
         elif probe.tcp_socket is not None:
             port = self._port_number(c, probe.tcp_socket.port, f"{path}/tcpSocket/port")
-            command = ["CMD-SHELL", f"nc -z 127.0.0.1 {port} || exit 1"]
-            self.entry.mapped(f"{path}/tcpSocket", to, "runs nc inside the container: the "
-                              "image needs nc")
+            host = shlex.quote(probe.tcp_socket.host or "127.0.0.1")
+            command = ["CMD-SHELL", f"nc -z {host} {port} || bash -c "
+                       f"{shlex.quote(f'</dev/tcp/{host}/{port}')} || exit 1"]
+            self.entry.mapped(f"{path}/tcpSocket", to, "runs nc, else bash's /dev/tcp, inside "
+                              "the container: the image needs one of them")
+        elif probe.grpc is not None:
+            service = [f"-service={probe.grpc.service}"] if probe.grpc.service else []
+            command = ["CMD", "grpc_health_probe", f"-addr=127.0.0.1:{probe.grpc.port}",
+                       *service]
+            self.entry.lossy(f"{path}/grpc", "runs grpc_health_probe inside the container: "
+                             "add it to the image (Kubernetes calls the gRPC health service "
+                             "itself)", to)
         else:
-            self.entry.unsupported(path, "gRPC probes have no ECS health-check equivalent; use "
-                                   "an exec probe with grpc_health_probe")
+            self.entry.unsupported(path, "the probe has no handler")
             return None
         wanted = {"Interval": probe.period_seconds, "Timeout": probe.timeout_seconds,
                   "Retries": probe.failure_threshold, "StartPeriod": probe.initial_delay_seconds}
@@ -468,21 +920,25 @@ class PodMapper:
 
     def startup(self, probe: Probe, check: dict[str, Any] | None, path: str, at: str) -> None:
         """ECS has no startup probe: give the liveness check a StartPeriod as long as the
-        startup probe's whole budget (initial delay + period x failure threshold)."""
+        startup probe's whole budget (initial delay + period x failure threshold); behind a
+        load balancer the budget also sets the service's HealthCheckGracePeriodSeconds."""
+        budget = _startup_budget(probe)
+        grace = f"the service's HealthCheckGracePeriodSeconds ({budget}s) when it is behind " \
+            "a load balancer"
         if check is None:
-            self.entry.unsupported(path, "ECS has no startup probe and this container has no "
-                                   "liveness check to delay")
+            self.entry.lossy(path, f"ECS has no startup probe and this container no liveness "
+                             f"check to delay: only {grace}")
             return
-        budget = probe.initial_delay_seconds + probe.period_seconds * probe.failure_threshold
         low, high = HEALTH_LIMITS["StartPeriod"]
         check["StartPeriod"] = min(max(check["StartPeriod"], budget, low), high)
         to = self.to(f"{at}/HealthCheck/StartPeriod")
         if budget > high:
             self.entry.lossy(path, f"needs {budget}s to start; ECS allows a StartPeriod of "
-                             f"{high}s at most", to)
+                             f"{high}s at most; and {grace}", to)
         else:
             self.entry.lossy(path, f"becomes StartPeriod {check['StartPeriod']}s of the health "
-                             "check: failures are ignored that long, successes end it early", to)
+                             f"check (failures are ignored that long, successes end it early) "
+                             f"and {grace}", to)
 
     def _port_number(self, c: Container, port: int | str, path: str) -> int | str:
         if isinstance(port, int):
@@ -493,3 +949,59 @@ class PodMapper:
         self.entry.unsupported(path, f"port name {port!r} is not declared by {c.name}")
         return port
 
+
+
+def _demand(c: Container) -> tuple[int, int]:
+    """(cpu units, memory MiB) a container needs: the larger of its request and limit."""
+    req, lim = c.resources.requests, c.resources.limits
+    return (max(quantity.cpu_units(req.get("cpu", 0)), quantity.cpu_units(lim.get("cpu", 0))),
+            max(quantity.memory_mib(req.get("memory", 0)),
+                quantity.memory_mib(lim.get("memory", 0))))
+
+
+def _plus(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def _most(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return max(a[0], b[0]), max(a[1], b[1])
+
+
+def _storage(c: Container) -> Decimal:
+    """Bytes of ephemeral storage a container needs: the larger of its request and limit."""
+    return max(quantity.parse(c.resources.requests.get("ephemeral-storage", 0)),
+               quantity.parse(c.resources.limits.get("ephemeral-storage", 0)))
+
+
+def _waits_for(c: Container, definition: dict[str, Any]) -> dict[str, str]:
+    """The DependsOn entry of the container that starts after init container `c`."""
+    if not c.native_sidecar:
+        condition = "SUCCESS"
+    elif c.startup_probe is not None and "HealthCheck" in definition:
+        condition = "HEALTHY"  # Kubernetes waits for a sidecar's startup probe
+    else:
+        condition = "START"
+    return {"ContainerName": c.name, "Condition": condition}
+
+
+def health_check_grace(container: Container) -> int:
+    """Seconds the ECS service ignores load-balancer health checks after a task starts: the
+    startup probe's whole budget, or twice the readiness probe's initial delay, 60 at least."""
+    grace = 60
+    readiness, startup = container.readiness_probe, container.startup_probe
+    if readiness is not None:
+        grace = max(grace, readiness.initial_delay_seconds * 2)
+    if startup is not None:
+        grace = max(grace, _startup_budget(startup))
+    return grace
+
+
+def _startup_budget(probe: Probe) -> int:
+    return probe.initial_delay_seconds + probe.period_seconds * probe.failure_threshold
+
+
+def _set(model: Any, camel_name: str) -> bool:
+    """Whether the manifest gave this field (by its Kubernetes name)."""
+    fields = type(model).model_fields
+    return any((fields[name].alias if name in fields else name) == camel_name
+               for name in model.model_fields_set)

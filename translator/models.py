@@ -121,11 +121,16 @@ class ExecAction(K8sModel):
     command: list[str] = Field(default_factory=list)
 
 
+class GRPCAction(K8sModel):
+    port: int = Field(ge=1, le=65535)
+    service: str | None = None
+
+
 class Probe(K8sModel):
     http_get: HTTPGetAction | None = None
     tcp_socket: TCPSocketAction | None = None
     exec: ExecAction | None = None
-    grpc: dict[str, Any] | None = None
+    grpc: GRPCAction | None = None
     initial_delay_seconds: int = Field(default=0, ge=0)
     period_seconds: int = Field(default=10, ge=1)
     timeout_seconds: int = Field(default=1, ge=1)
@@ -138,6 +143,25 @@ class VolumeMount(K8sModel):
     mount_path: str
     read_only: bool = False
     sub_path: str | None = None
+
+
+class Capabilities(K8sModel):
+    add: list[str] = Field(default_factory=list)
+    drop: list[str] = Field(default_factory=list)
+
+
+class SecurityContext(K8sModel):
+    """Pod- and container-level security settings (each level reads the fields it has)."""
+
+    run_as_user: int | None = Field(default=None, ge=0)
+    run_as_group: int | None = Field(default=None, ge=0)
+    run_as_non_root: bool | None = None
+    read_only_root_filesystem: bool | None = None
+    privileged: bool | None = None
+    allow_privilege_escalation: bool | None = None
+    capabilities: Capabilities | None = None
+    fs_group: int | None = None
+    supplemental_groups: list[int] = Field(default_factory=list)
 
 
 class Container(K8sModel):
@@ -155,6 +179,14 @@ class Container(K8sModel):
     startup_probe: Probe | None = None
     volume_mounts: list[VolumeMount] = Field(default_factory=list)
     image_pull_policy: str | None = None
+    stdin: bool = False
+    tty: bool = False
+    security_context: SecurityContext | None = None
+    restart_policy: Literal["Always"] | None = None  # on an init container: a native sidecar
+
+    @property
+    def native_sidecar(self) -> bool:
+        return self.restart_policy == "Always"
 
 
 class Volume(K8sModel):
@@ -171,6 +203,18 @@ class PodSpec(K8sModel):
     volumes: list[Volume] = Field(default_factory=list)
     service_account_name: str | None = None
     termination_grace_period_seconds: int | None = Field(default=None, ge=0)
+    security_context: SecurityContext | None = None
+    image_pull_secrets: list[NameRef] = Field(default_factory=list)
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    share_process_namespace: bool = False
+    host_network: bool = False
+    host_pid: bool = Field(default=False, alias="hostPID")
+    host_ipc: bool = Field(default=False, alias="hostIPC")
+
+    @property
+    def every_container(self) -> list[Container]:
+        """App containers, then init containers (native sidecars included)."""
+        return [*self.containers, *self.init_containers]
 
 
 class PodTemplateSpec(K8sModel):

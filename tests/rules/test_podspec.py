@@ -143,7 +143,8 @@ def test_http_liveness_probe_becomes_a_curl_health_check_on_the_named_port() -> 
           failureThreshold: 4
     """)
     assert check == {
-        "Command": ["CMD-SHELL", "curl -fsS -o /dev/null http://localhost:8080/healthz || exit 1"],
+        "Command": ["CMD-SHELL", "curl -fsS -o /dev/null http://localhost:8080/healthz || "
+                    "wget -q -O /dev/null http://localhost:8080/healthz || exit 1"],
         "Interval": 15, "Timeout": 3, "Retries": 4, "StartPeriod": 20}
     assert fate(result, "Deployment", "web", f"{C0}/livenessProbe/periodSeconds") == {
         "path": f"{C0}/livenessProbe/periodSeconds", "status": "mapped",
@@ -162,7 +163,9 @@ def test_https_probe_with_headers_and_relative_path() -> None:
     """)
     assert check["Command"] == [
         "CMD-SHELL",
-        "curl -fsS -o /dev/null -k -H 'X-Probe: 1' https://localhost:8443/ready || exit 1"]
+        "curl -fsS -o /dev/null -k -H 'X-Probe: 1' https://localhost:8443/ready || "
+        "wget -q -O /dev/null --no-check-certificate '--header=X-Probe: 1' "
+        "https://localhost:8443/ready || exit 1"]
 
 
 def test_exec_probe_runs_its_command_directly() -> None:
@@ -174,24 +177,29 @@ def test_exec_probe_runs_its_command_directly() -> None:
     assert check["Command"] == ["CMD", "cat", "/tmp/healthy"]
 
 
-def test_tcp_probe_uses_nc() -> None:
-    _, check = health_check("""
+def test_tcp_probe_uses_nc_else_bash() -> None:
+    result, check = health_check("""
         livenessProbe:
           tcpSocket: {port: 5432}
           timeoutSeconds: 2
     """)
-    assert check["Command"] == ["CMD-SHELL", "nc -z 127.0.0.1 5432 || exit 1"]
+    assert check["Command"] == [
+        "CMD-SHELL", "nc -z 127.0.0.1 5432 || bash -c '</dev/tcp/127.0.0.1/5432' || exit 1"]
+    assert "needs one of them" in fate(result, "Deployment", "web",
+                                       f"{C0}/livenessProbe/tcpSocket")["note"]
 
 
-def test_grpc_probe_is_unsupported_and_makes_no_health_check() -> None:
-    result = translate_yaml(deployment(container="""
+def test_grpc_probe_runs_grpc_health_probe_and_is_lossy() -> None:
+    result, check = health_check("""
         livenessProbe:
-          grpc: {port: 9090}
-    """))
-    assert "HealthCheck" not in container(result, "web")
-    probe = fate(result, "Deployment", "web", f"{C0}/livenessProbe")
-    assert probe["status"] == "unsupported"
-    assert probe["note"].startswith("gRPC probes have no ECS health-check equivalent")
+          grpc: {port: 9090, service: orders}
+          timeoutSeconds: 2
+    """)
+    assert check["Command"] == ["CMD", "grpc_health_probe", "-addr=127.0.0.1:9090",
+                                "-service=orders"]
+    probe = fate(result, "Deployment", "web", f"{C0}/livenessProbe/grpc")
+    assert (probe["status"], probe["to"]) == ("lossy", f"{TO_C0}/HealthCheck")
+    assert probe["note"].startswith("runs grpc_health_probe inside the container")
 
 
 def test_probe_timings_outside_ecs_limits_are_clipped_and_lossy() -> None:
@@ -327,7 +335,7 @@ def test_resources_other_than_cpu_and_memory_are_unsupported() -> None:
     """))
     gpu = fate(result, "Deployment", "web", f"{C0}/resources/limits/nvidia.com~1gpu")
     assert (gpu["status"], gpu["note"]) == ("unsupported", "nvidia.com/gpu has no Fargate "
-                                            "equivalent yet")
+                                            "equivalent")
 
 
 @pytest.mark.parametrize(("grace", "stop", "status"), [(45, 45, "mapped"), (600, 120, "lossy"),

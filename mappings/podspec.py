@@ -212,6 +212,9 @@ class PodMapper:
         containers = [self.container(c, i, f"{self.base}/containers/{i}", credentials)
                       for i, c in enumerate(self.pod.containers)]
         containers += self.init_containers(containers, credentials)
+        if credentials is not None and not any("RepositoryCredentials" in c for c in containers):
+            self.entry.ignored(f"{self.base}/imagePullSecrets/0", "every image is in ECR, which "
+                               "the execution role pulls from without credentials")
         self.pod_security(containers)
         size = self.size()
         task: dict[str, Any] = {"RuntimePlatform": self.runtime_platform()}
@@ -527,7 +530,8 @@ class PodMapper:
 
     # --- containers -------------------------------------------------------------------
 
-    def init_containers(self, apps: list[dict[str, Any]], credentials: Any) -> list[dict[str, Any]]:
+    def init_containers(self, apps: list[dict[str, Any]],
+                        credentials: tuple[str, Parameter] | None) -> list[dict[str, Any]]:
         """Init containers run in order before the app containers: each is non-essential and
         the next step waits for it (SUCCESS; a native sidecar only has to start, or pass its
         health check when it has a startup probe)."""
@@ -565,7 +569,8 @@ class PodMapper:
                                   f"({wait['Condition']})")
         return out
 
-    def container(self, c: Container, i: int, path: str, credentials: Any, *,
+    def container(self, c: Container, i: int, path: str,
+                  credentials: tuple[str, Parameter] | None, *,
                   one_shot: bool = False) -> dict[str, Any]:
         at = f"/ContainerDefinitions/{i}"
         image_param = f"{pascal(c.name)}Image"
@@ -591,7 +596,8 @@ class PodMapper:
                 out[prop] = True
                 self.entry.mapped(f"{path}/{flag}", self.to(f"{at}/{prop}"))
         if credentials is not None and not ECR_IMAGE.match(c.image):
-            out["RepositoryCredentials"] = {"CredentialsParameter": credentials}
+            out["RepositoryCredentials"] = {
+                "CredentialsParameter": self._use_credentials(credentials)}
             self.entry.mapped(f"{self.base}/imagePullSecrets/0",
                               self.to(f"{at}/RepositoryCredentials/CredentialsParameter"))
         self.security(c, path, at, out)

@@ -1,0 +1,129 @@
+"""Init containers, native sidecars and extra containers of a pod: their order on ECS
+(DependsOn), which of them are essential, and how they count in the task size."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import container, deployment, fate, fates, props, source, translate_yaml
+from translator.api import Result
+
+POD = "/spec/template/spec"
+TO = "02-web.yaml#/Resources/TaskDefinition/Properties"
+
+
+@pytest.fixture(scope="module")
+def pod() -> Result:
+    # migrate (init) -> proxy (native sidecar with a startup probe) -> seed (init) -> app
+    return translate_yaml(deployment(
+        container="""
+            resources:
+              requests: {cpu: 500m, memory: 1Gi}
+        """,
+        pod="""
+            initContainers:
+              - name: migrate
+                image: flyway/flyway:10
+                args: [migrate]
+                resources:
+                  requests: {cpu: "2", memory: 512Mi}
+                  limits: {memory: 1Gi}
+              - name: proxy
+                image: envoyproxy/envoy:v1.30
+                restartPolicy: Always
+                resources:
+                  requests: {cpu: 250m, memory: 256Mi}
+                livenessProbe:
+                  tcpSocket: {port: 9901}
+                  timeoutSeconds: 2
+                startupProbe:
+                  tcpSocket: {port: 9901}
+                  failureThreshold: 6
+              - name: seed
+                image: busybox:1.36
+                command: [sh, -c, "echo seeded"]
+            """) + """\
+        - name: logs
+          image: fluent/fluent-bit:3.0
+          resources:
+            requests: {cpu: 250m, memory: 256Mi}
+""")
+
+
+def definitions(result: Result) -> dict[str, dict]:
+    return {c["Name"]: c for c in props(result, "web", "TaskDefinition")["ContainerDefinitions"]}
+
+
+def test_app_containers_come_first_then_init_containers_in_order(pod: Result) -> None:
+    assert list(definitions(pod)) == ["web", "logs", "migrate", "proxy", "seed"]
+
+
+def test_each_init_step_waits_for_the_one_before(pod: Result) -> None:
+    found = definitions(pod)
+    assert "DependsOn" not in found["migrate"]
+    assert found["proxy"]["DependsOn"] == [{"ContainerName": "migrate", "Condition": "SUCCESS"}]
+    # Kubernetes waits for a sidecar's startup probe: ECS waits for its health check
+    assert found["seed"]["DependsOn"] == [{"ContainerName": "proxy", "Condition": "HEALTHY"}]
+    for app in ("web", "logs"):
+        assert found[app]["DependsOn"] == [{"ContainerName": "seed", "Condition": "SUCCESS"}]
+
+
+def test_init_containers_and_sidecars_are_not_essential_app_containers_are(pod: Result) -> None:
+    essential = {name: c["Essential"] for name, c in definitions(pod).items()}
+    assert essential == {"web": True, "logs": True, "migrate": False, "proxy": False,
+                         "seed": False}
+
+
+def test_a_native_sidecar_is_restarted_in_place(pod: Result) -> None:
+    found = definitions(pod)
+    assert found["proxy"]["RestartPolicy"] == {"Enabled": True, "RestartAttemptPeriod": 60}
+    assert "RestartPolicy" not in found["migrate"]
+    reported = fate(pod, "Deployment", "web", f"{POD}/initContainers/1/restartPolicy")
+    assert reported["status"] == "lossy"
+    assert reported["to"] == f"{TO}/ContainerDefinitions/3/RestartPolicy"
+    assert reported["note"].endswith("wait for it to HEALTHY")
+
+
+def test_init_container_fields_map_like_app_containers(pod: Result) -> None:
+    found = definitions(pod)
+    assert found["migrate"]["Command"] == ["migrate"]
+    assert found["seed"]["EntryPoint"] == ["sh", "-c", "echo seeded"]
+    assert fate(pod, "Deployment", "web", f"{POD}/initContainers/2/command")["to"] == \
+        f"{TO}/ContainerDefinitions/4/EntryPoint"
+    init = fates(pod, "Deployment", "web", f"{POD}/initContainers/0/name")
+    assert [f["to"] for f in init] == [f"{TO}/ContainerDefinitions/2/Name",
+                                       f"{TO}/ContainerDefinitions/2/Essential"]
+
+
+def test_init_containers_reserve_nothing_of_their_own(pod: Result) -> None:
+    found = definitions(pod)
+    assert not {"Cpu", "Memory", "MemoryReservation"} & set(found["migrate"])
+    assert (found["proxy"]["Cpu"], found["proxy"]["MemoryReservation"]) == (256, 256)
+    limit = fate(pod, "Deployment", "web", f"{POD}/initContainers/0/resources/limits/memory")
+    assert (limit["status"], limit["to"]) == ("lossy", f"{TO}/Memory")
+
+
+def test_task_size_is_the_larger_of_the_init_peak_and_the_running_pod(pod: Result) -> None:
+    # init peak: migrate 2 vCPU / 1 GiB alone; then proxy + web + logs 1 vCPU / 1.5 GiB
+    task = props(pod, "web", "TaskDefinition")
+    assert (task["Cpu"], task["Memory"]) == ("2048", "4096")
+    assert source(pod, "Deployment", "web")["notes"] == [
+        "pod asks 2 vCPU / 1536 MiB; smallest Fargate size 2 vCPU / 4096 MiB"]
+
+
+def test_app_containers_report_what_they_wait_for(pod: Result) -> None:
+    reported = fates(pod, "Deployment", "web", f"{POD}/containers/1/name")[1]
+    assert reported["to"] == f"{TO}/ContainerDefinitions/1/DependsOn"
+    assert reported["note"] == "starts after init container seed (SUCCESS)"
+
+
+def test_sidecar_without_startup_probe_only_has_to_start() -> None:
+    result = translate_yaml(deployment(pod="""
+        initContainers:
+          - name: proxy
+            image: envoyproxy/envoy:v1.30
+            restartPolicy: Always
+    """))
+    assert container(result, "web")["DependsOn"] == [
+        {"ContainerName": "proxy", "Condition": "START"}]
+    assert source(result, "Deployment", "web")["status"] == "partial"  # restart is lossy

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mappings.podspec import health_check_grace
+from mappings.podspec import health_check_grace, health_check_target
 from mappings.workloads import Workload, selected_by
 from translator.cfn import GetAtt, Ref
 from translator.context import LOAD_BALANCER_STACK, Context, export_name, import_from, pascal
@@ -589,7 +589,8 @@ def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
     logical = f"TargetGroup{prefix}{pascal(name)}{number}"
     frag.put(LOAD_BALANCER_STACK, "Resources", logical, Resource(
         "AWS::ElasticLoadBalancingV2::TargetGroup", {
-            "TargetType": "ip", "Port": number, "VpcId": Ref("VpcId"), **props,
+            "TargetType": "ip", "Port": number, "VpcId": Ref("VpcId"),
+            **health_check_target(container, number), **props,  # annotations win
             "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds",
                                        "Value": "30"}],
         }, f"Service/{svc.name}"))

@@ -631,9 +631,7 @@ class PodMapper:
             if check is not None:
                 out["HealthCheck"] = check
         if c.readiness_probe is not None:
-            self.entry.mapped(f"{path}/readinessProbe", None,
-                              "the load balancer target group's health check, where the "
-                              "workload is behind an Ingress; otherwise ECS has no readiness")
+            self.readiness(c.readiness_probe, f"{path}/readinessProbe")
         if c.startup_probe is not None:
             self.startup(c.startup_probe, out.get("HealthCheck"), f"{path}/startupProbe", at)
         for j, mount in enumerate(c.volume_mounts):
@@ -946,15 +944,25 @@ class PodMapper:
                              f"check (failures are ignored that long, successes end it early) "
                              f"and {grace}", to)
 
-    def _port_number(self, c: Container, port: int | str, path: str) -> int | str:
-        if isinstance(port, int):
-            return port
-        for p in c.ports:
-            if p.name == port:
-                return p.container_port
-        self.entry.unsupported(path, f"port name {port!r} is not declared by {c.name}")
-        return port
+    def readiness(self, probe: Probe, path: str) -> None:
+        """Readiness gates traffic: on ECS only a load balancer's target group does that, and
+        the Ingress rule builds its health check from this probe (health_check_target)."""
+        if probe.http_get is not None:
+            self.entry.mapped(path, None, "becomes the health check of the load balancer "
+                              "target group in front of this container (path, port, scheme, "
+                              "interval, timeout, thresholds; 2 successes at least); without "
+                              "a load balancer ECS has no readiness gate")
+        else:
+            self.entry.lossy(path, "a load balancer target group checks over HTTP only: it "
+                             "requests the healthcheck-path annotation, else /, on the traffic "
+                             "port; without a load balancer ECS has no readiness gate")
 
+    def _port_number(self, c: Container, port: int | str, path: str) -> int | str:
+        number = probe_port(c, port)
+        if number is None:
+            self.entry.unsupported(path, f"port name {port!r} is not declared by {c.name}")
+            return port
+        return number
 
 
 def _demand(c: Container) -> tuple[int, int]:
@@ -1011,3 +1019,26 @@ def _set(model: Any, camel_name: str) -> bool:
     fields = type(model).model_fields
     return any((fields[name].alias if name in fields else name) == camel_name
                for name in model.model_fields_set)
+
+
+def probe_port(c: Container, port: int | str) -> int | None:
+    """A probe's port as a number (a name is looked up among the container's ports)."""
+    if isinstance(port, int):
+        return port
+    return next((p.container_port for p in c.ports if p.name == port), None)
+
+
+def health_check_target(c: Container, traffic_port: int) -> dict[str, str]:
+    """Target-group health-check port and protocol from the readiness probe, when they
+    differ from the traffic the target group sends (a management port, say)."""
+    probe = c.readiness_probe
+    get = probe.http_get if probe is not None else None
+    if get is None:
+        return {}
+    out = {}
+    port = probe_port(c, get.port)
+    if port is not None and port != traffic_port:
+        out["HealthCheckPort"] = str(port)
+    if get.scheme == "HTTPS":
+        out["HealthCheckProtocol"] = "HTTPS"
+    return out

@@ -203,11 +203,12 @@ def test_pod_fields_without_an_ecs_setting_are_reported(pod_fields: Result, path
     assert reported["note"].startswith(starts)
 
 
-def test_startup_probe_budget_sets_the_load_balanced_services_grace_period() -> None:
-    result = translate_yaml(docs(deployment(container="""
-        ports: [{containerPort: 80}]
+@pytest.fixture(scope="module")
+def load_balanced() -> Result:
+    return translate_yaml(docs(deployment(container="""
+        ports: [{containerPort: 80}, {name: mgmt, containerPort: 8081}]
         readinessProbe:
-          httpGet: {path: /ready, port: 80}
+          httpGet: {path: /ready, port: mgmt}
           initialDelaySeconds: 10
         startupProbe:
           httpGet: {path: /ready, port: 80}
@@ -233,8 +234,29 @@ def test_startup_probe_budget_sets_the_load_balanced_services_grace_period() -> 
                     pathType: Prefix
                     backend: {service: {name: web, port: {number: 80}}}
     """))
-    assert props(result, "web", "Service")["HealthCheckGracePeriodSeconds"] == 300
-    startup = fate(result, "Deployment", "web", f"{C0}/startupProbe")
+
+
+def test_startup_probe_budget_sets_the_load_balanced_services_grace_period(
+        load_balanced: Result) -> None:
+    assert props(load_balanced, "web", "Service")["HealthCheckGracePeriodSeconds"] == 300
+    startup = fate(load_balanced, "Deployment", "web", f"{C0}/startupProbe")
     assert (startup["status"], startup["note"]) == (
         "lossy", "ECS has no startup probe and this container no liveness check to delay: only "
         "the service's HealthCheckGracePeriodSeconds (300s) when it is behind a load balancer")
+
+
+def test_readiness_on_another_port_checks_that_port(load_balanced: Result) -> None:
+    group = props(load_balanced, "load-balancer", "TargetGroupWeb80")
+    assert (group["Port"], group["HealthCheckPort"], group["HealthCheckPath"]) == \
+        (80, "8081", "/ready")
+    assert "HealthCheckProtocol" not in group
+
+
+def test_readiness_other_than_http_is_lossy() -> None:
+    result = translate_yaml(deployment(container="""
+        readinessProbe:
+          tcpSocket: {port: 80}
+    """))
+    readiness = fate(result, "Deployment", "web", f"{C0}/readinessProbe")
+    assert readiness["status"] == "lossy"
+    assert readiness["note"].startswith("a load balancer target group checks over HTTP only")

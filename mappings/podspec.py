@@ -599,7 +599,10 @@ class PodMapper:
             out["RepositoryCredentials"] = {
                 "CredentialsParameter": self._use_credentials(credentials)}
             self.entry.mapped(f"{self.base}/imagePullSecrets/0",
-                              self.to(f"{at}/RepositoryCredentials/CredentialsParameter"))
+                              self.to(f"{at}/RepositoryCredentials/CredentialsParameter"),
+                              f"parameter {credentials[0]}: a Secrets Manager secret with the "
+                              "registry's username and password as JSON (a docker config "
+                              "does not fit)")
         self.security(c, path, at, out)
         self.container_extras(c, path)
         if c.ports:
@@ -819,7 +822,8 @@ class PodMapper:
             running = _plus(running, _demand(c))
         cpu, memory = _most(peak, running)
         task_cpu, task_memory, fits = smallest_fit(cpu, memory)
-        asked = f"{cpu / 1024:g} vCPU / {memory} MiB" if cpu or memory else "no resources"
+        asked = f"{round(cpu / 1024, 2):g} vCPU / {memory} MiB" if cpu or memory else \
+            "no resources"
         note = f"pod asks {asked}; smallest Fargate size {task_cpu / 1024:g} vCPU / {task_memory} MiB"
         if not fits:
             note += " (the largest Fargate size; the pod asked for more)"

@@ -217,6 +217,8 @@ class PodMapper:
                                "the execution role pulls from without credentials")
         self.pod_security(containers)
         size = self.size()
+        if not size.fits:
+            self.shrink(containers, size)
         task: dict[str, Any] = {"RuntimePlatform": self.runtime_platform()}
         storage = self.ephemeral_storage()
         if storage is not None:
@@ -828,6 +830,24 @@ class PodMapper:
         if not fits:
             note += " (the largest Fargate size; the pod asked for more)"
         return TaskSize(task_cpu, task_memory, note, fits)
+
+    def shrink(self, containers: list[dict[str, Any]], size: TaskSize) -> None:
+        """Scale container reservations down to the largest Fargate size: ECS refuses
+        container values that add up to more than the task's."""
+        for prop, total in (("Cpu", size.cpu), ("Memory", size.memory),
+                            ("MemoryReservation", size.memory)):
+            asked = sum(c.get(prop, 0) for c in containers)
+            if asked <= total:
+                continue
+            for definition in containers:
+                if prop in definition:
+                    definition[prop] = definition[prop] * total // asked
+            self.entry.notes.append(f"container {prop} values scaled down by {total}/{asked} "
+                                    "to fit the task")
+        for definition in containers:
+            if "MemoryReservation" in definition and "Memory" in definition:
+                definition["MemoryReservation"] = min(definition["MemoryReservation"],
+                                                      definition["Memory"])
 
     def ephemeral_storage(self) -> int | None:
         """Task EphemeralStorage (GiB) for the pod's ephemeral-storage, None when Fargate's

@@ -324,8 +324,11 @@ def test_pod_too_big_for_fargate_gets_the_largest_size_and_is_partial() -> None:
     assert (task["Cpu"], task["Memory"]) == ("16384", "122880")
     entry = source(result, "Deployment", "web")
     assert entry["status"] == "partial"
-    assert entry["notes"] == ["pod asks 20 vCPU / 8192 MiB; smallest Fargate size 16 vCPU / "
-                              "122880 MiB (the largest Fargate size; the pod asked for more)"]
+    assert entry["notes"] == [
+        "container Cpu values scaled down by 16384/20480 to fit the task",
+        "pod asks 20 vCPU / 8192 MiB; smallest Fargate size 16 vCPU / 122880 MiB (the largest "
+        "Fargate size; the pod asked for more)"]
+    assert container(result, "web")["Cpu"] == 16384  # ECS refuses more than the task's
 
 
 def test_resources_other_than_cpu_and_memory_are_unsupported() -> None:

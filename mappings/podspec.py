@@ -552,9 +552,10 @@ class PodMapper:
                 # Kubernetes restarts a sidecar that exits, without touching the app
                 definition["RestartPolicy"] = {"Enabled": True, "RestartAttemptPeriod": 60}
                 self.entry.lossy(f"{path}/restartPolicy", "native sidecar: a non-essential "
-                                 "container ECS restarts in place, but only after it ran 60 s "
-                                 "(Kubernetes restarts at once, then backs off); the next "
-                                 f"containers wait for it to {wait['Condition']}",
+                                 "container ECS restarts in place when it exits, but only after "
+                                 "it ran 60 s (Kubernetes restarts at once, then backs off), and "
+                                 "not when its health check fails; the next containers wait "
+                                 f"for it to {wait['Condition']}",
                                  self.to(f"{at}/RestartPolicy"))
             else:
                 self.entry.mapped(f"{path}/name", self.to(f"{at}/Essential"),

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import container, deployment, fate, fates, props, source, translate_yaml
+from tests.helpers import (
+    container,
+    deployment,
+    docs,
+    env_of,
+    fate,
+    fates,
+    props,
+    source,
+    translate_yaml,
+)
 from translator.api import Result
 
 POD = "/spec/template/spec"
@@ -127,3 +137,20 @@ def test_sidecar_without_startup_probe_only_has_to_start() -> None:
     assert container(result, "web")["DependsOn"] == [
         {"ContainerName": "proxy", "Condition": "START"}]
     assert source(result, "Deployment", "web")["status"] == "partial"  # restart is lossy
+
+
+def test_a_config_map_read_by_an_init_container_counts_it_as_a_reader() -> None:
+    result = translate_yaml(docs("""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: migrations, namespace: shop}
+        data: {TARGET: v42}
+    """, deployment(pod="""
+        initContainers:
+          - name: migrate
+            image: flyway/flyway:10
+            envFrom: [{configMapRef: {name: migrations}}]
+    """)))
+    assert env_of(container(result, "web", 1)) == {"TARGET": "v42"}
+    reader = fate(result, "ConfigMap", "migrations", "/data/TARGET")
+    assert (reader["status"], reader["note"]) == ("mapped", "Environment of Deployment/web")

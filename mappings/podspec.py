@@ -1,5 +1,12 @@
 """The container mapping every pod-based workload shares: a pod spec becomes task-definition
-container definitions, and the execution role learns exactly which secrets they read.
+container definitions (and a few task properties), and the execution role learns exactly which
+secrets they read.
+
+App containers come first, all essential (ECS replaces the task when one stops, where the
+kubelet would restart the container). Init containers follow, non-essential, chained with
+DependsOn SUCCESS; a native sidecar (an init container with restartPolicy Always) is
+non-essential with an ECS RestartPolicy, and what starts after it waits for START (HEALTHY when
+it has a startup probe). Whatever Fargate cannot enforce is reported with the reason.
 
 Deployment uses it today; StatefulSet, Job and CronJob will reuse it unchanged.
 """

@@ -24,6 +24,7 @@ from pydantic.alias_generators import to_camel
 
 from mappings import secretsource
 from mappings.fargate import smallest_fit
+from mappings.probes import probe_port, startup_budget
 from mappings.service import dns_rewriter
 from translator import quantity
 from translator.cfn import Ref
@@ -958,7 +959,7 @@ class PodMapper:
         """ECS has no startup probe: give the liveness check a StartPeriod as long as the
         startup probe's whole budget (initial delay + period x failure threshold); behind a
         load balancer the budget also sets the service's HealthCheckGracePeriodSeconds."""
-        budget = _startup_budget(probe)
+        budget = startup_budget(probe)
         grace = f"the service's HealthCheckGracePeriodSeconds ({budget}s) when it is behind " \
             "a load balancer"
         if check is None:
@@ -1030,20 +1031,6 @@ def _waits_for(c: Container, definition: dict[str, Any]) -> dict[str, str]:
     return {"ContainerName": c.name, "Condition": condition}
 
 
-def health_check_grace(container: Container) -> int:
-    """Seconds the ECS service ignores load-balancer health checks after a task starts: the
-    startup probe's whole budget, or twice the readiness probe's initial delay, 60 at least."""
-    grace = 60
-    readiness, startup = container.readiness_probe, container.startup_probe
-    if readiness is not None:
-        grace = max(grace, readiness.initial_delay_seconds * 2)
-    if startup is not None:
-        grace = max(grace, _startup_budget(startup))
-    return grace
-
-
-def _startup_budget(probe: Probe) -> int:
-    return probe.initial_delay_seconds + probe.period_seconds * probe.failure_threshold
 
 
 def _set(model: Any, camel_name: str) -> bool:
@@ -1051,26 +1038,3 @@ def _set(model: Any, camel_name: str) -> bool:
     fields = type(model).model_fields
     return any((fields[name].alias if name in fields else name) == camel_name
                for name in model.model_fields_set)
-
-
-def probe_port(c: Container, port: int | str) -> int | None:
-    """A probe's port as a number (a name is looked up among the container's ports)."""
-    if isinstance(port, int):
-        return port
-    return next((p.container_port for p in c.ports if p.name == port), None)
-
-
-def health_check_target(c: Container, traffic_port: int) -> dict[str, str]:
-    """Target-group health-check port and protocol from the readiness probe, when they
-    differ from the traffic the target group sends (a management port, say)."""
-    probe = c.readiness_probe
-    get = probe.http_get if probe is not None else None
-    if get is None:
-        return {}
-    out = {}
-    port = probe_port(c, get.port)
-    if port is not None and port != traffic_port:
-        out["HealthCheckPort"] = str(port)
-    if get.scheme == "HTTPS":
-        out["HealthCheckProtocol"] = "HTTPS"
-    return out

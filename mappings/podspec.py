@@ -49,21 +49,6 @@ IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 HEALTH_LIMITS = {"Interval": (5, 300), "Timeout": (2, 60), "Retries": (1, 10),
                  "StartPeriod": (0, 300)}
 
-_PROBE_TIMING = ("periodSeconds", "timeoutSeconds", "failureThreshold", "initialDelaySeconds",
-                 "successThreshold")
-# What PodMapper may claim, relative to the pod spec (see mappings/__init__.py).
-POD_FIELDS = (
-    "/serviceAccountName", "/restartPolicy", "/terminationGracePeriodSeconds", "/volumes/*",
-    *(f"/containers/*/{name}" for name in (
-        "name", "image", "imagePullPolicy", "command", "args", "workingDir", "ports/*",
-        "ports/*/hostPort", "envFrom/*", "env/*", "resources/requests/cpu",
-        "resources/limits/cpu", "resources/requests/memory", "resources/limits/memory",
-        "livenessProbe/exec", "livenessProbe/httpGet", "livenessProbe/tcpSocket",
-        *(f"livenessProbe/{timing}" for timing in _PROBE_TIMING),
-        "readinessProbe", "startupProbe", "volumeMounts/*")),
-)
-
-
 def fields(base: str) -> tuple[str, ...]:
     """The pod spec's allow-list for a workload whose pod spec sits at `base`."""
     return tuple(base + pattern for pattern in POD_FIELDS)
@@ -118,6 +103,35 @@ CONTAINER_IGNORED = {
     "stdinOnce": "ECS keeps stdin open for the container's whole life (Interactive)",
     "resizePolicy": "a running Fargate task cannot be resized",
 }
+
+
+_PROBE_TIMING = ("periodSeconds", "timeoutSeconds", "failureThreshold", "initialDelaySeconds",
+                 "successThreshold")
+# What PodMapper may claim of a container (app or init), relative to the container.
+_CONTAINER_FIELDS = (
+    "name", "image", "imagePullPolicy", "command", "args", "workingDir", "ports/*",
+    "ports/*/hostPort", "envFrom/*", "env/*", "stdin", "tty", "restartPolicy",
+    *(f"resources/{section}/{name}" for section in ("requests", "limits")
+      for name in ("cpu", "memory", "ephemeral-storage")),
+    "livenessProbe/exec", "livenessProbe/httpGet", "livenessProbe/tcpSocket", "livenessProbe/grpc",
+    *(f"livenessProbe/{timing}" for timing in _PROBE_TIMING),
+    "readinessProbe", "startupProbe", "volumeMounts/*", *CONTAINER_IGNORED,
+    *(f"securityContext/{name}" for name in (
+        "runAsUser", "runAsGroup", "runAsNonRoot", "readOnlyRootFilesystem", "privileged",
+        "allowPrivilegeEscalation", "capabilities/add/*", "capabilities/drop/*",
+        "seccompProfile", "procMount")),
+)
+# What PodMapper may claim, relative to the pod spec (see mappings/__init__.py).
+POD_FIELDS = (
+    "/serviceAccountName", "/restartPolicy", "/terminationGracePeriodSeconds", "/volumes/*",
+    *(f"/{group}/*/{name}" for group in ("containers", "initContainers")
+      for name in _CONTAINER_FIELDS),
+    "/imagePullSecrets/*", "/nodeSelector/*", "/os/name", "/shareProcessNamespace",
+    "/hostNetwork", "/hostPID", "/hostIPC", "/dnsPolicy", *(f"/{name}" for name in SCHEDULING_FIELDS),
+    *(f"/securityContext/{name}" for name in (
+        "runAsUser", "runAsGroup", "runAsNonRoot", "fsGroup", "fsGroupChangePolicy", "sysctls/*",
+        "seccompProfile")),
+)
 
 
 @dataclass

@@ -110,10 +110,10 @@ def test_every_rule_declares_its_allow_list_as_json_pointer_patterns(kind: str) 
 def test_a_claim_outside_the_allow_list_is_caught() -> None:
     result = translate([str(EXAMPLE)], Options(validate=False))
     entry = next(e for e in result.plan.entries if e.kind == "Deployment")
-    entry.mapped("/spec/template/spec/hostNetwork", None, "a rule that forgot to declare it")
+    entry.mapped("/spec/template/spec/overhead", None, "a rule that forgot to declare it")
     assert undeclared_claims(result) == [
-        "Deployment /spec/template/spec/hostNetwork (mapped): declare "
-        "'/spec/template/spec/hostNetwork' in mappings.deployment.FIELDS"]
+        "Deployment /spec/template/spec/overhead (mapped): declare "
+        "'/spec/template/spec/overhead' in mappings.deployment.FIELDS"]
 
 
 def inputs_to_check() -> list[Path]:

@@ -192,14 +192,19 @@ def people(plan: Plan, extra: Sequence[Table] = ()) -> People:
 def _side_by_side(plan: Plan) -> list[Table]:
     """Per template: each Kubernetes object beside the CloudFormation resources it became."""
     tables = []
+    made_in: dict[str, list[tuple[Entry, list[str]]]] = {}  # stack key -> entries, in order
+    for entry in plan.entries:
+        by_stack: dict[str, list[str]] = {}
+        for key, logical in entry.resources:
+            by_stack.setdefault(key, []).append(logical)
+        for key, made in by_stack.items():
+            made_in.setdefault(key, []).append((entry, made))
     for stack in plan.stacks:
         rows: list[tuple[Cell, ...]] = []
         owned: set[str] = set()
-        for entry in plan.entries:
-            made = [logical for key, logical in entry.resources if key == stack.info.key]
+        for entry, made in made_in.get(stack.info.key, []):
             owned.update(made)
-            if made:
-                rows.append((_label(entry), _where(entry), entry.status, _resources(stack, made)))
+            rows.append((_label(entry), _where(entry), entry.status, _resources(stack, made)))
         shared = [logical for logical in stack.resources if logical not in owned]
         if shared:  # the cluster, the shared load balancer: no one object's
             rows.insert(0, ("(shared: eks2ecs)", "-", "-", _resources(stack, shared)))

@@ -20,12 +20,15 @@ from types import ModuleType
 
 _RULES = {
     "ConfigMap": "configmap",
+    "CronJob": "cronjob",
+    "DaemonSet": "daemonset",
     "Deployment": "deployment",
     "ExternalSecret": "externalsecret",
     "ClusterSecretStore": "secretstore",
     "SecretStore": "secretstore",
     "HorizontalPodAutoscaler": "hpa",
     "Ingress": "ingress",
+    "Job": "job",
     "Namespace": "namespace",
     "NetworkPolicy": "networkpolicy",
     "PodDisruptionBudget": "pdb",
@@ -33,12 +36,13 @@ _RULES = {
     "Secret": "secret",
     "Service": "service",
     "ServiceAccount": "serviceaccount",
+    "StatefulSet": "statefulset",
+    "StorageClass": "storageclass",
 }
 
 # Kinds with no ECS counterpart at all, so there is nothing to map: reported as ignored.
-IGNORED_KINDS = {
-    "StorageClass": "Fargate storage is chosen per volume (EFS or ECS-managed EBS), not by class",
-}
+# (Every kind eks2ecs knows has a rule today.)
+IGNORED_KINDS: dict[str, str] = {}
 
 
 def rule_for(kind: str, api_version: str) -> ModuleType | None:

@@ -8,7 +8,8 @@ DependsOn SUCCESS; a native sidecar (an init container with restartPolicy Always
 non-essential with an ECS RestartPolicy, and what starts after it waits for START (HEALTHY when
 it has a startup probe). Whatever Fargate cannot enforce is reported with the reason.
 
-Deployment uses it today; StatefulSet, Job and CronJob will reuse it unchanged.
+Deployment, StatefulSet, Job and CronJob share it (see workload_stack); pod volumes are
+mapped by volumes.VolumeMapper, called from `run`.
 """
 
 from __future__ import annotations
@@ -22,18 +23,19 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from mappings import secretsource
+from mappings import secretsource, volumes
 from mappings.fargate import smallest_fit
 from mappings.probes import probe_port, startup_budget
 from mappings.service import dns_rewriter
+from mappings.workloads import pod_owners
 from translator import quantity
 from translator.cfn import Ref
 from translator.context import Context, pascal
 from translator.load import escape_pointer_token
 from translator.models import (
+    ClaimTemplate,
     ConfigMap,
     Container,
-    Deployment,
     PodSpec,
     Probe,
     SecurityContext,
@@ -131,6 +133,7 @@ POD_FIELDS = (
     *(f"/securityContext/{name}" for name in (
         "runAsUser", "runAsGroup", "runAsNonRoot", "fsGroup", "fsGroupChangePolicy", "sysctls/*",
         "seccompProfile")),
+    *volumes.POD_FIELDS,
 )
 
 
@@ -148,6 +151,7 @@ class PodResult:
     size: TaskSize
     secret_reads: dict[str, list[Any]] = field(default_factory=dict)  # IAM action -> resources
     task: dict[str, Any] = field(default_factory=dict)  # task-definition properties of the pod
+    storage: volumes.Storage = field(default_factory=volumes.Storage)
 
 
 def readers(ctx: Context, kind: str, namespace: str, name: str) -> dict[str, set[str] | None]:
@@ -160,10 +164,10 @@ def readers(ctx: Context, kind: str, namespace: str, name: str) -> dict[str, set
 def _readers_by_object(ctx: Context, kind: str) -> dict[tuple[str, str], dict[str, set[str] | None]]:
     """`readers` of every ConfigMap (or Secret) at once: one pass over the workloads."""
     index: dict[tuple[str, str], dict[str, set[str] | None]] = {}
-    for workload in ctx.all(Deployment):
-        every: set[str] = set()  # names read whole (envFrom)
-        keys: dict[str, set[str]] = {}  # name -> keys read one by one
-        for container in workload.spec.template.spec.every_container:
+    for workload, pod in pod_owners(ctx):
+        # names read whole (envFrom, volumes without items), and name -> keys read one by one
+        every, keys = volumes.reads(pod, kind)
+        for container in pod.every_container:
             for source in container.env_from:
                 ref = source.config_map_ref if kind == "configMap" else source.secret_ref
                 if ref is not None:
@@ -177,7 +181,7 @@ def _readers_by_object(ctx: Context, kind: str) -> dict[tuple[str, str], dict[st
                     keys.setdefault(key_ref.name, set()).add(key_ref.key)
         for name in sorted(every | keys.keys()):
             index.setdefault((ctx.namespace_of(workload), name), {})[
-                f"Deployment/{workload.name}"] = None if name in every else keys[name]
+                workload.ref] = None if name in every else keys[name]
     return index
 
 
@@ -215,8 +219,9 @@ class PodMapper:
     """Maps one pod spec into container definitions, recording every field's fate."""
 
     def __init__(self, pod: PodSpec, base: str, namespace: str, stack: str, frag: Fragment,
-                 ctx: Context) -> None:
+                 ctx: Context, claims: tuple[ClaimTemplate, ...] = ()) -> None:
         self.pod = pod
+        self.claims = claims  # a StatefulSet's volumeClaimTemplates
         self.base = base
         self.namespace = namespace
         self.stack = stack
@@ -246,9 +251,7 @@ class PodMapper:
         if storage is not None:
             task["EphemeralStorage"] = {"SizeInGiB": storage}
         self.pod_fields(task)
-        for i, volume in enumerate(self.pod.volumes):
-            self.volume(volume.name, i, volume.persistent_volume_claim is not None,
-                        volume.empty_dir is not None)
+        volume_storage = volumes.VolumeMapper(self, containers).run()
         if self.pod.service_account_name is not None:
             self.service_account(self.pod.service_account_name)
         if self.pod.model_extra and self.pod.model_extra.get("restartPolicy") == "Always":
@@ -267,7 +270,7 @@ class PodMapper:
                 self.entry.lossy(grace_path, f"ECS allows 2-120 s: StopTimeout {stop}", to)
             else:
                 self.entry.mapped(grace_path, to)
-        return PodResult(containers, size, self.secret_reads, task)
+        return PodResult(containers, size, self.secret_reads, task, volume_storage)
 
     # --- pod-level fields ---------------------------------------------------------------
 
@@ -541,17 +544,6 @@ class PodMapper:
             self.entry.ignored(path, f"ServiceAccount {name} has no IAM role (IRSA): the tasks "
                                "need no task role")
 
-    def volume(self, name: str, index: int, is_claim: bool, is_empty_dir: bool) -> None:
-        path = f"{self.base}/volumes/{index}"
-        if is_claim:
-            self.entry.unsupported(path, "persistent volumes are not mapped yet (planned: EFS "
-                                   "access point); data written here is lost when a task stops")
-        elif is_empty_dir:
-            self.entry.lossy(path, "becomes the task's ephemeral storage: the mount path is "
-                             "kept in the container file system, not as a shared volume")
-        else:
-            self.entry.unsupported(path, "this volume type is not mapped yet")
-
     # --- containers -------------------------------------------------------------------
 
     def init_containers(self, apps: list[dict[str, Any]],
@@ -662,9 +654,6 @@ class PodMapper:
             self.readiness(c.readiness_probe, f"{path}/readinessProbe")
         if c.startup_probe is not None:
             self.startup(c.startup_probe, out.get("HealthCheck"), f"{path}/startupProbe", at)
-        for j, mount in enumerate(c.volume_mounts):
-            self.entry.lossy(f"{path}/volumeMounts/{j}", f"{mount.mount_path}: see the volume "
-                             f"{mount.name!r} for what backs it on ECS")
         out["LogConfiguration"] = {
             "LogDriver": "awslogs",
             "Options": {
@@ -755,7 +744,7 @@ class PodMapper:
                 self.entry.unsupported(origin.path, f"{name}: {value}")
                 self._unmapped(c, name, origin.eks, value, origin.secret)
             else:
-                self._read_secret(value)
+                self.read_secret(value)
                 to = self.to(f"{at}/Secrets/{len(secrets)}")
                 self.entry.mapped(origin.path, to, value.note or None)
                 secrets.append({"Name": name, "ValueFrom": value.value_from})
@@ -771,7 +760,7 @@ class PodMapper:
                   secret: str | None = None) -> None:
         self.entry.env.append(EnvVar(c.name, name, eks, f"not mapped: {why}", secret=secret))
 
-    def _read_secret(self, value: secretsource.SecretValue) -> None:
+    def read_secret(self, value: secretsource.SecretValue) -> None:
         reads = self.secret_reads.setdefault(value.iam_action, [])
         if value.iam_resource not in reads:
             reads.append(value.iam_resource)

@@ -6,8 +6,8 @@ which is the same permission the pods had: none beyond the node's."""
 from __future__ import annotations
 
 from mappings.podspec import IRSA_ANNOTATION
-from mappings.workloads import all_workloads
-from translator.context import Context
+from mappings.workloads import pod_owners
+from translator.context import Context, workload_stack
 from translator.load import escape_pointer_token
 from translator.models import ServiceAccount
 from translator.plan import Fragment, Target
@@ -22,8 +22,8 @@ FIELDS = ("/metadata/name", f"/metadata/annotations/{escape_pointer_token(IRSA_A
 def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:
     entry = frag.entry
     ns = ctx.namespace_of(obj)
-    users = [w for w in all_workloads(ctx) if w.namespace == ns
-             and w.obj.spec.template.spec.service_account_name == obj.name]
+    users = sorted((o for o, pod in pod_owners(ctx) if ctx.namespace_of(o) == ns
+                    and pod.service_account_name == obj.name), key=lambda o: o.name)
     arn = obj.metadata.annotations.get(IRSA_ANNOTATION)
     pointer = f"/metadata/annotations/{escape_pointer_token(IRSA_ANNOTATION)}"
     if "automountServiceAccountToken" in ctx.manifest(obj).doc:
@@ -40,8 +40,8 @@ def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:
     if arn is not None:
         entry.lossy("/metadata/name", "ECS has no service accounts: the IAM task role is the "
                     "identity")
-    for user in sorted(users, key=lambda w: w.obj.name):
-        stack = user.stack
+    for user in users:
+        stack = workload_stack(ns, user.name)
         if arn is None:
             entry.mapped("/metadata/name", Target(stack, "/Resources/TaskDefinition/Properties"),
                          "no IRSA role: the task definition has no TaskRoleArn, so the tasks "

@@ -1,16 +1,32 @@
-"""Which workload a Service, HPA or Ingress points at; shared by those rules."""
+"""Which workload a Service, HPA or Ingress points at; shared by those rules.
+
+A workload here is anything an ECS service runs (Deployment, StatefulSet). `pod_owners` also
+lists the run-once kinds (Job, CronJob), which read ConfigMaps and Secrets but take no traffic.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from translator.context import Context, workload_stack
-from translator.models import Container, Deployment, LabelSelector, Service
+from translator.models import (
+    Container,
+    CronJob,
+    Deployment,
+    Job,
+    KubeObject,
+    LabelSelector,
+    PodSpec,
+    Service,
+    StatefulSet,
+)
+
+SERVICE_KINDS: tuple[type[Deployment] | type[StatefulSet], ...] = (Deployment, StatefulSet)
 
 
 @dataclass(frozen=True)
 class Workload:
-    obj: Deployment
+    obj: Deployment | StatefulSet
     namespace: str
 
     @property
@@ -49,7 +65,26 @@ def matches(selector: LabelSelector, labels: dict[str, str]) -> bool:
 
 
 def all_workloads(ctx: Context) -> list[Workload]:
-    return [Workload(d, ctx.namespace_of(d)) for d in ctx.all(Deployment)]
+    return [Workload(w, ctx.namespace_of(w)) for kind in SERVICE_KINDS for w in ctx.all(kind)]
+
+
+def pod_spec_of(obj: KubeObject) -> PodSpec | None:
+    """The pod spec of any kind that runs pods, or None."""
+    if isinstance(obj, Deployment | StatefulSet | Job):
+        return obj.spec.template.spec
+    if isinstance(obj, CronJob):
+        return obj.spec.job_template.spec.template.spec
+    return None
+
+
+def pod_owners(ctx: Context) -> list[tuple[KubeObject, PodSpec]]:
+    """Every object that runs pods on ECS, with its pod spec, in input order."""
+    out = []
+    for source in ctx.sources:
+        pod = pod_spec_of(source.model)
+        if pod is not None:
+            out.append((source.model, pod))
+    return out
 
 
 def selected_by(service: Service, ctx: Context) -> list[Workload]:
@@ -82,10 +117,11 @@ def _selections(ctx: Context) -> dict[tuple[str, str], list[Workload]]:
 
 
 def by_name(kind: str, namespace: str, name: str, ctx: Context) -> Workload | None:
-    if kind != "Deployment":
-        return None
-    obj = ctx.find(Deployment, namespace, name)
-    return Workload(obj, namespace) if obj else None
+    for model in SERVICE_KINDS:
+        if model.__name__ == kind:
+            obj = ctx.find(model, namespace, name)
+            return Workload(obj, namespace) if obj else None
+    return None
 
 
 def registered_service(workload: Workload, ctx: Context) -> Service | None:

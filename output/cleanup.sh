@@ -15,6 +15,7 @@ delete() {
 
 delete 'angel-backend-weaviate'
 delete 'angel-backend-backend'
+delete 'angel-backend-volume-weaviate-data'
 delete 'angel-backend-load-balancer'
 delete 'angel-backend-cluster'
-echo "All 4 stacks deleted."
+echo "All 5 stacks deleted."

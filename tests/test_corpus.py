@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
+from tests.fixture_cases import parse
 from tests.paths import CORPUS, REPORT_SCHEMA
 from translator.api import translate
 from translator.errors import InputError
@@ -38,6 +40,17 @@ def _objects(folder: Path) -> list[tuple[str, str]]:
 DUPLICATED = {"external-secrets__external-secrets"}
 
 
+CANNOT_RUN_ON_FARGATE = {"DaemonSet"}
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    node = document
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
 def test_the_corpus_is_there() -> None:
     assert len(_manifest_folders()) >= 10
 
@@ -54,6 +67,14 @@ def test_corpus_folder_translates_to_lint_clean_output(folder: Path) -> None:
     jsonschema.validate(report, json.loads(REPORT_SCHEMA.read_text()))
     reported = sorted((s["kind"], s["name"]) for s in report["sources"])
     assert reported == sorted(_objects(folder))
+    templates = {name: parse(name, text) for name, text in result.templates.items()}
     for source in report["sources"]:
+        for field in source["fields"]:
+            if "to" in field:  # every pointer names something that exists
+                file, pointer = field["to"].split("#", 1)
+                resolve_pointer(templates[file], pointer)
         if source["status"] == "unsupported":
             assert source.get("reason") or any(f["status"] == "unsupported" for f in source["fields"])
+        # only kinds that cannot run on Fargate at all stay unsupported
+        assert source["status"] != "unsupported" or source["kind"] in CANNOT_RUN_ON_FARGATE, (
+            source["kind"], source["name"], source.get("reason"))

@@ -50,25 +50,25 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_clean_output_passes(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
     code, out, _ = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn))
     assert code == 0
-    assert out == f"eks2ecs: {cfn} matches the translation (8 files compared)\n"
+    assert out == f"eks2ecs: {cfn} matches the translation (9 files compared)\n"
 
 
 def test_hand_edited_property_is_caught(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
-    edit(cfn / "03-backend.yaml", 'Cpu: "512"', 'Cpu: "1024"')
+    edit(cfn / "04-backend.yaml", 'Cpu: "512"', 'Cpu: "1024"')
     code, differences = diff(capsys, cfn)
     assert code == 1
-    assert differences == [{"file": "03-backend.yaml", "change": "changed",
+    assert differences == [{"file": "04-backend.yaml", "change": "changed",
                             "pointer": "/Resources/TaskDefinition/Properties/Cpu",
                             "expected": "512", "found": "1024"}]
     code, out, _ = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn))
     assert code == 1
-    assert out.splitlines()[0] == ('03-backend.yaml#/Resources/TaskDefinition/Properties/Cpu: '
+    assert out.splitlines()[0] == ('04-backend.yaml#/Resources/TaskDefinition/Properties/Cpu: '
                                    f'changed: "512" in the translation, "1024" in {cfn}')
 
 
 def test_deleted_and_added_resources_are_caught(capsys: pytest.CaptureFixture[str],
                                                 cfn: Path) -> None:
-    template = cfn / "04-weaviate.yaml"
+    template = cfn / "05-weaviate.yaml"
     data = yaml.safe_load(_long_form(template))
     del data["Resources"]["LogGroup"]
     data["Resources"]["Backdoor"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
@@ -98,7 +98,7 @@ def _long_form(template: Path) -> str:
 def test_reformatting_is_not_drift(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
     for template in sorted(cfn.glob("0*.yaml")):
         template.write_text(_long_form(template))
-    edit(cfn / "03-backend.yaml", "DesiredCount: 2", "DesiredCount: '2'")  # quoting only
+    edit(cfn / "04-backend.yaml", "DesiredCount: 2", "DesiredCount: '2'")  # quoting only
     params = cfn / "parameters.json.example"
     params.write_text(json.dumps(json.loads(params.read_text()), sort_keys=True))
     code, differences = diff(capsys, cfn)
@@ -108,9 +108,9 @@ def test_reformatting_is_not_drift(capsys: pytest.CaptureFixture[str], cfn: Path
 def test_list_edits_are_aligned(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
     """One variable added and one removed by hand: two differences, not a cascade."""
     item = '            - Name: "{}"\n              Value: "{}"\n'
-    edit(cfn / "03-backend.yaml", item.format("DB_PORT", "5432"),
+    edit(cfn / "04-backend.yaml", item.format("DB_PORT", "5432"),
          item.format("DEBUG", "1") + item.format("DB_PORT", "5432"))
-    edit(cfn / "03-backend.yaml", item.format("NODE_ENV", "production"), "")
+    edit(cfn / "04-backend.yaml", item.format("NODE_ENV", "production"), "")
     code, differences = diff(capsys, cfn)
     assert code == 1
     environment = "/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment"
@@ -144,7 +144,7 @@ def test_changed_manifests_show_what_a_new_translation_changes(
     edit(k8s / "weaviate.yaml", "replicas: 1", "replicas: 2")
     code, out, _ = run(capsys, "diff", str(k8s), "--against", str(cfn), "--format", "md")
     assert code == 1
-    assert ("| `04-weaviate.yaml#/Resources/Service/Properties/DesiredCount` | changed | "
+    assert ("| `05-weaviate.yaml#/Resources/Service/Properties/DesiredCount` | changed | "
             '"2" | "1" |') in out
 
 
@@ -178,7 +178,7 @@ def test_pre_commit_hook_runs_the_drift_check(capsys: pytest.CaptureFixture[str]
     assert 'eks2ecs = "translator.cli:main"' in (REPO / "pyproject.toml").read_text()
     monkeypatch.chdir(_repository(tmp_path, translated))
     assert cli.main([*command, *hook["args"]]) == 0
-    edit(Path("cfn/03-backend.yaml"), "RetentionInDays: 30", "RetentionInDays: 7")
+    edit(Path("cfn/04-backend.yaml"), "RetentionInDays: 30", "RetentionInDays: 7")
     assert cli.main([*command, *hook["args"]]) == 1
     assert "/Resources/LogGroup/Properties/RetentionInDays" in capsys.readouterr().out
 

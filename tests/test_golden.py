@@ -40,7 +40,7 @@ def test_output_folder_matches_a_fresh_translation(result: Result) -> None:
 
 def test_an_independent_cfn_lint_run_finds_the_committed_templates_clean() -> None:
     templates = sorted(str(p) for p in GOLDEN.glob("[0-9][0-9]-*.yaml"))
-    assert len(templates) == 4
+    assert len(templates) == 5
     run = subprocess.run(["cfn-lint", *templates], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
 
@@ -103,10 +103,11 @@ def test_the_files_around_the_templates(result: Result) -> None:
              if line.startswith("deploy '")]
     cleanup = [line.split()[1] for line in result.files["cleanup.sh"].splitlines()
                if line.startswith("delete '")]
-    assert order == list(reversed(cleanup)) and len(order) == 4
+    assert order == list(reversed(cleanup)) and len(order) == 5
     params = json.loads(result.files["parameters.json.example"])
     assert set(params) == {"angel-backend-cluster", "angel-backend-load-balancer",
-                           "angel-backend-backend", "angel-backend-weaviate"}
+                           "angel-backend-volume-weaviate-data", "angel-backend-backend",
+                           "angel-backend-weaviate"}
 
 
 def test_the_report_follows_the_contract(result: Result) -> None:
@@ -114,7 +115,7 @@ def test_the_report_follows_the_contract(result: Result) -> None:
     jsonschema.validate(result.report, schema)
     objects = {(s["kind"], s["name"]): s for s in result.report["sources"]}
     assert len(objects) == len(result.report["sources"]) == 12
-    assert objects[("PersistentVolumeClaim", "weaviate-data")]["status"] == "unsupported"
+    assert objects[("PersistentVolumeClaim", "weaviate-data")]["status"] == "partial"
     assert objects[("Deployment", "backend")]["file"] == "examples/k8s/backend.yaml"
     assert objects[("Deployment", "backend")]["line"] == 21
 

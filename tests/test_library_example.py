@@ -30,9 +30,9 @@ def test_the_migration_script_adjusts_validates_and_writes(tmp_path: Path) -> No
                          cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     templates = _templates(out)
-    backend = templates["03-backend.yaml"]["Resources"]
+    backend = templates["04-backend.yaml"]["Resources"]
     assert backend["Service"]["Properties"]["DesiredCount"] == 3
-    assert templates["04-weaviate.yaml"]["Resources"]["Service"]["Properties"]["DesiredCount"] == 1
+    assert templates["05-weaviate.yaml"]["Resources"]["Service"]["Properties"]["DesiredCount"] == 1
     tagged = 0
     for template in templates.values():
         for resource in template["Resources"].values():

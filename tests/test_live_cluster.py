@@ -102,7 +102,7 @@ def test_pages_are_followed_through_continue_tokens(tmp_path: Path) -> None:
     assert code == 0
     pages = [r for r in api.requests if r.endswith("/deployments")]
     assert len(pages) == 2  # two Deployments, one per page: the first page's token was followed
-    assert {p.name for p in out.glob("*.yaml")} >= {"03-backend.yaml", "04-weaviate.yaml"}
+    assert {p.name for p in out.glob("*.yaml")} >= {"04-backend.yaml", "05-weaviate.yaml"}
 
 
 def test_no_secret_value_reaches_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

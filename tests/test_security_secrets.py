@@ -314,8 +314,15 @@ def test_iam_policies_name_only_what_the_workloads_read() -> None:
                 referenced = [secret_base(s["ValueFrom"]) for c in props["ContainerDefinitions"]
                               for s in c.get("Secrets", [])]
                 task_role = to_json(props.get("TaskRoleArn"))
-                # a task role is the workload's own IRSA role, passed in, never one made here
-                assert task_role is None or task_role.get("Ref"), (name, task_role)
+                # a task role is the workload's own IRSA role, passed in, or one made here that
+                # only mounts the workload's EFS access points
+                if task_role is not None and not task_role.get("Ref"):
+                    made = resources[task_role["Fn::GetAtt"][0]].properties
+                    for statement in statements(made):
+                        assert all(a.startswith("elasticfilesystem:Client")
+                                   for a in as_list(statement["Action"])), (name, statement)
+                        assert "elasticfilesystem:AccessPointArn" in json.dumps(
+                            to_json(statement["Condition"])), (name, statement)
                 execution = to_json(props.get("ExecutionRoleArn"))
                 if execution is None:
                     assert not referenced
@@ -336,7 +343,7 @@ def test_iam_policies_name_only_what_the_workloads_read() -> None:
 
 
 def test_the_golden_output_reads_exactly_its_two_secrets() -> None:
-    text = (GOLDEN / "03-backend.yaml").read_text()
+    text = (GOLDEN / "04-backend.yaml").read_text()
     assert text.count("secretsmanager:GetSecretValue") == 1
     role = yaml.safe_load(text.replace("!Ref ", "").replace("!GetAtt ", "").replace(
         "!Sub", "")).get("Resources", {})["ExecutionRole"]["Properties"]

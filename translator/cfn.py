@@ -177,7 +177,7 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]*(::[A-Za-z0-9]+)*$")
 
 
 def _key(key: str) -> str:
-    return key if _PLAIN_KEY.match(key) else quote(key)
+    return key if _PLAIN_KEY.fullmatch(key) else quote(key)
 
 
 def _scalar(value: Any) -> str:
@@ -214,7 +214,7 @@ def emit(value: Any, indent: int = 0) -> str:
         tag, arg = _short_form(value)
         if isinstance(arg, list):
             return f" {tag}" + _sequence(arg, indent)
-        return f" {tag} {arg if _PLAIN_REF.match(arg) else quote(arg)}"
+        return f" {tag} {arg if _PLAIN_REF.fullmatch(arg) else quote(arg)}"
     if isinstance(value, Mapping):
         if not value:
             return " {}"

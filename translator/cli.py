@@ -86,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--region", default="us-east-1",
                          help="region whose resource types cfn-lint checks and whose prices "
                               "the cost estimate uses (default: us-east-1)")
+        sub.add_argument("--rwo-volumes", choices=("efs", "ebs"), default="efs",
+                         help="ReadWriteOnce StatefulSet volumeClaimTemplates become a shared "
+                              "EFS file system (default) or an ECS-managed EBS volume per task "
+                              "(deleted with the task)")
 
     translate = commands.add_parser(
         "translate", help="write CloudFormation, scripts and the report into a folder",
@@ -176,7 +180,8 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
                    prices=getattr(args, "prices", None),
                    eks_node_cost=getattr(args, "eks_node_cost", None),
                    ignore=tuple(getattr(args, "ignore", ())),
-                   namespace=getattr(args, "namespace", None) or "default")
+                   namespace=getattr(args, "namespace", None) or "default",
+                   rwo_volumes=getattr(args, "rwo_volumes", "efs"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

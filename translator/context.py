@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from translator.cfn import ImportValue, Sub
 from translator.load import Manifest
@@ -30,6 +30,8 @@ class Options:
     eks_node_cost: float | None = None  # monthly EKS node bill, instead of pricing pods as Fargate
     ignore: tuple[str, ...] = ()  # suppression rules (translator.suppress) for --strict
     namespace: str = "default"  # of objects that name none (helm/kustomize output), as kubectl
+    # ReadWriteOnce volumeClaimTemplates: shared EFS (default) or an ECS-managed EBS volume
+    rwo_volumes: Literal["efs", "ebs"] = "efs"
 
 
 def pascal(name: str) -> str:

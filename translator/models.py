@@ -189,12 +189,45 @@ class Container(K8sModel):
         return self.restart_policy == "Always"
 
 
+class KeyToPath(K8sModel):
+    key: str
+    path: str
+    mode: int | None = None
+
+
+class ClaimVolumeSource(K8sModel):
+    claim_name: str
+    read_only: bool = False
+
+
+class EmptyDirVolumeSource(K8sModel):
+    medium: str = ""
+    size_limit: Quantity | None = None
+
+
+class ConfigMapVolumeSource(K8sModel):
+    name: str = ""
+    items: list[KeyToPath] = Field(default_factory=list)
+    default_mode: int | None = None
+    optional: bool = False
+
+
+class SecretVolumeSource(K8sModel):
+    secret_name: str = ""
+    items: list[KeyToPath] = Field(default_factory=list)
+    default_mode: int | None = None
+    optional: bool = False
+
+
 class Volume(K8sModel):
     name: str
-    persistent_volume_claim: dict[str, Any] | None = None
-    empty_dir: dict[str, Any] | None = None
-    config_map: dict[str, Any] | None = None
-    secret: dict[str, Any] | None = None
+    persistent_volume_claim: ClaimVolumeSource | None = None
+    empty_dir: EmptyDirVolumeSource | None = None
+    config_map: ConfigMapVolumeSource | None = None
+    secret: SecretVolumeSource | None = None
+    host_path: dict[str, Any] | None = None
+    projected: dict[str, Any] | None = None
+    downward_api: dict[str, Any] | None = Field(default=None, alias="downwardAPI")
 
 
 class PodSpec(K8sModel):
@@ -267,6 +300,95 @@ class DeploymentSpec(K8sModel):
 
 class Deployment(KubeObject):
     spec: DeploymentSpec
+
+
+class PVCSpec(K8sModel):
+    access_modes: list[str] = Field(default_factory=list)
+    resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
+    storage_class_name: str | None = None
+    volume_name: str | None = None
+
+
+STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
+
+
+class ClaimTemplate(K8sModel):
+    metadata: ObjectMeta
+    spec: PVCSpec = Field(default_factory=PVCSpec)
+
+    @property
+    def storage_class(self) -> str | None:
+        return self.spec.storage_class_name or self.metadata.annotations.get(
+            STORAGE_CLASS_ANNOTATION)
+
+
+class StatefulSetSpec(K8sModel):
+    replicas: int = Field(default=1, ge=0)
+    service_name: str | None = None
+    selector: LabelSelector | None = None
+    template: PodTemplateSpec
+    volume_claim_templates: list[ClaimTemplate] = Field(default_factory=list)
+    pod_management_policy: Literal["OrderedReady", "Parallel"] = "OrderedReady"
+    update_strategy: dict[str, Any] = Field(default_factory=dict)
+
+
+class StatefulSet(KubeObject):
+    spec: StatefulSetSpec
+
+
+class JobSpec(K8sModel):
+    template: PodTemplateSpec
+    backoff_limit: int | None = Field(default=None, ge=0)
+    active_deadline_seconds: int | None = Field(default=None, ge=1)
+    completions: int | None = Field(default=None, ge=0)
+    parallelism: int | None = Field(default=None, ge=0)
+    ttl_seconds_after_finished: int | None = Field(default=None, ge=0)
+
+
+class Job(KubeObject):
+    spec: JobSpec
+
+
+class JobTemplate(K8sModel):
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    spec: JobSpec
+
+
+class CronJobSpec(K8sModel):
+    schedule: str
+    job_template: JobTemplate
+    time_zone: str | None = None
+    suspend: bool = False
+    concurrency_policy: Literal["Allow", "Forbid", "Replace"] = "Allow"
+    starting_deadline_seconds: int | None = Field(default=None, ge=0)
+    successful_jobs_history_limit: int | None = Field(default=None, ge=0)
+    failed_jobs_history_limit: int | None = Field(default=None, ge=0)
+
+
+class CronJob(KubeObject):
+    spec: CronJobSpec
+
+
+class DaemonSetSpec(K8sModel):
+    selector: LabelSelector | None = None
+    template: PodTemplateSpec
+
+
+class DaemonSet(KubeObject):
+    spec: DaemonSetSpec
+
+
+class StorageClass(KubeObject):
+    provisioner: str
+    parameters: dict[str, str] = Field(default_factory=dict)
+    reclaim_policy: str | None = None
+    volume_binding_mode: str | None = None
+    allow_volume_expansion: bool | None = None
+    mount_options: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def cluster_scoped(cls) -> bool:
+        return True
 
 
 class ServicePort(K8sModel):
@@ -458,14 +580,13 @@ class ServiceAccount(KubeObject):
     pass
 
 
-class PVCSpec(K8sModel):
-    access_modes: list[str] = Field(default_factory=list)
-    resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
-    storage_class_name: str | None = None
-
-
 class PersistentVolumeClaim(KubeObject):
     spec: PVCSpec = Field(default_factory=PVCSpec)
+
+    @property
+    def storage_class(self) -> str | None:
+        return self.spec.storage_class_name or self.metadata.annotations.get(
+            STORAGE_CLASS_ANNOTATION)
 
 
 class Namespace(KubeObject):

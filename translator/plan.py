@@ -150,8 +150,9 @@ class Output:
 class StackInfo:
     key: str
     title: str  # used in the file name and the CloudFormation stack name
-    order: int  # cluster 1, load balancer 2, workloads 3
+    order: int  # cluster 1, load balancer and volumes 2, workloads 3
     description: str
+    run_once: bool = False  # a Job: deploy.sh can run its task once (RUN_JOBS=1)
 
 
 Section = Literal["Parameters", "Conditions", "Resources", "Outputs"]

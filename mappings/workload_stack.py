@@ -1,0 +1,193 @@
+"""The stack every pod-running kind shares: log group, execution role, task role when one is
+needed, the Fargate task definition, and (for Deployment and StatefulSet) the ECS service.
+
+Deployment, StatefulSet, Job and CronJob differ only in what they put around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mappings.podspec import IRSA_ANNOTATION, PodMapper, PodResult
+from translator.cfn import GetAtt, Join, Ref, Split, Sub
+from translator.context import Context, import_from, workload_stack
+from translator.models import ClaimTemplate, KubeObject, PodSpec, ServiceAccount
+from translator.plan import Fragment, Output, Parameter, Resource, StackInfo, Target
+
+TASK_EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+ECS_TASKS_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+}
+
+
+@dataclass
+class TaskStack:
+    stack: str
+    title: str
+    namespace: str
+    obj: KubeObject
+    pod: PodResult
+    family: str
+    task_role: Any  # the task role's ARN, or None
+    template_path: str  # JSON Pointer of the pod template
+
+    @property
+    def security_groups_joined(self) -> Join:
+        """The tasks' security groups as one comma-separated string: the parameter list plus
+        any EFS client groups."""
+        return Join(",", (Join(",", Ref("SecurityGroupIds")), *self.pod.storage.security_groups))
+
+    @property
+    def security_groups(self) -> Any:
+        if not self.pod.storage.security_groups:
+            return Ref("SecurityGroupIds")
+        return Split(",", self.security_groups_joined)
+
+    @property
+    def network(self) -> dict[str, Any]:
+        return {"AwsvpcConfiguration": {
+            "AssignPublicIp": "DISABLED",
+            "Subnets": Ref("SubnetIds"),
+            "SecurityGroups": self.security_groups,
+        }}
+
+
+def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fragment,
+               ctx: Context, claims: tuple[ClaimTemplate, ...] = (),
+               run_once: bool = False) -> TaskStack:
+    """The stack of one pod-running object, up to and including its task definition.
+
+    `template_path` is the JSON Pointer of the pod template (`/spec/template`, or
+    `/spec/jobTemplate/spec/template` for a CronJob).
+    """
+    entry = frag.entry
+    ns = ctx.namespace_of(obj)
+    title = ctx.workload_title(ns, obj.name)
+    stack = workload_stack(ns, obj.name)
+    frag.stacks.append(StackInfo(stack, title, 3, f"{ctx.app}: {obj.kind} {ns}/{obj.name} on "
+                                 "ECS Fargate (eks2ecs)", run_once))
+    put = frag.put
+    put(stack, "Parameters", "ClusterStackName", Parameter(
+        "String", "Name of the stack that holds the ECS cluster and Cloud Map namespace",
+        default=f"{ctx.app}-cluster"))
+    put(stack, "Parameters", "SubnetIds", Parameter(
+        "List<AWS::EC2::Subnet::Id>", "Private subnets the tasks run in"))
+    put(stack, "Parameters", "SecurityGroupIds", Parameter(
+        "List<AWS::EC2::SecurityGroup::Id>", "Security groups of the tasks"))
+
+    pod = PodMapper(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims).run()
+    log_group = f"/ecs/{ctx.app}/{title}"
+    put(stack, "Resources", "LogGroup", Resource("AWS::Logs::LogGroup", {
+        "LogGroupName": log_group, "RetentionInDays": 30}, obj.ref))
+
+    role: dict[str, Any] = {
+        "AssumeRolePolicyDocument": ECS_TASKS_TRUST,
+        "ManagedPolicyArns": [Sub(TASK_EXECUTION_POLICY)],
+    }
+    if pod.secret_reads:
+        role["Policies"] = [{
+            "PolicyName": "read-referenced-secrets",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": action, "Resource": resources}
+                for action, resources in sorted(pod.secret_reads.items())
+            ]},
+        }]
+    put(stack, "Resources", "ExecutionRole", Resource("AWS::IAM::Role", role, obj.ref))
+
+    task: dict[str, Any] = {
+        "Family": f"{ctx.app}-{title}",
+        "Cpu": str(pod.size.cpu),
+        "Memory": str(pod.size.memory),
+        "NetworkMode": "awsvpc",
+        "RequiresCompatibilities": ["FARGATE"],
+        **pod.task,  # RuntimePlatform, and EphemeralStorage or PidMode when the pod needs them
+        "ExecutionRoleArn": GetAtt("ExecutionRole", "Arn"),
+        "ContainerDefinitions": pod.containers,
+    }
+    if pod.storage.volumes:
+        task["Volumes"] = pod.storage.volumes
+    task_role = _task_role(obj, pod_spec, pod, stack, task, frag, ctx)
+    put(stack, "Resources", "TaskDefinition", Resource("AWS::ECS::TaskDefinition", task, obj.ref))
+    entry.notes.append(pod.size.note)
+    if not pod.size.fits:
+        entry.status = "partial"
+    entry.mapped("/metadata/namespace", Target(stack, "/Resources/TaskDefinition/Properties/Family"),
+                 f"stack {ctx.app}-{title}")
+    entry.ignored(f"{template_path}/metadata/annotations",
+                  "pod annotations (scrape hints, sidecar injection) have no ECS meaning")
+    entry.ignored("/metadata/labels", "labels are not carried to ECS tags")
+    return TaskStack(stack, title, ns, obj, pod, task["Family"], task_role, template_path)
+
+
+def ecs_service(ts: TaskStack, desired: int, deployment: dict[str, Any], frag: Fragment) -> None:
+    """The ECS service that keeps `desired` tasks running; other rules add registries and
+    load balancers to it."""
+    ns, obj = ts.namespace, ts.obj
+    service: dict[str, Any] = {
+        "Cluster": import_from("ClusterStackName", "ClusterName"),
+        "ServiceName": ts.title,
+        "TaskDefinition": Ref("TaskDefinition"),
+        "LaunchType": "FARGATE",
+        "PlatformVersion": "LATEST",
+        "DesiredCount": desired,
+        "DeploymentConfiguration": deployment,
+        "NetworkConfiguration": ts.network,
+        "PropagateTags": "SERVICE",
+        "EnableECSManagedTags": True,
+        "Tags": [{"Key": "kubernetes.io/name", "Value": f"{ns}/{obj.name}"}],
+    }
+    if ts.pod.storage.service_volumes:
+        service["VolumeConfigurations"] = ts.pod.storage.service_volumes
+    frag.put(ts.stack, "Resources", "Service", Resource(
+        "AWS::ECS::Service", service, obj.ref,
+        depends_on=list(ts.pod.storage.service_depends_on)))
+    frag.entry.mapped("/metadata/name", Target(ts.stack, "/Resources/Service/Properties/ServiceName"))
+    frag.entry.mapped(f"{ts.template_path}/metadata/labels", None,
+                      "matched against Service selectors: decides which Cloud Map name and "
+                      "target groups the ECS service registers in")
+
+
+def run_task_outputs(ts: TaskStack, frag: Fragment) -> None:
+    """What `aws ecs run-task` needs, as outputs that deploy.sh and the README read."""
+    outputs = {
+        "ClusterStackName": (Ref("ClusterStackName"), "Stack whose ClusterName output names "
+                             "the ECS cluster to run in"),
+        "TaskDefinitionArn": (Ref("TaskDefinition"), "Task definition to run"),
+        "Subnets": (Join(",", Ref("SubnetIds")), "Subnets for --network-configuration"),
+        "SecurityGroups": (ts.security_groups_joined if ts.pod.storage.security_groups
+                           else Join(",", Ref("SecurityGroupIds")),
+                           "Security groups for --network-configuration"),
+    }
+    for name, (value, description) in outputs.items():
+        frag.put(ts.stack, "Outputs", name, Output(value, description))
+
+
+def _task_role(obj: KubeObject, pod_spec: PodSpec, pod: PodResult, stack: str,
+               task: dict[str, Any], frag: Fragment, ctx: Context) -> Any:
+    """The IRSA role of the ServiceAccount, or a role of the stack's own when the volumes
+    need one; EFS mount permissions go on whichever it is."""
+    statements = pod.storage.role_statements
+    name = pod_spec.service_account_name
+    account = ctx.find(ServiceAccount, ctx.namespace_of(obj), name) if name else None
+    arn = account.metadata.annotations.get(IRSA_ANNOTATION) if account else None
+    policy = {"PolicyName": "mount-volumes", "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": statements}}
+    if arn is not None:
+        frag.put(stack, "Parameters", "TaskRoleArn", Parameter(
+            "String", f"IAM role of ServiceAccount {name} (IRSA); its trust policy must also "
+            "allow ecs-tasks.amazonaws.com to assume it", default=arn))
+        task["TaskRoleArn"] = Ref("TaskRoleArn")
+        if statements:
+            frag.put(stack, "Parameters", "TaskRoleName", Parameter(
+                "String", "Name of the IAM role in TaskRoleArn (gets the EFS mount policy)",
+                default=arn.rsplit("/", 1)[-1]))
+            frag.put(stack, "Resources", "VolumeMountPolicy", Resource("AWS::IAM::Policy", {
+                **policy, "Roles": [Ref("TaskRoleName")]}, obj.ref))
+    elif statements:
+        frag.put(stack, "Resources", "TaskRole", Resource("AWS::IAM::Role", {
+            "AssumeRolePolicyDocument": ECS_TASKS_TRUST, "Policies": [policy]}, obj.ref))
+        task["TaskRoleArn"] = GetAtt("TaskRole", "Arn")
+    return task.get("TaskRoleArn")

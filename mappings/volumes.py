@@ -541,17 +541,17 @@ class VolumeMapper:
                     path = f"{self.pm.base}/{group}/{i}/volumeMounts/{j}"
                     backing = backings.get(mount.name)
                     if backing is not None and backing.optional:
-                        self.entry.ignored(path, backing.why)
+                        self.entry.ignored(path, f"{mount.mount_path}: {backing.why}")
                         continue
                     if backing is None or backing.index is None:
-                        self.entry.unsupported(path, backing.why if backing else
-                                               f"no volume named {mount.name!r}")
+                        why = backing.why if backing else f"no volume named {mount.name!r}"
+                        self.entry.unsupported(path, f"{mount.mount_path}: {why}")
                         continue
                     points = definition.setdefault("MountPoints", [])
                     to = self.to(f"/ContainerDefinitions/{at}/MountPoints/{len(points)}")
                     points.append({"SourceVolume": mount.name, "ContainerPath": mount.mount_path,
                                    "ReadOnly": mount.read_only or backing.read_only})
-                    self.entry.mapped(path, to)
+                    self.entry.mapped(path, to, f"{mount.mount_path} on volume {mount.name}")
                     if mount.sub_path is not None:
                         self.entry.unsupported(f"{path}/subPath", "ECS mounts whole volumes: "
                                                "mount the volume elsewhere and link the file, "

@@ -247,14 +247,14 @@ def test_validation_findings_in_machine_formats_as_cfn_lint_gives_them(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         fmt: str) -> None:
     plant(monkeypatch, lambda file: [LintFinding(file, 7, "E9999", "error", "planted by the test")]
-          if file == "03-backend.yaml" else [])
+          if file == "04-backend.yaml" else [])
     out = tmp_path / "cfn"
     code, stdout, _ = run(capsys, "translate", str(EXAMPLES), "-o", str(out), "--format", fmt)
     assert code == 1
     assert not out.exists()
     document = json.loads(stdout)
     if fmt == "json":
-        assert document["findings"] == [{"template": "03-backend.yaml", "line": 7,
+        assert document["findings"] == [{"template": "04-backend.yaml", "line": 7,
                                          "rule": "E9999", "severity": "error",
                                          "message": "planted by the test"}]
         return
@@ -262,7 +262,7 @@ def test_validation_findings_in_machine_formats_as_cfn_lint_gives_them(
     [result] = document["runs"][0]["results"]
     assert result["ruleId"] == "E9999" and result["level"] == "error"
     location = result["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"].endswith("cfn/03-backend.yaml")
+    assert location["artifactLocation"]["uri"].endswith("cfn/04-backend.yaml")
     assert location["region"] == {"startLine": 7}
 
 

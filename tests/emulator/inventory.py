@@ -107,6 +107,12 @@ def _security_groups(e: Emulator) -> set[str]:
     return {g["GroupId"] for g in e.client("ec2").describe_security_groups()["SecurityGroups"]}
 
 
+@lister("AWS::EC2::SecurityGroupIngress")
+def _ingress_rules(e: Emulator) -> set[str]:
+    rules = e.client("ec2").describe_security_group_rules()["SecurityGroupRules"]
+    return {r["SecurityGroupRuleId"] for r in rules if not r["IsEgress"]}
+
+
 @lister("AWS::ElasticLoadBalancingV2::LoadBalancer")
 def _load_balancers(e: Emulator) -> set[str]:
     return {lb["LoadBalancerArn"] for lb in e.client("elbv2").describe_load_balancers()["LoadBalancers"]}

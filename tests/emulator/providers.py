@@ -401,6 +401,34 @@ class Schedule(Emulated, CloudFormationModel):
             self.group, self.physical_resource_id)
 
 
+class SecurityGroupIngress(Emulated, CloudFormationModel):
+    """moto's own provider adds the rule but gives it no physical id and never revokes it."""
+
+    TYPE = "AWS::EC2::SecurityGroupIngress"
+
+    @classmethod
+    def create(cls, props: Props, generated_name: str, account_id: str, region: str) -> Emulated:
+        rules, _ = ec2_backends[account_id][region].authorize_security_group_ingress(
+            **cls._rule(props))
+        made = cls(rules[0].id)
+        made.props = props
+        return made
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        ec2_backends[account_id][region_name].revoke_security_group_ingress(
+            **self._rule(self.props))
+
+    @staticmethod
+    def _rule(props: Props) -> dict[str, Any]:
+        source = props.get("SourceSecurityGroupId")
+        cidr = props.get("CidrIp")
+        return {"group_name_or_id": props["GroupId"], "ip_protocol": str(props["IpProtocol"]),
+                "from_port": props.get("FromPort"), "to_port": props.get("ToPort"),
+                "ip_ranges": [{"CidrIp": cidr, "Description": props.get("Description")}]
+                if cidr else [],
+                "source_groups": [{"GroupId": source}] if source else []}
+
+
 class MotoCreates:
     """A type moto creates but never deletes: moto's own class makes it, `remove` deletes it.
     moto deletes a resource through the instance's `delete`, and failing that through the
@@ -462,7 +490,8 @@ class TargetGroup(MotoCreates, CloudFormationModel):
 
 PROVIDERS: tuple[type[Emulated | MotoCreates], ...] = (
     PrivateDnsNamespace, DiscoveryService, ScalableTarget, ScalingPolicy, Secret,
-    TaskDefinition, EcsService, FileSystem, AccessPoint, Schedule, Cluster, TargetGroup,
+    TaskDefinition, EcsService, FileSystem, AccessPoint, Schedule, SecurityGroupIngress, Cluster,
+    TargetGroup,
 )
 
 

@@ -74,4 +74,4 @@ def test_a_service_account_without_an_iam_role_gives_no_task_role() -> None:
                                         "      restartPolicy: Never\n      serviceAccountName: ci"))
     assert "TaskRoleArn" not in props(result, "migrate", "TaskDefinition")
     field = fate(result, "Job", "migrate", "/spec/template/spec/serviceAccountName")
-    assert field["status"] == "ignored" and "not in the input" in field["note"]
+    assert field["status"] == "unsupported" and "not in the input" in field["note"]

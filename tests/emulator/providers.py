@@ -415,8 +415,14 @@ class SecurityGroupIngress(Emulated, CloudFormationModel):
         return made
 
     def delete(self, account_id: str, region_name: str) -> None:
-        ec2_backends[account_id][region_name].revoke_security_group_ingress(
-            **self._rule(self.props))
+        backend = ec2_backends[account_id][region_name]
+        rule = self._rule(self.props)
+        groups = {g.id for g in backend.describe_security_groups()}
+        # moto deletes a stack's resources in no particular order: a rule whose group or source
+        # group is already gone went with it
+        if rule["group_name_or_id"] in groups and all(
+                g["GroupId"] in groups for g in rule["source_groups"]):
+            backend.revoke_security_group_ingress(**rule)
 
     @staticmethod
     def _rule(props: Props) -> dict[str, Any]:

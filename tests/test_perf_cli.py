@@ -56,9 +56,9 @@ def test_progress_on_a_terminal_counts_each_stage_then_clears_its_line(
     assert code == 0
     shown = [part.removesuffix("\x1b[K") for part in err.split("\r") if part]
     assert shown[0].endswith(" objects loaded") and shown[0].startswith("eks2ecs: [")
-    assert shown[1] == "eks2ecs: [########################] 4/4 templates rendered"
-    assert shown[2:-1] == [f"eks2ecs: [{'#' * (24 * n // 4)}{'.' * (24 - 24 * n // 4)}] "
-                           f"{n}/4 templates validated" for n in range(1, 5)]
+    assert shown[1] == "eks2ecs: [########################] 5/5 templates rendered"
+    assert shown[2:-1] == [f"eks2ecs: [{'#' * (24 * n // 5)}{'.' * (24 - 24 * n // 5)}] "
+                           f"{n}/5 templates validated" for n in range(1, 6)]
     assert shown[-1] == "", "the line is cleared before the summary is printed"
     assert out.startswith("eks2ecs: 12 objects")
 
@@ -79,7 +79,7 @@ def test_progress_on_a_real_pseudo_terminal(tmp_path: Path) -> None:
     os.close(terminal)
     shown = os.read(controller, 65536).decode()
     os.close(controller)
-    assert "12/12 objects loaded" in shown and "4/4 templates rendered" in shown
+    assert "12/12 objects loaded" in shown and "5/5 templates rendered" in shown
     assert "validated" not in shown
     assert run.stdout.startswith("eks2ecs: 12 objects")
 

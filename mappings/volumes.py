@@ -51,8 +51,8 @@ EBS_PROVISIONERS = ("ebs.csi.aws.com", "kubernetes.io/aws-ebs")
 INFRASTRUCTURE_POLICY = ("arn:${AWS::Partition}:iam::aws:policy/service-role/"
                          "AmazonECSInfrastructureRolePolicyForVolumes")
 # What VolumeMapper may claim, relative to the pod spec (see mappings/__init__.py).
+# (mounts and pod securityContext fields are podspec's, which declares them for both)
 POD_FIELDS = (
-    "/initContainers/*/volumeMounts/*", "/securityContext/runAsUser", "/securityContext/fsGroup",
     "/volumes/*/emptyDir/medium", "/volumes/*/emptyDir/sizeLimit",
     "/volumes/*/persistentVolumeClaim/claimName", "/volumes/*/persistentVolumeClaim/readOnly",
     "/volumes/*/configMap/items/*", "/volumes/*/configMap/defaultMode",

@@ -41,7 +41,7 @@ WHERE_TIME_GOES = """\
 - The libyaml floor makes one C call per file. `translate --no-validate` does the product's
   work on top: a JSON-Pointer-to-line map for every field (so errors and the report name
   lines), strict pydantic models, the field ledger (the fate of every input field), four
-  files per service and a report.json of about 3 KB per object. At N=500 that is about 2 s
+  files per service and a report.json of about 3 KB per object. At N=500 that is 2.5-3 s
   of CPU against the floor's 0.5 s, spread over load, map, report and render, with no single
   hot spot left.
 - Validation is cfn-lint's own work, about 60 ms of CPU per template once its runner is
@@ -50,7 +50,8 @@ WHERE_TIME_GOES = """\
   over wall s shows how many cores a run got. On a shared machine wall times move with the
   other load, so read the CPU s column too (it grows linearly with N).
 - Memory at N=2000: about 100 MB for the loaded manifests with their line maps, 100 MB more
-  for the plan and ledger, a transient peak while report.json (23 MB) is encoded, and
+  for the plan and ledger, about 75 MB for the three reports (report.json, 33 MB, is streamed
+  as it is encoded), and
   cfn-lint's runner (about 110 MB). Each forked worker adds the pages of the parent it
   touches (and so copies) plus its own per-template work.
 """

@@ -252,6 +252,7 @@ class PodMapper:
             task["EphemeralStorage"] = {"SizeInGiB": storage}
         self.pod_fields(task)
         volume_storage = volumes.VolumeMapper(self, containers).run()
+        self.fs_group()
         if self.pod.service_account_name is not None:
             self.service_account(self.pod.service_account_name)
         if self.pod.model_extra and self.pod.model_extra.get("restartPolicy") == "Always":
@@ -482,6 +483,16 @@ class PodMapper:
         if "procMount" in extra:
             self.entry.ignored(f"{path}/procMount", "Fargate mounts /proc the default way")
 
+    def fs_group(self) -> None:
+        """fsGroup, unless a claim's EFS access point or EBS volume already accounted for it."""
+        context = self.pod.security_context
+        path = f"{self.base}/securityContext/fsGroup"
+        if context is None or context.fs_group is None \
+                or any(f.path == path for f in self.entry.fields):
+            return
+        self.entry.lossy(path, "Fargate has no fsGroup: files on volumes keep their owner "
+                         "(an EFS access point can set the uid/gid)")
+
     def pod_security(self, containers: list[dict[str, Any]]) -> None:
         context = self.pod.security_context
         if context is None:
@@ -490,9 +501,6 @@ class PodMapper:
         for name in ("runAsUser", "runAsGroup", "runAsNonRoot"):
             if _set(context, name) and name not in self.pod_security_used:
                 self.entry.ignored(f"{path}/{name}", "every container sets its own")
-        if context.fs_group is not None:
-            self.entry.lossy(f"{path}/fsGroup", "Fargate has no fsGroup: files on volumes "
-                             "keep their owner (an EFS access point can set the uid/gid)")
         if context.supplemental_groups:
             self.entry.unsupported(f"{path}/supplementalGroups", "ECS gives a container one "
                                    "group only (User uid:gid)")

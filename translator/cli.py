@@ -301,17 +301,19 @@ def _read(args: argparse.Namespace) -> list[Any]:
 
 
 def _summary(result: Any, args: argparse.Namespace) -> None:
-    summary = result.report["summary"]
+    from translator.report import summary as counts
+
     if args.format == "sarif":
         from translator.report_sarif import findings_sarif
 
         sys.stdout.write(findings_sarif(result.findings, args.output))  # none: it validated
         return
+    if args.quiet and args.format == "text":
+        return
+    summary = counts(result.plan)  # what report.json says, without parsing it back
     if args.format == "json":
         print(json.dumps({"output": args.output, "files": sorted(result.files),
                           "summary": summary}, indent=2))
-        return
-    if args.quiet:
         return
     statuses = ", ".join(f"{n} {s}" for s, n in summary["byStatus"].items())
     checked = "validated with cfn-lint" if not args.no_validate else "NOT validated"

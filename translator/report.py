@@ -114,18 +114,19 @@ def as_dict(plan: Plan) -> dict[str, Any]:
         if entry.env:
             item["env"] = [_env_dict(plan, var) for var in entry.env]
         sources.append(item)
+    return {"version": 1, "sources": sources, "summary": summary(plan)}
+
+
+def summary(plan: Plan) -> dict[str, Any]:
+    """The counts report.json's summary holds, and the people's report opens with."""
     resources = Counter(r.type for s in plan.stacks for r in s.resources.values())
     field_fates = Counter(f.status for e in plan.entries for f in e.fields)
     return {
-        "version": 1,
-        "sources": sources,
-        "summary": {
-            "objects": len(plan.entries),
-            "byStatus": dict(sorted(Counter(e.status for e in plan.entries).items())),
-            "fieldsByStatus": dict(sorted(field_fates.items())),
-            "templates": [s.file for s in plan.stacks],
-            "resourcesByType": dict(sorted(resources.items())),
-        },
+        "objects": len(plan.entries),
+        "byStatus": dict(sorted(Counter(e.status for e in plan.entries).items())),
+        "fieldsByStatus": dict(sorted(field_fates.items())),
+        "templates": [s.file for s in plan.stacks],
+        "resourcesByType": dict(sorted(resources.items())),
     }
 
 
@@ -168,23 +169,22 @@ def _where(entry: Entry, line: int | None = None) -> Code:
 
 def people(plan: Plan, extra: Sequence[Table] = ()) -> People:
     """The tables of the report for people; Markdown and HTML render the same ones."""
-    data = as_dict(plan)
-    summary = data["summary"]
-    resources_total = sum(summary["resourcesByType"].values())
-    lead = (f"{summary['objects']} Kubernetes objects -> {len(plan.stacks)} CloudFormation "
+    counts = summary(plan)
+    resources_total = sum(counts["resourcesByType"].values())
+    lead = (f"{counts['objects']} Kubernetes objects -> {len(plan.stacks)} CloudFormation "
             f"templates, {resources_total} resources.")
     return People(
         title=f"eks2ecs report: {plan.app}",
         lead=lead,
         summary=[
             Table("Objects by status", ("status", "objects"),
-                  [(status, str(n)) for status, n in summary["byStatus"].items()],
+                  [(status, str(n)) for status, n in counts["byStatus"].items()],
                   anchor="objects-by-status"),
             Table("Fields by fate", ("fate", "fields"),
-                  [(status, str(n)) for status, n in summary["fieldsByStatus"].items()],
+                  [(status, str(n)) for status, n in counts["fieldsByStatus"].items()],
                   anchor="fields-by-fate"),
             Table("Resources by type", ("CloudFormation type", "resources"),
-                  [(Code(kind), str(n)) for kind, n in summary["resourcesByType"].items()],
+                  [(Code(kind), str(n)) for kind, n in counts["resourcesByType"].items()],
                   anchor="resources-by-type"),
         ],
         workloads=_side_by_side(plan),
@@ -367,7 +367,10 @@ def _md_table(table: Table, level: str) -> list[str]:
 
 
 def to_markdown(plan: Plan, extra: Sequence[Table] = ()) -> str:
-    report = people(plan, extra)
+    return markdown(people(plan, extra))
+
+
+def markdown(report: People) -> str:
     lines = [f"# {md_text(report.title)}", "", report.lead, "", "## Summary", ""]
     for table in report.summary:
         lines += _md_table(table, "###")
@@ -385,8 +388,9 @@ def documents(plan: Plan, extra: Sequence[Table] = (),
     suppressions) come after the built-in ones, `extra_json` adds top-level keys."""
     from translator import report_html
 
+    for_people = people(plan, extra)  # Markdown and HTML render the same tables
     return {
-        "report.md": to_markdown(plan, extra),
+        "report.md": markdown(for_people),
         "report.json": to_json(plan, extra_json),
-        "report.html": report_html.to_html(plan, extra),
+        "report.html": report_html.html(for_people),
     }

@@ -10,7 +10,7 @@ import jinja2
 
 from translator import __version__
 from translator.plan import Plan
-from translator.report import Code, Strong, Table, people
+from translator.report import Code, People, Strong, Table, people
 
 
 @cache
@@ -34,5 +34,9 @@ STATUS_CLASSES = {"mapped": "ok", "ignored": "muted", "partial": "warn", "lossy"
 
 
 def to_html(plan: Plan, extra: Sequence[Table] = ()) -> str:
+    return html(people(plan, extra))
+
+
+def html(report: People) -> str:
     return _environment().get_template("report.html.j2").render(
-        report=people(plan, extra), version=__version__, status_classes=STATUS_CLASSES)
+        report=report, version=__version__, status_classes=STATUS_CLASSES)

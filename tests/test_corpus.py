@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -17,7 +16,7 @@ from tests.paths import CORPUS, REPORT_SCHEMA
 from translator.api import translate
 from translator.context import Options
 from translator.errors import InputError
-from translator.load import MANIFEST_SUFFIXES
+from translator.load import MANIFEST_SUFFIXES, resolve_pointer
 
 
 def _manifest_folders() -> list[Path]:
@@ -43,14 +42,6 @@ DUPLICATED = {"external-secrets__external-secrets"}
 
 
 CANNOT_RUN_ON_FARGATE = {"DaemonSet"}
-
-
-def resolve_pointer(document: Any, pointer: str) -> Any:
-    node = document
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
 
 
 def test_the_corpus_is_there() -> None:

@@ -18,7 +18,7 @@ import mappings
 from mappings import accepted_findings, cluster
 from translator.context import Context, Options, Source
 from translator.errors import InputError
-from translator.load import Manifest, escape_pointer_token
+from translator.load import Manifest, escape_pointer_token, resolve_pointer
 from translator.models import KubeObject
 from translator.plan import (
     Entry,
@@ -235,7 +235,7 @@ def _placeholders(entry: Entry, manifest: Manifest) -> None:
     """Report envsubst placeholders: they are kept literally, never expanded or turned into
     CloudFormation substitutions, so the value deployed is the placeholder itself."""
     for path in _leaves(manifest.doc, ""):
-        value = _get(manifest.doc, path)
+        value = resolve_pointer(manifest.doc, path)
         if not isinstance(value, str) or "\n" in value or re.search(r"/(command|args)/\d+$", path):
             continue
         found = sorted(set(PLACEHOLDER.findall(value)))
@@ -264,13 +264,11 @@ def undeclared(entry: Entry, patterns: tuple[str, ...]) -> list[FieldFate]:
 
 
 def _exists(doc: Any, pointer: str) -> bool:
-    node = doc
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        else:
-            return False
+    """Whether a pointer of mapping keys (IDENTITY, ALWAYS_IGNORED) names a field here."""
+    try:
+        resolve_pointer(doc, pointer)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
     return True
 
 
@@ -282,17 +280,10 @@ def _group(leaves: list[str], doc: Any, claimed: set[str]) -> list[str]:
         top = leaf
         parent = leaf.rsplit("/", 1)[0]
         while parent and not any(c == parent or c.startswith(parent + "/") for c in claimed) \
-                and all(x in leaf_set for x in _leaves(_get(doc, parent), parent)):
+                and all(x in leaf_set for x in _leaves(resolve_pointer(doc, parent), parent)):
             top = parent
             parent = parent.rsplit("/", 1)[0]
         if top not in out:
             out.append(top)
     return out
 
-
-def _get(doc: Any, pointer: str) -> Any:
-    node = doc
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node

@@ -166,7 +166,9 @@ def _amount(text: str) -> float:
 
 
 def _namespace(value: str) -> str:
-    if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", value):
+    from translator.models import DNS_LABEL  # the rule metadata.namespace is held to
+
+    if len(value) > 63 or not re.fullmatch(DNS_LABEL, value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a Kubernetes namespace name "
                                          "(lowercase letters, digits and -, at most 63)")
     return value

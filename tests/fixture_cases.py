@@ -21,11 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode.decode import decode_str
-
+from tests.helpers import decoded
 from translator.api import Result, translate
 from translator.context import Options
-from translator.validate import plain
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -60,9 +58,7 @@ def compared(result: Result) -> dict[str, str]:
 def parse(name: str, text: str) -> Any:
     if name.endswith(".json"):
         return json.loads(text)
-    template, errors = decode_str(text)
-    assert not errors, f"{name}: {errors}"
-    return plain(template)
+    return decoded(text)
 
 
 def regenerate(case: str) -> None:

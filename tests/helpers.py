@@ -14,6 +14,17 @@ from translator.mapper import undeclared
 from translator.plan import Resource, Stack
 
 
+def decoded(text: str) -> Any:
+    """A rendered template as cfn-lint reads it, as plain values; it must read cleanly."""
+    from cfnlint.decode.decode import decode_str
+
+    from translator.validate import plain
+
+    template, errors = decode_str(text)
+    assert not errors, errors
+    return plain(template)
+
+
 def translate_yaml(text: str, **options: Any) -> Result:
     """Run the whole pipeline (cfn-lint validation included) on inline YAML, and check that
     every rule claimed only fields its allow-list declares."""

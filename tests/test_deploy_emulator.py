@@ -19,10 +19,10 @@ import pytest
 
 from tests.emulator import inventory, server
 from tests.emulator.prerequisites import Prerequisites
+from tests.helpers import decoded
 from tests.paths import CORPUS, EXAMPLE
 from translator.api import translate
 from translator.context import Options
-from translator.validate import plain
 
 # app -> (manifests, a /16 of its own, --name). Two of the corpus apps live in namespace
 # `default`: each gets its own name, as two apps sharing an account would.
@@ -55,11 +55,7 @@ def _run(emulator: server.Emulator, cwd: Path, *command: str, expect: int = 0) -
 
 
 def _decode(path: Path) -> Template:
-    from cfnlint.decode.decode import decode_str
-
-    template, errors = decode_str(path.read_text())
-    assert not errors, errors
-    return dict(plain(template))
+    return dict(decoded(path.read_text()))
 
 
 def _resolve(value: Any, stack: str, parameters: dict[str, str]) -> str:

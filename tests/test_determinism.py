@@ -10,13 +10,11 @@ import subprocess
 import sys
 from itertools import permutations
 from pathlib import Path
-from typing import Any
 
 import pytest
-from cfnlint.decode.decode import decode_str
 
+from tests.helpers import decoded
 from translator.api import translate
-from translator.validate import plain
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "k8s"
@@ -30,12 +28,6 @@ def read_tree(folder: Path) -> dict[str, bytes]:
 def templates_and_scripts(files: dict[str, str]) -> dict[str, str]:
     return {name: text for name, text in files.items() if not name.startswith("report.")}
 
-
-
-def parsed(text: str) -> Any:
-    template, errors = decode_str(text)
-    assert not errors
-    return plain(template)
 
 
 def test_two_runs_write_byte_identical_folders(tmp_path: Path) -> None:
@@ -85,7 +77,7 @@ def test_any_order_of_the_sources_gives_the_same_plan_report_and_scripts() -> No
         assert sorted(other) == sorted(baseline), order
         for name, text in other.items():
             if name.endswith(".yaml"):
-                assert parsed(text) == parsed(baseline[name]), (order, name)
+                assert decoded(text) == decoded(baseline[name]), (order, name)
             else:
                 assert text == baseline[name], (order, name)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import decoded
 from tests.kube_api import FakeKubeApi
 from tests.test_cli import REPO, run
 from translator import cli, load
@@ -86,13 +87,7 @@ def test_deleted_and_added_resources_are_caught(capsys: pytest.CaptureFixture[st
 def _long_form(template: Path) -> str:
     """The template as cfn-lint reads it, dumped as plain YAML: long-form intrinsics, sorted
     keys, no comments, no quotes where YAML needs none."""
-    from cfnlint.decode.decode import decode_str
-
-    from translator.validate import plain
-
-    decoded, errors = decode_str(template.read_text())
-    assert not errors
-    return yaml.safe_dump(plain(decoded), sort_keys=True, default_flow_style=False)
+    return yaml.safe_dump(decoded(template.read_text()), sort_keys=True, default_flow_style=False)
 
 
 def test_reformatting_is_not_drift(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:

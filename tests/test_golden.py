@@ -11,11 +11,10 @@ import subprocess
 import jsonschema
 import pytest
 import yaml
-from cfnlint.decode.decode import decode_str
 
+from tests.helpers import decoded
 from tests.paths import EXAMPLE, GOLDEN, REPO, REPORT_SCHEMA
 from translator.api import Result, translate
-from translator.validate import plain
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +46,8 @@ def test_an_independent_cfn_lint_run_finds_the_committed_templates_clean() -> No
 
 def _template(result: Result, suffix: str) -> dict:
     name = next(n for n in result.templates if n.endswith(suffix))
-    decoded, errors = decode_str(result.files[name])
-    assert not errors
-    return plain(decoded)
+    parsed: dict = decoded(result.files[name])
+    return parsed
 
 
 def _by_type(template: dict, kind: str) -> dict[str, dict]:

@@ -8,19 +8,14 @@ import sys
 from pathlib import Path
 
 import yaml
-from cfnlint.decode.decode import decode_str
 
+from tests.helpers import decoded
 from tests.paths import REPO
-from translator.validate import plain
 
 
 def _templates(out: Path) -> dict[str, dict]:
-    decoded = {}
-    for path in sorted(out.glob("[0-9][0-9]-*.yaml")):
-        template, errors = decode_str(path.read_text())
-        assert not errors
-        decoded[path.name] = plain(template)
-    return decoded
+    return {path.name: decoded(path.read_text())
+            for path in sorted(out.glob("[0-9][0-9]-*.yaml"))}
 
 
 def test_the_migration_script_adjusts_validates_and_writes(tmp_path: Path) -> None:

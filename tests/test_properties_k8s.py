@@ -11,16 +11,15 @@ import base64
 import json
 from typing import Any
 
-from cfnlint.decode.decode import decode_str
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
+from tests.helpers import decoded
 from tests.test_emitter_properties import flow
 from translator.api import translate
 from translator.cfn import to_json
 from translator.context import Options
 from translator.errors import InputError
-from translator.validate import plain
 
 names = st.from_regex(r"[a-z]([-a-z0-9]{0,10}[a-z0-9])?", fullmatch=True)
 namespaces = st.sampled_from(["shop", "default", "payments"])
@@ -187,9 +186,7 @@ def test_generated_apps_translate_cleanly_or_fail_cleanly(app: tuple[list[dict[s
     event("translated")
     assert result.findings == []
     for stack in result.plan.stacks:
-        decoded, errors = decode_str(result.files[stack.file])
-        assert not errors
-        assert plain(decoded) == to_json(stack.as_cfn()), stack.file
+        assert decoded(result.files[stack.file]) == to_json(stack.as_cfn()), stack.file
     assert_no_secret(result.files, secrets)
     again = translate(["-"], Options(validate=False), stdin=text)
     assert again.files == result.files

@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
-from cfnlint.decode.decode import decode_str
 
+from tests.helpers import decoded
 from tests.paths import EXAMPLE, REPO
 from tests.test_emitter_properties import evaluate_joins
 from translator import cli
-from translator.validate import plain
 
 HOSTILE = Path(__file__).parent / "hostile"
 REFUSED = sorted((HOSTILE / "refused").iterdir())
@@ -108,9 +107,7 @@ def translated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def template(out: Path, suffix: str) -> dict[str, Any]:
     [path] = out.glob(f"*-{suffix}.yaml")
-    decoded, errors = decode_str(path.read_text(encoding="utf-8"))
-    assert not errors
-    parsed: dict[str, Any] = evaluate_joins(plain(decoded))
+    parsed: dict[str, Any] = evaluate_joins(decoded(path.read_text(encoding="utf-8")))
     return parsed
 
 

@@ -25,6 +25,13 @@ def decoded(text: str) -> Any:
     return plain(template)
 
 
+def env_reading(secret: str, *keys: str) -> str:
+    """A container's env block reading keys of a Secret, for inline manifests."""
+    return "env:\n" + "".join(
+        f"  - name: {key}\n    valueFrom: {{secretKeyRef: {{name: {secret}, key: {key}}}}}\n"
+        for key in keys)
+
+
 def translate_yaml(text: str, **options: Any) -> Result:
     """Run the whole pipeline (cfn-lint validation included) on inline YAML, and check that
     every rule claimed only fields its allow-list declares."""

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import deployment, docs
+from tests.helpers import deployment, docs, env_reading
 from tests.paths import CORPUS, EXAMPLE, GOLDEN
 from tests.test_corpus import DUPLICATED, _manifest_folders
 from translator import cli
@@ -209,12 +209,6 @@ def test_the_corpus_secret_values_stay_out_of_the_output(tmp_path: Path) -> None
 
 
 # --- IAM least privilege ------------------------------------------------------------------
-
-
-def env_reading(secret: str, *keys: str) -> str:
-    return "env:\n" + "".join(
-        f"  - name: {key}\n    valueFrom: {{secretKeyRef: {{name: {secret}, key: {key}}}}}\n"
-        for key in keys)
 
 
 EXTERNAL = docs("""

@@ -10,6 +10,7 @@ from tests.helpers import (
     container,
     deployment,
     docs,
+    env_reading,
     fate,
     props,
     secrets_of,
@@ -35,12 +36,6 @@ spec:
         jwt:
           serviceAccountRef: {name: external-secrets}
 """
-
-
-def env_reading(secret: str, *keys: str) -> str:
-    return "env:\n" + "".join(
-        f"  - name: {key}\n    valueFrom: {{secretKeyRef: {{name: {secret}, key: {key}}}}}\n"
-        for key in keys)
 
 
 def statements(result: Result, workload: str = "web") -> list[dict[str, Any]]:

@@ -184,12 +184,14 @@ def _unmapped_entry(m: Manifest) -> Entry:
     return entry
 
 
-def _leaves(value: Any, pointer: str) -> list[str]:
+def _leaves(value: Any, pointer: str) -> list[tuple[str, Any]]:
+    """(JSON Pointer, value) of every leaf below `pointer`: walked once, read by both the
+    placeholder scan and the ledger."""
     if isinstance(value, dict) and value:
         return [leaf for k, v in value.items() for leaf in _leaves(v, f"{pointer}/{escape_pointer_token(k)}")]
     if isinstance(value, list) and value:
         return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{pointer}/{i}")]
-    return [pointer]
+    return [(pointer, value)]
 
 
 def _covered(leaf: str, paths: set[str]) -> bool:
@@ -205,7 +207,8 @@ def _covered(leaf: str, paths: set[str]) -> bool:
 
 def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     """Account for every leaf no rule claimed, grouped under the largest unclaimed subtree."""
-    _placeholders(entry, manifest)
+    leaves = _leaves(manifest.doc, "")
+    _placeholders(entry, leaves)
     claimed = {f.path for f in entry.fields}
 
     def account(path: str, status: FieldStatus, note: str) -> None:
@@ -218,7 +221,7 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     for path, why in ALWAYS_IGNORED.items():
         if path not in claimed and _exists(manifest.doc, path):
             account(path, "ignored", why)
-    uncovered = [leaf for leaf in _leaves(manifest.doc, "") if not _covered(leaf, claimed)]
+    uncovered = [leaf for leaf, _ in leaves if not _covered(leaf, claimed)]
     for path in _group(uncovered, manifest.doc, claimed):
         if path.startswith("/metadata/labels") or path.startswith("/metadata/annotations"):
             account(path, "ignored", "no rule reads this label or annotation")
@@ -231,11 +234,10 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     entry.fields.sort(key=lambda f: (f.path, f.status))
 
 
-def _placeholders(entry: Entry, manifest: Manifest) -> None:
+def _placeholders(entry: Entry, leaves: list[tuple[str, Any]]) -> None:
     """Report envsubst placeholders: they are kept literally, never expanded or turned into
     CloudFormation substitutions, so the value deployed is the placeholder itself."""
-    for path in _leaves(manifest.doc, ""):
-        value = resolve_pointer(manifest.doc, path)
+    for path, value in leaves:
         if not isinstance(value, str) or "\n" in value or re.search(r"/(command|args)/\d+$", path):
             continue
         found = sorted(set(PLACEHOLDER.findall(value)))
@@ -280,7 +282,7 @@ def _group(leaves: list[str], doc: Any, claimed: set[str]) -> list[str]:
         top = leaf
         parent = leaf.rsplit("/", 1)[0]
         while parent and not any(c == parent or c.startswith(parent + "/") for c in claimed) \
-                and all(x in leaf_set for x in _leaves(resolve_pointer(doc, parent), parent)):
+                and all(x in leaf_set for x, _ in _leaves(resolve_pointer(doc, parent), parent)):
             top = parent
             parent = parent.rsplit("/", 1)[0]
         if top not in out:

@@ -10,13 +10,18 @@ plan fragment (see translator.plan). A rule module defines:
 - map(obj, frag, ctx): fill the fragment (stack parts and the object's report entry);
 - optionally prepare(doc): the document the model is built from (Secret drops its values).
 
-Adding a kind means adding its module here, plus its tests.
+Adding a kind means adding its module here, plus its tests. The pipeline finds the rules
+through `RULES`, registered in pyproject.toml under the entry-point group `eks2ecs.rules`
+(see translator.rules); it never imports this package.
 """
 
 from __future__ import annotations
 
 import importlib
 from types import ModuleType
+
+from mappings import accepted_findings, cluster, lint_rules
+from translator.rules import RuleSet
 
 _RULES = {
     "ConfigMap": "configmap",
@@ -68,3 +73,8 @@ def supported() -> dict[str, tuple[str, ...]]:
     for kind, module_name in sorted(_RULES.items()):
         out[kind] = importlib.import_module(f"mappings.{module_name}").API_VERSIONS
     return out
+
+
+RULES = RuleSet(rule_for=rule_for, supported=supported, ignored_kinds=IGNORED_KINDS,
+                foundation=cluster.foundation, annotate=accepted_findings.annotate,
+                lint_rules=lint_rules.RULES_DIR, package=__name__)

@@ -4,6 +4,7 @@ Three cases, in this order: an ExternalSecret syncs the Secret (ValueFrom is the
 Manager secret or SSM parameter it reads), the Secret is in the input (eks2ecs creates an
 empty Secrets Manager secret in the cluster stack for the user to fill), or it is in neither
 (a parameter asks for the ARN of wherever the user keeps it). Values are never read.
+The ExternalSecret rule reports its own fields from the same reading (`external_source`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from translator.cfn import Ref, Sub, sub_escape
 from translator.context import Context, import_from, pascal
-from translator.models import ExternalSecret, Secret
+from translator.models import ClusterSecretStore, ExternalSecret, Secret, SecretStore
 from translator.plan import Parameter
 
 SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$"
@@ -89,11 +90,9 @@ def secretsmanager_value(arn: Any, json_key: str | None, stage: str | None,
 
 
 def lookup(name: str, namespace: str, ctx: Context) -> SecretSource:
-    from mappings import externalsecret
-
     es = _external_secrets(ctx).get((namespace, name))
     if es is not None:
-        return externalsecret.source(es, ctx)
+        return external_source(es, ctx)
     secret = ctx.find(Secret, namespace, name)
     if secret is not None:
         arn = import_from("ClusterStackName", plain_secret_output(ctx, namespace, name))
@@ -125,6 +124,95 @@ def _external_secrets(ctx: Context) -> dict[tuple[str, str], ExternalSecret]:
 
     external_secrets: dict[tuple[str, str], ExternalSecret] = ctx.memo("external-secrets", compute)
     return external_secrets
+
+
+def store_of(es: ExternalSecret, ctx: Context) -> SecretStore | None:
+    ref = es.spec.secret_store_ref
+    if ref is None:
+        return None
+    if ref.kind == "ClusterSecretStore":
+        for store in ctx.all(ClusterSecretStore):
+            if store.name == ref.name:
+                return store
+        return None
+    return ctx.find(SecretStore, ctx.namespace_of(es), ref.name)
+
+
+def store_service(es: ExternalSecret, ctx: Context) -> str:
+    """The AWS service the ExternalSecret's store reads: SecretsManager or ParameterStore."""
+    store = store_of(es, ctx)
+    if store is not None and store.spec.provider.aws is not None:
+        return store.spec.provider.aws.service
+    return "SecretsManager"
+
+
+def _version(version: str | None) -> tuple[str | None, str | None]:
+    """(stage, id): ESO writes a version id as uuid/<id>."""
+    if version is None:
+        return None, None
+    if version.startswith("uuid/"):
+        return None, version[len("uuid/"):]
+    return version, None
+
+
+def _remote_value(key: str, prop: str | None, version: str | None, service: str,
+                  ctx: Context) -> SecretValue | str:
+    if service == "ParameterStore":
+        if prop:
+            return "ECS cannot pick a JSON property out of an SSM parameter"
+        if version:
+            return "ECS reads the latest SSM parameter version only"
+        if key.startswith("arn:"):
+            return SecretValue(key, key, "ssm:GetParameters")
+        arn = Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"
+                  + sub_escape(key.lstrip("/")))
+        return SecretValue(arn, arn, "ssm:GetParameters")
+    if prop and "." in prop:
+        return (f"property {prop!r} is nested; ECS reads top-level JSON keys only "
+                "(flatten the secret or add a top-level key)")
+    stage, version_id = _version(version)
+    if key.startswith("arn:"):
+        return SecretValue(secretsmanager_value(key, prop, stage, version_id),
+                           key, "secretsmanager:GetSecretValue")
+    param, parameter = _arn_parameter(key, ctx)
+    return SecretValue(secretsmanager_value(Ref(param), prop, stage, version_id), Ref(param),
+                       "secretsmanager:GetSecretValue", ((param, parameter),))
+
+
+def _arn_parameter(key: str, ctx: Context) -> tuple[str, Parameter]:
+    return arn_parameter(
+        key, f"Full ARN (with its random suffix) of Secrets Manager secret {key!r}",
+        f"arn:aws:secretsmanager:{ctx.options.region}:123456789012:secret:{key}-AbCdEf")
+
+
+def external_source(es: ExternalSecret, ctx: Context) -> SecretSource:
+    """What the Secret an ExternalSecret syncs holds, key by key, as ECS can read it."""
+    service = store_service(es, ctx)
+    values: dict[str, SecretValue | str] = {}
+    for item in es.spec.data:
+        ref = item.remote_ref
+        values[item.secret_key] = _remote_value(ref.key, ref.property, ref.version, service, ctx)
+    keys: list[str] | None = [item.secret_key for item in es.spec.data]
+    others = None
+    if es.spec.data_from:
+        keys = None  # the JSON keys are not in the manifest
+        others = data_from(es.spec.data_from[0], service, ctx)
+    return SecretSource(f"ExternalSecret/{es.name}", keys, values, others)
+
+
+def data_from(item: dict[str, Any], service: str, ctx: Context) -> WholeSecret | str:
+    """A dataFrom item as the source of the keys spec.data does not list, or why it cannot be."""
+    extract = item.get("extract")
+    if not isinstance(extract, dict) or not isinstance(extract.get("key"), str):
+        return "dataFrom.find selects secrets at run time; list them in spec.data instead"
+    if service != "SecretsManager":
+        return "dataFrom.extract of an SSM parameter cannot be split into keys"
+    key, version = extract["key"], extract.get("version")
+    stage, version_id = _version(version if isinstance(version, str) else None)
+    if key.startswith("arn:"):
+        return WholeSecret(key, stage, version_id)
+    param, parameter = _arn_parameter(key, ctx)
+    return WholeSecret(Ref(param), stage, version_id, ((param, parameter),))
 
 
 def secret_name(ctx: Context, namespace: str, name: str) -> str:

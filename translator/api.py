@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from translator import cost, load, mapper, render, report, suppress, validate, write
+from translator import cost, load, mapper, render, report, report_html, suppress, validate, write
 from translator.context import Options
 from translator.cost import Estimate
 from translator.errors import LintFinding, ValidationFailed
@@ -71,7 +71,7 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
     options = options or Options()
     estimate = cost.from_options(plan, options)
     suppressions = suppress.apply(plan, options.ignore)
-    files = render.render(plan, report.documents(
+    files = render.render(plan, _report_files(
         plan, [*cost.tables(estimate, options.region), *suppress.tables(suppressions)],
         {"cost": estimate.as_dict() if estimate else None,
          "suppressions": suppressions.as_dict()}))
@@ -83,6 +83,18 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
         if findings:
             raise ValidationFailed(findings)
     return Result(plan, files, findings, estimate, suppressions)
+
+
+def _report_files(plan: Plan, extra: Sequence[report.Table],
+                  extra_json: dict[str, Any]) -> dict[str, str]:
+    """The report files written beside the templates; `extra` sections (cost, suppressions)
+    come after the built-in ones, `extra_json` adds top-level keys."""
+    for_people = report.people(plan, extra)  # Markdown and HTML render the same tables
+    return {
+        "report.md": report.markdown(for_people),
+        "report.json": report.to_json(plan, extra_json),
+        "report.html": report_html.html(for_people),
+    }
 
 
 def tag_all(plan: Plan, tags: dict[str, str], region: str = "us-east-1") -> list[str]:

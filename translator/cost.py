@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from translator import rules
 from translator.cfn import to_json
 from translator.context import LOAD_BALANCER_STACK, Options
 from translator.errors import InputError
@@ -66,7 +67,7 @@ class PriceTable:
 
 
 def bundled_path(region: str) -> Path:
-    return Path(str(resources.files("mappings").joinpath(f"data/prices-{region}.yaml")))
+    return Path(str(resources.files(rules.installed().package).joinpath(f"data/prices-{region}.yaml")))
 
 
 def price_table(region: str, override: str | None = None) -> PriceTable | None:
@@ -75,7 +76,8 @@ def price_table(region: str, override: str | None = None) -> PriceTable | None:
     bundled = bundled_path(region)
     table = None
     if bundled.is_file():
-        table = _parse(bundled.read_text(encoding="utf-8"), f"mappings/data/{bundled.name}", None)
+        label = f"{rules.installed().package}/data/{bundled.name}"
+        table = _parse(bundled.read_text(encoding="utf-8"), label, None)
     if override is not None:
         try:
             text = Path(override).read_text(encoding="utf-8")

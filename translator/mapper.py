@@ -3,7 +3,8 @@
 Also completes the ledger: every leaf of every object that no rule accounted for is reported
 (unsupported, or ignored with why for fields that never mean anything on ECS). What a rule may
 claim is bounded by its allow-list (`FIELDS`, see mappings/__init__.py); `undeclared` finds
-claims outside it, which the tests treat as rule bugs.
+claims outside it, which the tests treat as rule bugs. The rules come from the installed rule
+set (translator.rules).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-import mappings
-from mappings import accepted_findings, cluster
+from translator import rules
 from translator.context import Context, Options, Source
 from translator.errors import InputError
 from translator.load import Manifest, escape_pointer_token, resolve_pointer
@@ -84,6 +84,7 @@ def new_entry(m: Manifest) -> Entry:
 
 
 def build_plan(manifests: list[Manifest], options: Options) -> Plan:
+    ruleset = rules.installed()
     sources: list[Source] = []
     unmapped: list[tuple[Fragment, Manifest]] = []
     seen: dict[tuple[str, str, str], Manifest] = {}
@@ -94,18 +95,18 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
             raise InputError(f"defined twice (first at {first.file}:{first.line})",
                              manifest.file, manifest.line, obj=manifest.ref)
         seen[key] = manifest
-        rule = mappings.rule_for(manifest.kind, manifest.api_version)
+        rule = ruleset.rule_for(manifest.kind, manifest.api_version)
         if rule is None:
-            unmapped.append((Fragment(_unmapped_entry(manifest)), manifest))
+            unmapped.append((Fragment(_unmapped_entry(manifest, ruleset)), manifest))
             continue
         sources.append(Source(manifest, build_model(manifest, rule)))
 
     ctx = Context(sources, options, [m for _, m in unmapped])
     foundation = Fragment(Entry("", "", "", None, "", 1))
-    cluster.foundation(foundation, ctx)
+    ruleset.foundation(foundation, ctx)
     fragments = [foundation]
     for source in sources:
-        rule = mappings.rule_for(source.manifest.kind, source.manifest.api_version)
+        rule = ruleset.rule_for(source.manifest.kind, source.manifest.api_version)
         assert rule is not None
         frag = Fragment(new_entry(source.manifest))
         if not source.model.cluster_scoped():
@@ -121,7 +122,7 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
         raise InputError(f"{exc}: two objects whose names differ only in punctuation map to "
                          "the same CloudFormation name; rename one") from None
     plan.entries = [e for e in plan.entries if e.kind]  # the foundation has no source
-    accepted_findings.annotate(plan)
+    ruleset.annotate(plan)
     point_sources_at_copies([(frag.entry, source.manifest)
                              for frag, source in zip(fragments[1:], sources, strict=True)])
     plan.entries.sort(key=lambda e: (e.file, e.line))
@@ -167,15 +168,15 @@ def _read_as(entry: Entry, doc: dict[str, Any]) -> tuple[str, str, dict[str, str
     return None
 
 
-def _unmapped_entry(m: Manifest) -> Entry:
+def _unmapped_entry(m: Manifest, ruleset: rules.RuleSet) -> Entry:
     entry = new_entry(m)
-    if m.kind in mappings.IGNORED_KINDS:
+    if m.kind in ruleset.ignored_kinds:
         entry.status = "ignored"
-        entry.reason = mappings.IGNORED_KINDS[m.kind]
+        entry.reason = ruleset.ignored_kinds[m.kind]
         entry.fields.append(FieldFate("/", "ignored", None, entry.reason, by_engine=True))
         return entry
     entry.status = "unsupported"
-    known = mappings.supported().get(m.kind)
+    known = ruleset.supported().get(m.kind)
     if known:
         entry.reason = f"{m.kind} is mapped for apiVersion {', '.join(known)}, not {m.api_version}"
     else:

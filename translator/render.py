@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from translator import __version__
+from translator import __version__, rules
 from translator.cfn import emit, quote
 from translator.plan import Parameter, Plan, Stack
 
@@ -34,7 +34,7 @@ def shell_word(text: str) -> str:
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("mappings", "templates"),
+        loader=jinja2.PackageLoader(rules.installed().package, "templates"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # the output is YAML, shell and Markdown; `y`/`sh` do the quoting
         keep_trailing_newline=True,

@@ -380,17 +380,3 @@ def markdown(report: People) -> str:
     for table in report.sections:
         lines += _md_table(table, "##")
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def documents(plan: Plan, extra: Sequence[Table] = (),
-              extra_json: dict[str, Any] | None = None) -> dict[str, str]:
-    """The report files `translate` writes beside the templates; `extra` sections (cost,
-    suppressions) come after the built-in ones, `extra_json` adds top-level keys."""
-    from translator import report_html
-
-    for_people = people(plan, extra)  # Markdown and HTML render the same tables
-    return {
-        "report.md": markdown(for_people),
-        "report.json": to_json(plan, extra_json),
-        "report.html": report_html.html(for_people),
-    }

@@ -1,7 +1,7 @@
 """Validate stage: every rendered template is parsed back, compared with the plan it came
-from, and linted in-process by cfn-lint (one runner, rules loaded once) with eks2ecs's own
-rules (mappings/lint_rules) for what cfn-lint does not check. Any finding, warning or error,
-fails the run.
+from, and linted in-process by cfn-lint (one runner, rules loaded once) with the rule set's
+own cfn-lint rules (its lint_rules folder, see translator.rules) for what cfn-lint does not
+check. Any finding, warning or error, fails the run.
 
 Templates are linted in parallel, one process per core, by workers forked from this process
 once its runner is built: they inherit the loaded schemas and rules instead of loading their
@@ -30,11 +30,11 @@ def _runner(region: str) -> Any:
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
-    from mappings.lint_rules import RULES_DIR
+    from translator import rules
 
     # E3012 strict: Cpu/Memory and other string properties must be strings, as ECS wants.
     return Runner(ConfigMixIn(regions=[region], configure_rules={"E3012": {"strict": True}},
-                              append_rules=[str(RULES_DIR)]))
+                              append_rules=[str(rules.installed().lint_rules)]))
 
 
 def plain(value: Any) -> Any:

@@ -6,7 +6,7 @@ plan fragment (see translator.plan). A rule module defines:
 - FIELDS: the allow-list of field paths the rule may claim as mapped, lossy or ignored:
   JSON Pointers into the object where `*` stands for any one list index or map key
   (`/spec/template/spec/containers/*/image`). A field outside it stays unsupported in the
-  report; a claim outside it fails the tests. Shared parts export theirs (`podspec.fields`);
+  report; a claim outside it fails the tests. Shared parts export theirs (`pod.spec.fields`);
 - map(obj, frag, ctx): fill the fragment (stack parts and the object's report entry);
 - optionally prepare(doc): the document the model is built from (Secret drops its values).
 

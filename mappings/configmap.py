@@ -1,12 +1,12 @@
 """ConfigMap -> plain `Environment` entries of the containers that read it.
 
-The ConfigMap becomes no resource of its own; the podspec rule copies its values (DNS names
-rewritten) where `configMapKeyRef` and `envFrom.configMapRef` read them.
+The ConfigMap becomes no resource of its own; the pod mapping (mappings/pod/env.py) copies
+its values (DNS names rewritten) where `configMapKeyRef` and `envFrom.configMapRef` read them.
 """
 
 from __future__ import annotations
 
-from mappings import podspec
+from mappings.pod import reads
 from translator.context import Context
 from translator.load import escape_pointer_token
 from translator.models import ConfigMap
@@ -20,7 +20,7 @@ FIELDS = ("/data/*",)
 
 def map(obj: ConfigMap, frag: Fragment, ctx: Context) -> None:
     entry = frag.entry
-    readers = podspec.readers(ctx, "configMap", ctx.namespace_of(obj), obj.name)
+    readers = reads.readers(ctx, "configMap", ctx.namespace_of(obj), obj.name)
     for key in obj.data:
         path = f"/data/{escape_pointer_token(key)}"
         who = sorted(w for w, keys in readers.items() if keys is None or key in keys)

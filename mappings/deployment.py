@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from mappings import podspec
+from mappings.pod import spec as pod
 from mappings.workload_stack import ecs_service, task_stack
 from translator.context import Context, workload_stack
 from translator.models import Deployment, StatefulSet
@@ -18,7 +18,7 @@ FIELDS = (
     "/metadata/name", "/metadata/namespace", "/metadata/labels", "/spec/replicas",
     "/spec/selector", "/spec/strategy", "/spec/strategy/type", "/spec/revisionHistoryLimit",
     "/spec/progressDeadlineSeconds", "/spec/minReadySeconds", "/spec/template/metadata/labels",
-    "/spec/template/metadata/annotations", *podspec.fields("/spec/template/spec"),
+    "/spec/template/metadata/annotations", *pod.fields("/spec/template/spec"),
 )
 
 

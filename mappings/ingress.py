@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mappings.probes import health_check_grace, health_check_target
+from mappings.pod.probes import health_check_grace, health_check_target
 from mappings.workloads import Workload, selected_by
 from translator.cfn import GetAtt, Ref
 from translator.context import LOAD_BALANCER_STACK, Context, export_name, import_from, pascal

@@ -7,7 +7,7 @@ bookkeeping has no ECS counterpart and is reported (CronJob shares this).
 
 from __future__ import annotations
 
-from mappings import podspec
+from mappings.pod import spec as pod
 from mappings.workload_stack import run_task_outputs, task_stack
 from translator.context import Context
 from translator.models import Job, JobSpec
@@ -23,7 +23,7 @@ FIELDS = (
                                    "podFailurePolicy", "backoffLimitPerIndex",
                                    "maxFailedIndexes", "suspend", "manualSelector")),
     "/spec/template/metadata/labels", "/spec/template/metadata/annotations",
-    *podspec.fields("/spec/template/spec"),
+    *pod.fields("/spec/template/spec"),
 )
 
 FAMILY = "/Resources/TaskDefinition/Properties/Family"

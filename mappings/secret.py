@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
-from mappings import podspec
+from mappings.pod import reads
 from mappings.secretsource import plain_secret_output, secret_name
 from translator.cfn import Ref
 from translator.context import CLUSTER_STACK, Context, export_name, pascal
@@ -75,7 +75,7 @@ def map(obj: Secret, frag: Fragment, ctx: Context) -> None:
     frag.put(CLUSTER_STACK, "Outputs", plain_secret_output(ctx, ns, obj.name), Output(
         Ref(logical), f"ARN of the Secrets Manager secret for Secret {ns}/{obj.name}",
         export_name(plain_secret_output(ctx, ns, obj.name))))
-    readers = podspec.readers(ctx, "secret", ns, obj.name)
+    readers = reads.readers(ctx, "secret", ns, obj.name)
     to = Target(CLUSTER_STACK, f"/Resources/{logical}/Properties/SecretString")
     for section in ("data", "stringData"):
         for key in ctx.manifest(obj).doc.get(section) or {}:

@@ -5,7 +5,7 @@ which is the same permission the pods had: none beyond the node's."""
 
 from __future__ import annotations
 
-from mappings.podspec import IRSA_ANNOTATION
+from mappings.pod.pod_level import IRSA_ANNOTATION
 from mappings.workloads import pod_owners
 from translator.context import Context, workload_stack
 from translator.load import escape_pointer_token

@@ -8,8 +8,8 @@ ordered start-up, and a private volume per replica.
 
 from __future__ import annotations
 
-from mappings import podspec
 from mappings.deployment import rollout_limits
+from mappings.pod import spec as pod
 from mappings.service import registry_id
 from mappings.workload_stack import ecs_service, task_stack
 from mappings.workloads import Workload, registered_service
@@ -30,7 +30,7 @@ FIELDS = (
     "/spec/volumeClaimTemplates/*", "/spec/volumeClaimTemplates/*/metadata/name",
     "/spec/volumeClaimTemplates/*/spec/accessModes/*",
     "/spec/volumeClaimTemplates/*/spec/resources/requests/storage",
-    "/spec/volumeClaimTemplates/*/spec/storageClassName", *podspec.fields("/spec/template/spec"),
+    "/spec/volumeClaimTemplates/*/spec/storageClassName", *pod.fields("/spec/template/spec"),
 )
 
 REGISTRY = "CloudMapService"

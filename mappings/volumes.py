@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mappings import secretsource
-from mappings.service import dns_rewriter
+from mappings.dns import dns_rewriter
+from mappings.pod.state import PodState
 from mappings.workloads import pod_owners
 from translator import quantity
 from translator.cfn import Equals, GetAtt, Join, Not, Ref, Select, Split, Sub
@@ -38,9 +39,6 @@ from translator.models import (
 )
 from translator.plan import Fragment, Output, Parameter, Resource, Target
 
-if TYPE_CHECKING:
-    from mappings.podspec import PodMapper
-
 TASK = "/Resources/TaskDefinition/Properties"
 WRITER = "write-volume-files"
 WRITER_IMAGE = "public.ecr.aws/docker/library/busybox:1.36.1"
@@ -51,7 +49,7 @@ EBS_PROVISIONERS = ("ebs.csi.aws.com", "kubernetes.io/aws-ebs")
 INFRASTRUCTURE_POLICY = ("arn:${AWS::Partition}:iam::aws:policy/service-role/"
                          "AmazonECSInfrastructureRolePolicyForVolumes")
 # What VolumeMapper may claim, relative to the pod spec (see mappings/__init__.py).
-# (mounts and pod securityContext fields are podspec's, which declares them for both)
+# (mounts and pod securityContext fields are declared by mappings.pod.spec and .security)
 POD_FIELDS = (
     "/volumes/*/emptyDir/medium", "/volumes/*/emptyDir/sizeLimit",
     "/volumes/*/persistentVolumeClaim/claimName", "/volumes/*/persistentVolumeClaim/readOnly",
@@ -137,7 +135,7 @@ class VolumeFile:
 
 
 class VolumeMapper:
-    def __init__(self, pm: PodMapper, containers: list[dict[str, Any]]) -> None:
+    def __init__(self, pm: PodState, containers: list[dict[str, Any]]) -> None:
         self.pm = pm
         self.ctx: Context = pm.ctx
         self.frag: Fragment = pm.frag

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mappings.podspec import IRSA_ANNOTATION, PodMapper, PodResult
+from mappings.pod.pod_level import IRSA_ANNOTATION
+from mappings.pod.spec import PodResult, map_pod
 from translator.cfn import GetAtt, Join, Ref, Split, Sub
 from translator.context import Context, import_from, workload_stack
 from translator.models import ClaimTemplate, KubeObject, PodSpec, ServiceAccount
@@ -78,7 +79,7 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     put(stack, "Parameters", "SecurityGroupIds", Parameter(
         "List<AWS::EC2::SecurityGroup::Id>", "Security groups of the tasks"))
 
-    pod = PodMapper(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims).run()
+    pod = map_pod(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims)
     log_group = f"/ecs/{ctx.app}/{title}"
     put(stack, "Resources", "LogGroup", Resource("AWS::Logs::LogGroup", {
         "LogGroupName": log_group, "RetentionInDays": 30}, obj.ref))

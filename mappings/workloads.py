@@ -137,3 +137,13 @@ def registered_service(workload: Workload, ctx: Context) -> Service | None:
 
     registered: dict[tuple[str, str], Service] = ctx.memo("registered", compute)
     return registered.get((workload.namespace, workload.obj.name))
+
+
+def target_port_number(obj: Service, target: int | str, ctx: Context) -> int | None:
+    """The container port a Service targetPort (number or name) reaches, None when a name
+    matches no container port of the workload it selects."""
+    workloads = selected_by(obj, ctx)
+    if not workloads:
+        return target if isinstance(target, int) else None
+    found = workloads[0].container_for_port(target, target if isinstance(target, int) else 0)
+    return found[1] if found else None

@@ -1,0 +1,174 @@
+"""Environment variables: env and envFrom become a container's Environment (values, with
+in-cluster DNS names rewritten to Cloud Map ones) and Secrets (ValueFrom a Secrets Manager
+secret or SSM parameter, never a value); every variable is listed in the report with where
+its value came from on EKS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mappings import secretsource
+from mappings.dns import DnsRewriter, dns_rewriter
+from mappings.pod.state import PodState
+from translator.models import ConfigMap, Container, EnvFromSource
+from translator.models import EnvVar as KubeEnvVar
+from translator.plan import EnvVar
+
+# What this module may claim, relative to a container.
+CONTAINER_FIELDS = ("envFrom/*", "env/*")
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where an environment variable's value came from on EKS."""
+
+    path: str  # the env or envFrom field
+    eks: str
+    secret: str | None = None
+    secret_source: str | None = None
+    rewrites: tuple[str, ...] = ()
+    reads: tuple[str, str, str] | None = None  # (kind, name, key) the value comes from
+
+
+def _secret_source(source: secretsource.SecretSource) -> str:
+    """Where a Kubernetes Secret's values come from, in words."""
+    if source.origin.startswith("ExternalSecret/"):
+        return source.origin.replace("/", " ", 1)
+    return "manifest (values not copied)" if source.keys is not None else "not in the input"
+
+
+def _secret_origin(name: str, key: str, source: secretsource.SecretSource) -> str:
+    if source.origin.startswith("ExternalSecret/"):
+        return f"Secret {name} key {key}, synced by {source.origin.replace('/', ' ', 1)}"
+    if source.origin == "missing":
+        return f"Secret {name} key {key} (not in the input)"
+    return f"Secret {name} key {key}"
+
+
+# name -> ("value", str) | ("secret", SecretValue | why not), and where it came from
+Found = dict[str, tuple[str, Any, _Origin]]
+
+
+def environment(state: PodState, c: Container, path: str,
+                at: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The container's (Environment, Secrets) entries."""
+    found: Found = {}
+    rewriter = dns_rewriter(state.ctx)
+    for j, source in enumerate(c.env_from):
+        _env_from(state, c, source, f"{path}/envFrom/{j}", rewriter, found)
+    for j, var in enumerate(c.env):
+        _env(state, c, var, f"{path}/env/{j}", rewriter, found)
+    entry = state.entry
+    environment: list[dict[str, Any]] = []
+    secrets: list[dict[str, Any]] = []
+    for name, (how, value, origin) in found.items():
+        if how == "value":
+            to = state.to(f"{at}/Environment/{len(environment)}")
+            entry.mapped(origin.path, to)
+            environment.append({"Name": name, "Value": value})
+            ecs = "Environment (Service Discovery DNS)" if origin.rewrites else "Environment"
+            entry.env.append(EnvVar(c.name, name, origin.eks, ecs, to,
+                                    rewrites=origin.rewrites, reads=origin.reads))
+        elif isinstance(value, str):
+            entry.unsupported(origin.path, f"{name}: {value}")
+            _unmapped(state, c, name, origin.eks, value, origin.secret)
+        else:
+            state.read_secret(value)
+            to = state.to(f"{at}/Secrets/{len(secrets)}")
+            entry.mapped(origin.path, to, value.note or None)
+            secrets.append({"Name": name, "ValueFrom": value.value_from})
+            store = ("SSM Parameter Store" if value.iam_action.startswith("ssm:")
+                     else "Secrets Manager")
+            entry.env.append(EnvVar(c.name, name, origin.eks,
+                                    f"{store} -> task definition Secrets", to,
+                                    origin.secret, origin.secret_source, reads=origin.reads))
+    return environment, secrets
+
+
+def _env_from(state: PodState, c: Container, source: EnvFromSource, src_path: str,
+              rewriter: DnsRewriter, found: Found) -> None:
+    if source.config_map_ref is not None:
+        cm_name = source.config_map_ref.name
+        cm = state.ctx.find(ConfigMap, state.namespace, cm_name)
+        if cm is None:
+            _missing(state, src_path, "ConfigMap", cm_name, source.config_map_ref.optional)
+            _unmapped(state, c, f"{source.prefix}*", f"ConfigMap {cm_name} (envFrom)",
+                      "ConfigMap not in the input")
+            return
+        for key, value in cm.data.items():
+            new, rewrites = _rewrite(state, value, src_path, rewriter)
+            found[source.prefix + key] = ("value", new, _Origin(
+                src_path, f"ConfigMap {cm_name} key {key}", rewrites=rewrites,
+                reads=("ConfigMap", cm_name, key)))
+    elif source.secret_ref is not None:
+        secret_name = source.secret_ref.name
+        secret = secretsource.lookup(secret_name, state.namespace, state.ctx)
+        if secret.keys is None:
+            why = f"the keys of {secret.origin} are not in the manifests"
+            state.entry.unsupported(src_path, f"{why}; name each one with secretKeyRef")
+            _unmapped(state, c, f"{source.prefix}*", f"Secret {secret_name} (envFrom)", why,
+                      secret_name)
+            return
+        for key in secret.keys:
+            found[source.prefix + key] = ("secret", secret.value(key), _Origin(
+                src_path, _secret_origin(secret_name, key, secret), secret_name,
+                _secret_source(secret), reads=("Secret", secret_name, key)))
+
+
+def _env(state: PodState, c: Container, var: KubeEnvVar, var_path: str, rewriter: DnsRewriter,
+         found: Found) -> None:
+    if var.value_from is None:
+        new, rewrites = _rewrite(state, var.value or "", var_path, rewriter)
+        found[var.name] = ("value", new, _Origin(var_path, "value", rewrites=rewrites))
+        return
+    src = var.value_from
+    if src.config_map_key_ref is not None:
+        ref = src.config_map_key_ref
+        eks = f"ConfigMap {ref.name} key {ref.key}"
+        cm = state.ctx.find(ConfigMap, state.namespace, ref.name)
+        if cm is None or ref.key not in cm.data:
+            _missing(state, var_path, "ConfigMap", f"{ref.name} key {ref.key}", ref.optional)
+            _unmapped(state, c, var.name, eks, "not in the input")
+            return
+        new, rewrites = _rewrite(state, cm.data[ref.key], var_path, rewriter)
+        found[var.name] = ("value", new, _Origin(var_path, eks, rewrites=rewrites,
+                                                 reads=("ConfigMap", ref.name, ref.key)))
+    elif src.secret_key_ref is not None:
+        ref = src.secret_key_ref
+        secret = secretsource.lookup(ref.name, state.namespace, state.ctx)
+        found[var.name] = ("secret", secret.value(ref.key), _Origin(
+            var_path, _secret_origin(ref.name, ref.key, secret), ref.name,
+            _secret_source(secret), reads=("Secret", ref.name, ref.key)))
+    elif src.field_ref is not None and src.field_ref.field_path == "metadata.namespace":
+        found[var.name] = ("value", state.namespace,
+                           _Origin(var_path, "fieldRef metadata.namespace"))
+    else:
+        what = src.field_ref.field_path if src.field_ref else "resourceFieldRef"
+        state.entry.unsupported(var_path, f"{what} has no ECS equivalent; read the ECS "
+                                "task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4)")
+        _unmapped(state, c, var.name, what, "no ECS equivalent")
+
+
+def _unmapped(state: PodState, c: Container, name: str, eks: str, why: str,
+              secret: str | None = None) -> None:
+    state.entry.env.append(EnvVar(c.name, name, eks, f"not mapped: {why}", secret=secret))
+
+
+def _rewrite(state: PodState, value: str, path: str,
+             rewriter: DnsRewriter) -> tuple[str, tuple[str, ...]]:
+    """A value with its in-cluster DNS names rewritten; `$(VAR)` references are kept."""
+    new, done = rewriter.rewrite(value, state.namespace)
+    for change in done:
+        state.entry.mapped(path, None, f"DNS rewrite: {change.old} -> {change.new}")
+    if "$(" in value:
+        state.entry.lossy(path, "$(VAR) references are not expanded by ECS")
+    return str(new), tuple(f"{change.old} -> {change.new}" for change in done)
+
+
+def _missing(state: PodState, path: str, kind: str, name: str, optional: bool) -> None:
+    if optional:
+        state.entry.ignored(path, f"optional {kind} {name} is not in the input")
+    else:
+        state.entry.unsupported(path, f"{kind} {name} is not in the input; add it to the "
+                                "sources or set the variable by hand")

@@ -1,0 +1,173 @@
+"""CPU, memory and ephemeral storage: container reservations, and the smallest Fargate task
+size that holds the pod's effective request (init containers counted as Kubernetes does)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from mappings.fargate import smallest_fit
+from mappings.pod.state import TASK, PodState
+from translator import quantity
+from translator.load import escape_pointer_token
+from translator.models import Container, PodSpec
+from translator.plan import Target
+
+# What this module may claim, relative to a container.
+CONTAINER_FIELDS = tuple(f"resources/{section}/{name}" for section in ("requests", "limits")
+                         for name in ("cpu", "memory", "ephemeral-storage"))
+
+
+@dataclass
+class TaskSize:
+    cpu: int
+    memory: int
+    note: str
+    fits: bool
+
+
+def container_resources(state: PodState, c: Container, path: str, at: str,
+                        out: dict[str, Any]) -> None:
+    """An app container's Cpu, Memory (its limit) and MemoryReservation (its request)."""
+    entry = state.entry
+    req, lim = c.resources.requests, c.resources.limits
+    if "cpu" in req or "cpu" in lim:
+        out["Cpu"] = quantity.cpu_units(req.get("cpu", lim.get("cpu", 0)))
+        entry.mapped(f"{path}/resources/requests/cpu" if "cpu" in req
+                     else f"{path}/resources/limits/cpu", state.to(f"{at}/Cpu"))
+        if "cpu" in lim and "cpu" in req:
+            entry.lossy(f"{path}/resources/limits/cpu",
+                        "Fargate caps CPU at the task size, not per container",
+                        Target(state.stack, f"{TASK}/Cpu"))
+    if "memory" in lim:
+        out["Memory"] = quantity.memory_mib(lim["memory"])
+        entry.mapped(f"{path}/resources/limits/memory", state.to(f"{at}/Memory"))
+    if "memory" in req:
+        out["MemoryReservation"] = quantity.memory_mib(req["memory"])
+        entry.mapped(f"{path}/resources/requests/memory", state.to(f"{at}/MemoryReservation"))
+    _other_resources(state, c, path)
+
+
+def init_resources(state: PodState, c: Container, path: str) -> None:
+    """An init container runs before the app: it shares the whole task size, which
+    covers its request, instead of reserving CPU and memory the app could never use."""
+    for section, values in (("requests", c.resources.requests),
+                            ("limits", c.resources.limits)):
+        for name, prop in (("cpu", "Cpu"), ("memory", "Memory")):
+            if name in values:
+                state.entry.lossy(f"{path}/resources/{section}/{name}", "an init container "
+                                  "runs before the app and may use the whole task size "
+                                  f"(sized to hold its {name}); ECS sets no cap of its own",
+                                  state.to(f"/{prop}"))
+    _other_resources(state, c, path)
+
+
+def _other_resources(state: PodState, c: Container, path: str) -> None:
+    for section, values in (("requests", c.resources.requests),
+                            ("limits", c.resources.limits)):
+        for name in values:
+            if name not in ("cpu", "memory", "ephemeral-storage"):
+                state.entry.unsupported(
+                    f"{path}/resources/{section}/{escape_pointer_token(name)}",
+                    f"{name} has no Fargate equivalent")
+
+
+def task_size(pod: PodSpec) -> TaskSize:
+    """Kubernetes' effective pod request: the app containers and native sidecars run
+    together; each init container runs alone beside the sidecars started before it."""
+    running = (0, 0)
+    peak = (0, 0)
+    for c in pod.init_containers:
+        if c.native_sidecar:
+            running = _plus(running, demand(c))
+        else:
+            peak = _most(peak, _plus(running, demand(c)))
+    for c in pod.containers:
+        running = _plus(running, demand(c))
+    cpu, memory = _most(peak, running)
+    task_cpu, task_memory, fits = smallest_fit(cpu, memory)
+    asked = f"{round(cpu / 1024, 2):g} vCPU / {memory} MiB" if cpu or memory else \
+        "no resources"
+    note = f"pod asks {asked}; smallest Fargate size {task_cpu / 1024:g} vCPU / {task_memory} MiB"
+    if not fits:
+        note += " (the largest Fargate size; the pod asked for more)"
+    return TaskSize(task_cpu, task_memory, note, fits)
+
+
+def shrink(state: PodState, containers: list[dict[str, Any]], size: TaskSize) -> None:
+    """Scale container reservations down to the largest Fargate size: ECS refuses
+    container values that add up to more than the task's."""
+    for prop, total in (("Cpu", size.cpu), ("Memory", size.memory),
+                        ("MemoryReservation", size.memory)):
+        asked = sum(c.get(prop, 0) for c in containers)
+        if asked <= total:
+            continue
+        for definition in containers:
+            if prop in definition:
+                definition[prop] = definition[prop] * total // asked
+        state.entry.notes.append(f"container {prop} values scaled down by {total}/{asked} "
+                                 "to fit the task")
+    for definition in containers:
+        if "MemoryReservation" in definition and "Memory" in definition:
+            definition["MemoryReservation"] = min(definition["MemoryReservation"],
+                                                  definition["Memory"])
+
+
+def ephemeral_storage(state: PodState) -> int | None:
+    """Task EphemeralStorage (GiB) for the pod's ephemeral-storage, None when Fargate's
+    default 20 GiB holds it. Counted like CPU and memory in task_size()."""
+    pod, entry = state.pod, state.entry
+    running = peak = Decimal(0)
+    for c in pod.init_containers:
+        if c.native_sidecar:
+            running += _storage(c)
+        else:
+            peak = max(peak, running + _storage(c))
+    for c in pod.containers:
+        running += _storage(c)
+    wanted = math.ceil(max(peak, running) / 2**30)
+    size = None if wanted <= 20 else min(max(wanted, 21), 200)
+    to = state.to("/EphemeralStorage/SizeInGiB") if size else None
+    for kind, containers in (("containers", pod.containers),
+                             ("initContainers", pod.init_containers)):
+        for i, c in enumerate(containers):
+            path = f"{state.base}/{kind}/{i}/resources"
+            if "ephemeral-storage" in c.resources.requests:
+                request = f"{path}/requests/ephemeral-storage"
+                if size is None:
+                    entry.mapped(request, None, f"the pod needs {wanted} GiB: "
+                                 "Fargate's default 20 GiB of task storage holds it")
+                elif size < wanted:
+                    entry.lossy(request, f"the pod needs {wanted} GiB; Fargate "
+                                "gives a task 200 GiB at most", to)
+                else:
+                    entry.mapped(request, to, f"the pod needs {wanted} GiB")
+            if "ephemeral-storage" in c.resources.limits:
+                entry.lossy(f"{path}/limits/ephemeral-storage", "Fargate sizes "
+                            "storage per task (counting this limit) and evicts no "
+                            "container that writes more", to)
+    return size
+
+
+def demand(c: Container) -> tuple[int, int]:
+    """(cpu units, memory MiB) a container needs: the larger of its request and limit."""
+    req, lim = c.resources.requests, c.resources.limits
+    return (max(quantity.cpu_units(req.get("cpu", 0)), quantity.cpu_units(lim.get("cpu", 0))),
+            max(quantity.memory_mib(req.get("memory", 0)),
+                quantity.memory_mib(lim.get("memory", 0))))
+
+
+def _plus(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def _most(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return max(a[0], b[0]), max(a[1], b[1])
+
+
+def _storage(c: Container) -> Decimal:
+    """Bytes of ephemeral storage a container needs: the larger of its request and limit."""
+    return max(quantity.parse(c.resources.requests.get("ephemeral-storage", 0)),
+               quantity.parse(c.resources.limits.get("ephemeral-storage", 0)))

@@ -1,0 +1,66 @@
+"""One pod spec -> the container definitions and task properties of its task definition,
+and what its execution role must read: composed from the concern modules of this package
+in a fixed order (the ledger and the template keep it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mappings import volumes
+from mappings.pod import containers, env, pod_level, probes, resources, security
+from mappings.pod.resources import TaskSize
+from mappings.pod.state import PodState
+from translator.context import Context
+from translator.models import ClaimTemplate, PodSpec
+from translator.plan import Fragment
+
+# What the pod mapping may claim of a container (app or init), relative to the container.
+CONTAINER_FIELDS = (*containers.CONTAINER_FIELDS, *env.CONTAINER_FIELDS,
+                    *resources.CONTAINER_FIELDS, *probes.CONTAINER_FIELDS,
+                    *security.CONTAINER_FIELDS, "volumeMounts/*")
+# What it may claim, relative to the pod spec (see mappings/__init__.py).
+POD_FIELDS = (
+    "/volumes/*", *pod_level.POD_FIELDS, *security.POD_FIELDS, *volumes.POD_FIELDS,
+    *(f"/{group}/*/{name}" for group in ("containers", "initContainers")
+      for name in CONTAINER_FIELDS),
+)
+
+
+def fields(base: str) -> tuple[str, ...]:
+    """The pod spec's allow-list for a workload whose pod spec sits at `base`."""
+    return tuple(base + pattern for pattern in POD_FIELDS)
+
+
+@dataclass
+class PodResult:
+    containers: list[dict[str, Any]]
+    size: TaskSize
+    secret_reads: dict[str, list[Any]] = field(default_factory=dict)  # IAM action -> resources
+    task: dict[str, Any] = field(default_factory=dict)  # task-definition properties of the pod
+    storage: volumes.Storage = field(default_factory=volumes.Storage)
+
+
+def map_pod(pod: PodSpec, base: str, namespace: str, stack: str, frag: Fragment, ctx: Context,
+            claims: tuple[ClaimTemplate, ...] = ()) -> PodResult:
+    """Map the pod spec at `base` into stack `stack`, recording every field's fate."""
+    state = PodState(pod, base, namespace, stack, frag, ctx, claims)
+    credentials = pod_level.pull_credentials(state)
+    definitions = containers.app_containers(state, credentials)
+    definitions += containers.init_containers(state, definitions, credentials)
+    pod_level.unused_credentials(state, credentials, definitions)
+    security.pod_security(state, definitions)
+    size = resources.task_size(pod)
+    if not size.fits:
+        resources.shrink(state, definitions, size)
+    task: dict[str, Any] = {"RuntimePlatform": pod_level.runtime_platform(state)}
+    storage = resources.ephemeral_storage(state)
+    if storage is not None:
+        task["EphemeralStorage"] = {"SizeInGiB": storage}
+    pod_level.pod_fields(state, task)
+    volume_storage = volumes.VolumeMapper(state, definitions).run()
+    security.fs_group(state)
+    pod_level.service_account(state)
+    pod_level.restart_policy(state)
+    pod_level.stop_timeout(state, definitions)
+    return PodResult(definitions, size, state.secret_reads, task, volume_storage)

@@ -1,6 +1,6 @@
 """PersistentVolumeClaim -> its own stack holding an encrypted EFS file system, mount targets
 in the task subnets and the client security group; each workload that mounts the claim
-imports it and adds its own access point (see volumes).
+imports it and adds its own access point (see pod/claims.py).
 
 EFS rather than EBS: a claim outlives its pods, while an ECS-managed EBS volume is deleted
 with its task, so EFS is the Fargate storage that keeps the data.
@@ -8,7 +8,7 @@ with its task, so EFS is the Fargate storage that keeps the data.
 
 from __future__ import annotations
 
-from mappings import volumes
+from mappings import persistent_storage as storage
 from translator.context import Context
 from translator.load import escape_pointer_token
 from translator.models import STORAGE_CLASS_ANNOTATION, PersistentVolumeClaim
@@ -27,17 +27,17 @@ FIELDS = (
 def map(obj: PersistentVolumeClaim, frag: Fragment, ctx: Context) -> None:
     entry = frag.entry
     ns = ctx.namespace_of(obj)
-    users = volumes.mounters(obj.name, ns, ctx)
+    users = storage.mounters(obj.name, ns, ctx)
     if not users:
         entry.status = "ignored"
         entry.reason = "no workload in the input mounts this claim: no file system is made"
         return
-    title = volumes.claim_stack_title(ctx, ns, obj.name)
+    title = storage.claim_stack_title(ctx, ns, obj.name)
     stack = f"volume/{ns}/{obj.name}"
     frag.stacks.append(StackInfo(stack, title, 2, f"{ctx.app}: EFS file system of "
                                  f"PersistentVolumeClaim {ns}/{obj.name} (eks2ecs)"))
-    efs = volumes.file_system(frag, stack, "", obj.ref, f"{ctx.app}-{title}")
-    volumes.export_file_system(frag, stack, efs)
+    efs = storage.file_system(frag, stack, "", obj.ref, f"{ctx.app}-{title}")
+    storage.export_file_system(frag, stack, efs)
     entry.mapped("/metadata/name", Target(stack, "/Resources/FileSystem"),
                  "mounted by " + ", ".join(users) + " through their own access points; "
                  "existing data is not migrated: copy it in before cut-over (AWS DataSync, "
@@ -57,7 +57,7 @@ def map(obj: PersistentVolumeClaim, frag: Fragment, ctx: Context) -> None:
                     f"{spec.volume_name} is not reused: a new EFS file system replaces it")
     storage_class = obj.storage_class
     if storage_class is not None:
-        sc = volumes.storage_class_of(storage_class, ctx)
+        sc = storage.storage_class_of(storage_class, ctx)
         how = (f"StorageClass {storage_class} ({sc.provisioner})" if sc is not None
                else f"StorageClass {storage_class} is not in the input")
         path = ("/spec/storageClassName" if spec.storage_class_name is not None

@@ -1,6 +1,6 @@
 """StorageClass -> no resource of its own: it shapes the volumes of the claims that use it.
 
-Claims become EFS (see volumes). An EFS CSI class (efs.csi.aws.com) is the closest match: its
+Claims become EFS (see pod/claims.py). An EFS CSI class (efs.csi.aws.com) is the closest match: its
 uid, gid, directoryPerms and basePath shape each claim's access point. An EBS CSI class
 informs the ECS-managed EBS volumes of --rwo-volumes ebs (type, iops, throughput). Any other
 provisioner is reported: its claims land on EFS.
@@ -8,7 +8,7 @@ provisioner is reported: its claims land on EFS.
 
 from __future__ import annotations
 
-from mappings import volumes
+from mappings import persistent_storage as storage
 from mappings.workloads import pod_owners
 from translator.context import Context
 from translator.load import escape_pointer_token
@@ -36,7 +36,7 @@ EBS_PARAMETERS = {"type": "VolumeType", "iops": "Iops", "throughput": "Throughpu
 def claims_of(sc: StorageClass, ctx: Context) -> list[str]:
     """PersistentVolumeClaims and claim templates that use the class, as names."""
     def uses(name: str | None) -> bool:
-        found = volumes.storage_class_of(name, ctx)
+        found = storage.storage_class_of(name, ctx)
         return found is not None and found.name == sc.name
 
     out = [f"PersistentVolumeClaim/{p.name}" for p in ctx.all(PersistentVolumeClaim)
@@ -57,10 +57,10 @@ def map(obj: StorageClass, frag: Fragment, ctx: Context) -> None:
         return
     who = ", ".join(users)
     provisioner = obj.provisioner
-    if provisioner == volumes.EFS_PROVISIONER:
+    if provisioner == storage.EFS_PROVISIONER:
         entry.mapped("/provisioner", None, f"EFS, as for {who}")
         known = EFS_PARAMETERS
-    elif provisioner in volumes.EBS_PROVISIONERS and ctx.options.rwo_volumes == "ebs":
+    elif provisioner in storage.EBS_PROVISIONERS and ctx.options.rwo_volumes == "ebs":
         entry.mapped("/provisioner", None, f"ECS-managed EBS for ReadWriteOnce claim templates "
                      f"({who}); other claims use EFS")
         known = {k: f"ManagedEBSVolume {v}" for k, v in EBS_PARAMETERS.items()}
@@ -75,7 +75,7 @@ def map(obj: StorageClass, frag: Fragment, ctx: Context) -> None:
             entry.mapped(path, None, known[key])
         else:
             entry.unsupported(path, f"{provisioner} parameter {key!r} has no EFS equivalent")
-    ebs = provisioner in volumes.EBS_PROVISIONERS and ctx.options.rwo_volumes == "ebs"
+    ebs = provisioner in storage.EBS_PROVISIONERS and ctx.options.rwo_volumes == "ebs"
     if ebs and obj.reclaim_policy is not None:
         entry.mapped("/reclaimPolicy", None, "ECS deletes a managed EBS volume with its task")
     elif obj.reclaim_policy == "Delete":

@@ -3,7 +3,7 @@ rules report as where their values went."""
 
 from __future__ import annotations
 
-from mappings import volumes
+from mappings.pod import volumes
 from mappings.workloads import pod_owners
 from translator.context import Context
 

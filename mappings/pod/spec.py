@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mappings import volumes
-from mappings.pod import containers, env, pod_level, probes, resources, security
+from mappings.pod import containers, env, pod_level, probes, resources, security, volumes
+from mappings.pod.backing import Storage
 from mappings.pod.resources import TaskSize
 from mappings.pod.state import PodState
 from translator.context import Context
@@ -38,7 +38,7 @@ class PodResult:
     size: TaskSize
     secret_reads: dict[str, list[Any]] = field(default_factory=dict)  # IAM action -> resources
     task: dict[str, Any] = field(default_factory=dict)  # task-definition properties of the pod
-    storage: volumes.Storage = field(default_factory=volumes.Storage)
+    storage: Storage = field(default_factory=Storage)
 
 
 def map_pod(pod: PodSpec, base: str, namespace: str, stack: str, frag: Fragment, ctx: Context,
@@ -58,7 +58,7 @@ def map_pod(pod: PodSpec, base: str, namespace: str, stack: str, frag: Fragment,
     if storage is not None:
         task["EphemeralStorage"] = {"SizeInGiB": storage}
     pod_level.pod_fields(state, task)
-    volume_storage = volumes.VolumeMapper(state, definitions).run()
+    volume_storage = volumes.map_volumes(state, definitions)
     security.fs_group(state)
     pod_level.service_account(state)
     pod_level.restart_policy(state)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mappings.volumes import WRITER, WRITER_IMAGE
+from mappings.pod.volume_files import WRITER, WRITER_IMAGE
 from tests.helpers import (
     container,
     deployment,

@@ -7,40 +7,32 @@ what their controller did beyond routing is reported.
 The workload's ECS service registers its container in the target group; the readiness probe
 (or the healthcheck-* annotations) becomes the target group's health check.
 
-The building blocks (`load_balancer`, `target_group`) also serve LoadBalancer Services.
+The load balancer and target groups are built by mappings/load_balancer.py (LoadBalancer
+Services use it too); the controller's action and condition annotations are read by
+mappings/alb_annotations.py.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from mappings.pod.probes import health_check_grace, health_check_target
-from mappings.workloads import Workload, selected_by
-from translator.cfn import GetAtt, Ref
-from translator.context import LOAD_BALANCER_STACK, Context, export_name, import_from, pascal
+from mappings.alb_annotations import PREFIX, annotation_action, annotation_conditions, controller_annotations
+from mappings.load_balancer import SSL_POLICY, Balancer, load_balancer, parse_cidrs, target_group
+from mappings.pod.probes import target_group_check
+from mappings.workloads import selected_by
+from translator.cfn import Ref
+from translator.context import LOAD_BALANCER_STACK, Context, pascal
 from translator.load import escape_pointer_token
-from translator.models import Container, Ingress, IngressBackend, Service
-from translator.plan import (
-    Append,
-    Fragment,
-    Output,
-    Parameter,
-    Resource,
-    SetProperty,
-    StackInfo,
-    Target,
-)
+from translator.models import Ingress, IngressBackend, Service
+from translator.plan import Fragment, Resource, SetProperty, Target
 
 KIND = "Ingress"
 API_VERSIONS = ("networking.k8s.io/v1",)
 MODEL = Ingress
 
-PREFIX = "alb.ingress.kubernetes.io/"
 # annotations that shape the load balancer (the first Ingress of a group that sets one wins)
 BALANCER = {"scheme", "listen-ports", "certificate-arn", "ssl-redirect", "inbound-cidrs",
             "group.name", "tags", "load-balancer-name", "ssl-policy", "ip-address-type"}
@@ -49,8 +41,6 @@ TARGET_GROUP = {"target-type", "backend-protocol", "backend-protocol-version", "
                 "healthcheck-path", "healthcheck-port", "healthcheck-protocol",
                 "healthcheck-interval-seconds", "healthcheck-timeout-seconds",
                 "healthy-threshold-count", "unhealthy-threshold-count"}
-TG_LIMITS = {"interval": (5, 300), "timeout": (2, 120), "threshold": (2, 10)}
-SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # what other controllers' annotations did that an ALB rule does not (prefix -> why)
 FOREIGN = {
     "nginx.ingress.kubernetes.io/rewrite-target": "ALB rules cannot rewrite the path: the "
@@ -81,57 +71,8 @@ FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class Balancer:
-    """One load balancer of the load-balancer stack, named by its logical-id prefix."""
-
-    prefix: str  # "" for the Ingresses' default ALB
-    type: str  # application | network
-    scheme: str
-    listeners: tuple[tuple[str, int], ...]  # (protocol, port)
-    certificate: str | None
-    ssl_redirect: int | None
-    cidrs: tuple[str, ...]
-    notes: tuple[str, ...]
-    origin: str
-    tags: tuple[tuple[str, str], ...] = ()
-    ssl_policy: str = SSL_POLICY
-    name: str | None = None  # load-balancer-name
-    ip_address_type: str | None = None
-
-    def id(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    def listener_id(self, proto: str, port: int) -> str:
-        return self.id(f"Listener{proto.capitalize()}{port}")
-
-    def forwarding_listeners(self) -> list[str]:
-        """Listeners that route by the Ingress rules: all of them, except HTTP ones that
-        redirect to HTTPS (ssl-redirect), as the AWS Load Balancer Controller does."""
-        return [self.listener_id(proto, port) for proto, port in self.listeners
-                if not (proto == "HTTP" and self.ssl_redirect is not None)]
-
-
-def controller_annotations(ing: Ingress | Service, prefix: str = PREFIX) -> dict[str, str]:
-    return {k[len(prefix):]: v for k, v in ing.metadata.annotations.items()
-            if k.startswith(prefix)}
-
-
 def group_of(ing: Ingress) -> str:
     return controller_annotations(ing).get("group.name", "")
-
-
-def parse_cidrs(raw: str, notes: list[str]) -> tuple[str, ...]:
-    cidrs: list[str] = []
-    for cidr in raw.split(","):
-        cidr = cidr.strip()
-        if not cidr:
-            continue
-        try:
-            cidrs.append(str(ipaddress.ip_network(cidr, strict=False)))
-        except ValueError:
-            notes.append(f"inbound-cidr {cidr!r} is not a CIDR; parameter InboundCidr used")
-    return tuple(cidrs)
 
 
 def balancer(ctx: Context, group: str) -> Balancer:
@@ -276,7 +217,7 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
             patterns = _patterns(path.path, path.path_type)
             conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": patterns}})
             if path.backend.service is not None:
-                conditions += _annotation_conditions(obj, path.backend.service.name, frag)
+                conditions += annotation_conditions(obj, path.backend.service.name, frag)
             priority = prio[(ns, obj.name, i, j)]
             for listener in listeners:
                 logical = f"Rule{pascal(obj.name)}{listener[len(alb.prefix + 'Listener'):]}P{priority}"
@@ -334,180 +275,13 @@ def _report_annotations(obj: Ingress, alb: Balancer, frag: Fragment) -> None:
             entry.lossy(f"/metadata/annotations/{escape_pointer_token(key)}", why)
 
 
-def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
-                  forward: Mapping[int, str] | None = None) -> None:
-    """Declare a load balancer with its security group, listeners and outputs. Listeners
-    of ports in `forward` send to that target group by default (NLB listeners must)."""
-    stack = LOAD_BALANCER_STACK
-    frag.stacks.append(StackInfo(stack, "load-balancer", 2, f"{ctx.app}: load balancers of "
-                                 "the Ingresses and LoadBalancer Services (eks2ecs)"))
-    put = frag.put
-    put(stack, "Parameters", "VpcId", Parameter("AWS::EC2::VPC::Id", "VPC of the load balancer"))
-    put(stack, "Parameters", "LoadBalancerSubnetIds", Parameter(
-        "List<AWS::EC2::Subnet::Id>",
-        "Subnets of the load balancer (public ones for internet-facing)"))
-    cidrs: list[Any] = list(lb.cidrs)
-    if not cidrs:
-        put(stack, "Parameters", lb.id("InboundCidr"), Parameter(
-            "String", "Who may reach the load balancer",
-            default="0.0.0.0/0" if lb.scheme == "internet-facing" else "10.0.0.0/8",
-            allowed_pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"))
-        cidrs = [Ref(lb.id("InboundCidr"))]
-    ingress_rules = [{"IpProtocol": "udp" if proto == "UDP" else "tcp", "FromPort": port,
-                      "ToPort": port, "CidrIp": cidr, "Description": f"{proto} listener"}
-                     for proto, port in lb.listeners for cidr in cidrs]
-    group = lb.id("LoadBalancerSecurityGroup")
-    put(stack, "Resources", group, Resource("AWS::EC2::SecurityGroup", {
-        "GroupDescription": f"{ctx.app} load balancer {lb.prefix}".rstrip(),
-        "VpcId": Ref("VpcId"),
-        "SecurityGroupIngress": ingress_rules,
-    }, lb.origin))
-    props: dict[str, Any] = {
-        "Type": lb.type,
-        "Scheme": lb.scheme,
-        "Subnets": Ref("LoadBalancerSubnetIds"),
-        "SecurityGroups": [Ref(group)],
-    }
-    if lb.type == "application":
-        props["LoadBalancerAttributes"] = [
-            {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}]
-    if lb.name:
-        props["Name"] = lb.name
-    if lb.ip_address_type:
-        props["IpAddressType"] = lb.ip_address_type
-    if lb.tags:
-        props["Tags"] = [{"Key": k, "Value": v} for k, v in lb.tags]
-    put(stack, "Resources", lb.id("LoadBalancer"), Resource(
-        "AWS::ElasticLoadBalancingV2::LoadBalancer", props, lb.origin))
-    for proto, port in lb.listeners:
-        default: list[dict[str, Any]] = [{"Type": "fixed-response", "FixedResponseConfig": {
-            "StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}]
-        if forward and port in forward:
-            default = [{"Type": "forward", "TargetGroupArn": Ref(forward[port])}]
-        listener: dict[str, Any] = {
-            "LoadBalancerArn": Ref(lb.id("LoadBalancer")),
-            "Port": port,
-            "Protocol": proto,
-            "DefaultActions": default,
-        }
-        if proto in ("HTTPS", "TLS"):
-            put(stack, "Parameters", lb.id("CertificateArn"), Parameter(
-                "String", "ACM certificate of the TLS listener", default=lb.certificate,
-                example="arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"))
-            listener["Certificates"] = [{"CertificateArn": Ref(lb.id("CertificateArn"))}]
-            listener["SslPolicy"] = lb.ssl_policy
-        elif proto == "HTTP" and lb.ssl_redirect is not None:
-            listener["DefaultActions"] = [{"Type": "redirect", "RedirectConfig": {
-                "Protocol": "HTTPS", "Port": str(lb.ssl_redirect), "StatusCode": "HTTP_301"}}]
-        put(stack, "Resources", lb.listener_id(proto, port), Resource(
-            "AWS::ElasticLoadBalancingV2::Listener", listener, lb.origin))
-    put(stack, "Outputs", lb.id("LoadBalancerDnsName"), Output(
-        GetAtt(lb.id("LoadBalancer"), "DNSName"), "Point DNS records of the hosts here",
-        export_name(lb.id("LoadBalancerDnsName"))))
-    put(stack, "Outputs", lb.id("LoadBalancerSecurityGroupId"), Output(
-        GetAtt(group, "GroupId"),
-        "Allow this group into the tasks' security groups on their container ports",
-        export_name(lb.id("LoadBalancerSecurityGroupId"))))
-
-
-# what an actions.<name> annotation may say, in the ELB API's own words
-ACTION_CONFIGS = {
-    "redirect": ("RedirectConfig", {"Host", "Path", "Port", "Protocol", "Query", "StatusCode"}),
-    "fixed-response": ("FixedResponseConfig", {"ContentType", "MessageBody", "StatusCode"}),
-}
-
-
-# conditions.<name> fields and the config each carries, in the ELB API's words
-CONDITION_CONFIGS = {
-    "host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig",
-    "http-header": "HttpHeaderConfig", "http-request-method": "HttpRequestMethodConfig",
-    "query-string": "QueryStringConfig", "source-ip": "SourceIpConfig",
-}
-
-
-def _upper_keys(value: Any) -> Any:
-    """The controller accepts camelCase keys; CloudFormation spells them in PascalCase."""
-    if isinstance(value, dict):
-        return {k[:1].upper() + k[1:]: _upper_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_upper_keys(v) for v in value]
-    return value
-
-
-def _plain(config: Any) -> bool:
-    """A condition config holds strings, lists of strings or of {Key, Value} strings only."""
-    def ok(value: Any) -> bool:
-        if isinstance(value, str):
-            return True
-        if isinstance(value, list):
-            return all(ok(v) for v in value)
-        return isinstance(value, dict) and set(value) <= {"Key", "Value"} \
-            and all(isinstance(v, str) for v in value.values())
-    return isinstance(config, dict) and bool(config) and all(ok(v) for v in config.values())
-
-
-def _annotation_conditions(ing: Ingress, name: str, frag: Fragment) -> list[dict[str, Any]]:
-    """Extra listener-rule conditions of a `conditions.<name>` annotation (headers, query
-    strings, methods, source IPs), reported where they cannot be read."""
-    key = f"conditions.{name}"
-    raw = controller_annotations(ing).get(key)
-    if raw is None:
-        return []
-    pointer = f"/metadata/annotations/{escape_pointer_token(PREFIX + key)}"
-    try:
-        parsed = _upper_keys(json.loads(raw))
-    except json.JSONDecodeError:
-        parsed = None
-    conditions = []
-    for item in parsed if isinstance(parsed, list) and parsed else [None]:
-        field = item.get("Field") if isinstance(item, dict) else None
-        config = CONDITION_CONFIGS.get(str(field))
-        body = item.get(config) if isinstance(item, dict) and config else None
-        if config is None or not _plain(body):
-            frag.entry.unsupported(pointer, f"{key} must be a JSON list of conditions, each a "
-                                   f"field ({', '.join(sorted(CONDITION_CONFIGS))}) and its "
-                                   "config of strings")
-            return []
-        conditions.append({"Field": field, config: body})
-    frag.entry.mapped(pointer, Target(LOAD_BALANCER_STACK, "/Resources"),
-                      "conditions of the listener rules routing to it")
-    return conditions
-
-
-def _annotation_action(ing: Ingress, name: str) -> dict[str, Any] | str:
-    """The listener action of an `actions.<name>` annotation (backend port use-annotation),
-    or why it cannot be one. The controller accepts keys in either case."""
-    raw = controller_annotations(ing).get(f"actions.{name}")
-    if raw is None:
-        return f"use-annotation backend {name!r} has no actions.{name} annotation"
-    try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError:
-        return f"actions.{name} is not valid JSON"
-    if not isinstance(parsed, dict):
-        return f"actions.{name} is not a JSON object"
-    action = _upper_keys(parsed)
-    kind = str(action.get("Type", "")).lower()
-    if kind == "forward" and isinstance(action.get("TargetGroupARN"), str):
-        return {"Type": "forward", "TargetGroupArn": action["TargetGroupARN"]}
-    if kind not in ACTION_CONFIGS:
-        return (f"actions.{name}: only redirect, fixed-response and forward to a target group "
-                "ARN are mapped (weighted forwards to Services: add a ListenerRule by hand)")
-    key, allowed = ACTION_CONFIGS[kind]
-    config = action.get(key)
-    if not isinstance(config, dict) or not set(config) <= allowed \
-            or not all(isinstance(v, str) for v in config.values()):
-        return f"actions.{name}: {key} must hold only string {', '.join(sorted(allowed))}"
-    return {"Type": kind, key: dict(sorted(config.items()))}
-
-
 def _backend_actions(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: Context,
                      frag: Fragment, pointer: str) -> list[dict[str, Any]] | None:
     """The listener actions of a backend: forward to its Service's target group, or the
     action its actions.<name> annotation describes."""
     service = backend.service
     if service is not None and service.port.get("name") == "use-annotation":
-        action = _annotation_action(ing, service.name)
+        action = annotation_action(ing, service.name)
         if isinstance(action, str):
             frag.entry.unsupported(pointer, action)
             return None
@@ -550,7 +324,7 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
     # per Ingress, as the controller makes them
     prefix = alb.prefix + (pascal(ing.name) if _settings_differ(ctx, ing, svc.name) else "")
     logical = target_group(frag, ctx, workload, svc, container, number, prefix,
-                           health_check(container, settings_)
+                           target_group_check(container, settings_)
                            | _protocol(settings_))
     entry.mapped(pointer, Target(LOAD_BALANCER_STACK, f"/Resources/{logical}"),
                  f"{svc.name}:{port.port} -> {workload.obj.name} container {container.name}:{number}")
@@ -578,81 +352,6 @@ def _settings_differ(ctx: Context, ing: Ingress, service: str) -> bool:
                 if ctx.namespace_of(other) == ns and group_of(other) == group_of(ing)
                 and service in backends(other)}
     return len(variants) > 1
-
-
-def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
-                 container: Container, number: int, prefix: str, props: dict[str, Any]) -> str:
-    """An IP target group for a Service port (of one load balancer), and the workload's
-    ECS service registered in it."""
-    ns = ctx.namespace_of(svc)
-    name = f"{ns}-{svc.name}" if ctx.multi_namespace else svc.name
-    logical = f"TargetGroup{prefix}{pascal(name)}{number}"
-    frag.put(LOAD_BALANCER_STACK, "Resources", logical, Resource(
-        "AWS::ElasticLoadBalancingV2::TargetGroup", {
-            "TargetType": "ip", "Port": number, "VpcId": Ref("VpcId"),
-            **health_check_target(container, number), **props,  # annotations win
-            "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds",
-                                       "Value": "30"}],
-        }, f"Service/{svc.name}"))
-    output = f"{logical}Arn"
-    frag.put(LOAD_BALANCER_STACK, "Outputs", output, Output(
-        Ref(logical), f"Target group of Service {ns}/{svc.name} port {number}", export_name(output)))
-    frag.put(workload.stack, "Parameters", "LoadBalancerStackName", Parameter(
-        "String", "Name of the stack that holds the load balancer",
-        default=f"{ctx.app}-load-balancer"))
-    frag.appends.append(Append(workload.stack, "Service", "LoadBalancers", {
-        "ContainerName": container.name, "ContainerPort": number,
-        "TargetGroupArn": import_from("LoadBalancerStackName", output)}))
-    frag.sets.append(SetProperty(workload.stack, "Service", "HealthCheckGracePeriodSeconds",
-                                 health_check_grace(container)))
-    return logical
-
-
-def _clip(value: int, limits: tuple[int, int]) -> int:
-    return min(max(value, limits[0]), limits[1])
-
-
-def _number(settings_: Mapping[str, str], key: str, default: int) -> int:
-    raw = settings_.get(key, "")
-    return int(raw) if raw.isdigit() else default
-
-
-def health_check(container: Container, settings_: Mapping[str, str],
-                 network: bool = False) -> dict[str, Any]:
-    """Target-group health check: the healthcheck-* annotations, else the readiness probe."""
-    readiness = container.readiness_probe
-    http = readiness.http_get if readiness is not None else None
-    interval = _clip(_number(settings_, "healthcheck-interval-seconds",
-                             readiness.period_seconds if readiness else 15), TG_LIMITS["interval"])
-    timeout = _clip(_number(settings_, "healthcheck-timeout-seconds",
-                            readiness.timeout_seconds if readiness else 5), TG_LIMITS["timeout"])
-    timeout = min(timeout, interval - 1)  # CloudFormation rejects timeout >= interval
-    unhealthy = _clip(_number(settings_, "unhealthy-threshold-count",
-                              readiness.failure_threshold if readiness else 3),
-                      TG_LIMITS["threshold"])
-    healthy = _clip(_number(settings_, "healthy-threshold-count",
-                            readiness.success_threshold if readiness else 2),
-                    TG_LIMITS["threshold"])
-    out: dict[str, Any] = {
-        "HealthCheckIntervalSeconds": interval,
-        "HealthCheckTimeoutSeconds": timeout,
-        "HealthyThresholdCount": healthy,
-        "UnhealthyThresholdCount": unhealthy,
-    }
-    protocol = settings_.get("healthcheck-protocol", "HTTP" if not network or http else "TCP")
-    if protocol not in ("HTTP", "HTTPS", "TCP"):
-        protocol = "HTTP"
-    if network or "healthcheck-protocol" in settings_:
-        out["HealthCheckProtocol"] = protocol
-    port = settings_.get("healthcheck-port", "traffic-port")
-    if port != "traffic-port" and port.isdigit():
-        out["HealthCheckPort"] = port
-    if protocol != "TCP":
-        path = settings_.get("healthcheck-path") or (http.path if http else None)
-        out["HealthCheckPath"] = path or "/"
-    if network:  # NLB health checks have a fixed timeout
-        out.pop("HealthCheckTimeoutSeconds")
-    return out
 
 
 def _protocol(settings_: Mapping[str, str]) -> dict[str, Any]:

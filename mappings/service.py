@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mappings.ingress import Balancer, health_check, load_balancer, parse_cidrs, target_group
+from mappings.load_balancer import Balancer, load_balancer, parse_cidrs, target_group
+from mappings.pod.probes import target_group_check
 from mappings.workloads import Workload, matches, registered_service, selected_by, target_port_number
 from translator.cfn import GetAtt
 from translator.context import LOAD_BALANCER_STACK, Context, import_from, pascal
@@ -272,7 +273,7 @@ def _load_balancer(obj: Service, workload: Workload, frag: Fragment, ctx: Contex
         props: dict[str, Any] = {"Protocol": "HTTP", "Matcher": {"HttpCode": "200-399"}}
         if lb.type == "network":
             props = {"Protocol": "UDP" if port.protocol == "UDP" else "TCP"}
-        props |= health_check(container, {}, network=lb.type == "network")
+        props |= target_group_check(container, {}, network=lb.type == "network")
         forward[port.port] = target_group(frag, ctx, workload, obj, container, number,
                                           lb.prefix, props)
         proto = dict((p, q) for q, p in lb.listeners)[port.port]

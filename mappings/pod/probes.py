@@ -5,6 +5,7 @@ of it, and the probes together the service's health-check grace period."""
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from typing import Any
 
 from mappings.pod.state import TASK, PodState
@@ -189,4 +190,54 @@ def health_check_target(c: Container, traffic_port: int) -> dict[str, str]:
         out["HealthCheckPort"] = str(port)
     if get.scheme == "HTTPS":
         out["HealthCheckProtocol"] = "HTTPS"
+    return out
+
+
+TG_LIMITS = {"interval": (5, 300), "timeout": (2, 120), "threshold": (2, 10)}
+
+
+def _clip(value: int, limits: tuple[int, int]) -> int:
+    return min(max(value, limits[0]), limits[1])
+
+
+def _number(settings_: Mapping[str, str], key: str, default: int) -> int:
+    raw = settings_.get(key, "")
+    return int(raw) if raw.isdigit() else default
+
+
+def target_group_check(container: Container, settings_: Mapping[str, str],
+                       network: bool = False) -> dict[str, Any]:
+    """Target-group health check: the healthcheck-* annotations, else the readiness probe."""
+    readiness = container.readiness_probe
+    http = readiness.http_get if readiness is not None else None
+    interval = _clip(_number(settings_, "healthcheck-interval-seconds",
+                             readiness.period_seconds if readiness else 15), TG_LIMITS["interval"])
+    timeout = _clip(_number(settings_, "healthcheck-timeout-seconds",
+                            readiness.timeout_seconds if readiness else 5), TG_LIMITS["timeout"])
+    timeout = min(timeout, interval - 1)  # CloudFormation rejects timeout >= interval
+    unhealthy = _clip(_number(settings_, "unhealthy-threshold-count",
+                              readiness.failure_threshold if readiness else 3),
+                      TG_LIMITS["threshold"])
+    healthy = _clip(_number(settings_, "healthy-threshold-count",
+                            readiness.success_threshold if readiness else 2),
+                    TG_LIMITS["threshold"])
+    out: dict[str, Any] = {
+        "HealthCheckIntervalSeconds": interval,
+        "HealthCheckTimeoutSeconds": timeout,
+        "HealthyThresholdCount": healthy,
+        "UnhealthyThresholdCount": unhealthy,
+    }
+    protocol = settings_.get("healthcheck-protocol", "HTTP" if not network or http else "TCP")
+    if protocol not in ("HTTP", "HTTPS", "TCP"):
+        protocol = "HTTP"
+    if network or "healthcheck-protocol" in settings_:
+        out["HealthCheckProtocol"] = protocol
+    port = settings_.get("healthcheck-port", "traffic-port")
+    if port != "traffic-port" and port.isdigit():
+        out["HealthCheckPort"] = port
+    if protocol != "TCP":
+        path = settings_.get("healthcheck-path") or (http.path if http else None)
+        out["HealthCheckPath"] = path or "/"
+    if network:  # NLB health checks have a fixed timeout
+        out.pop("HealthCheckTimeoutSeconds")
     return out

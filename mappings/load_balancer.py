@@ -1,0 +1,168 @@
+"""The load-balancer stack's building blocks, shared by the Ingress rule (one ALB per
+IngressGroup) and LoadBalancer Services (an NLB or ALB each): the load balancer with its
+security group, listeners and outputs, and the IP target group of a Service port that the
+workload's ECS service registers in."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mappings.pod.probes import health_check_grace, health_check_target
+from mappings.workloads import Workload
+from translator.cfn import GetAtt, Ref
+from translator.context import LOAD_BALANCER_STACK, Context, export_name, import_from, pascal
+from translator.models import Container, Service
+from translator.plan import Append, Fragment, Output, Parameter, Resource, SetProperty, StackInfo
+
+SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+@dataclass(frozen=True)
+class Balancer:
+    """One load balancer of the load-balancer stack, named by its logical-id prefix."""
+
+    prefix: str  # "" for the Ingresses' default ALB
+    type: str  # application | network
+    scheme: str
+    listeners: tuple[tuple[str, int], ...]  # (protocol, port)
+    certificate: str | None
+    ssl_redirect: int | None
+    cidrs: tuple[str, ...]
+    notes: tuple[str, ...]
+    origin: str
+    tags: tuple[tuple[str, str], ...] = ()
+    ssl_policy: str = SSL_POLICY
+    name: str | None = None  # load-balancer-name
+    ip_address_type: str | None = None
+
+    def id(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def listener_id(self, proto: str, port: int) -> str:
+        return self.id(f"Listener{proto.capitalize()}{port}")
+
+    def forwarding_listeners(self) -> list[str]:
+        """Listeners that route by the Ingress rules: all of them, except HTTP ones that
+        redirect to HTTPS (ssl-redirect), as the AWS Load Balancer Controller does."""
+        return [self.listener_id(proto, port) for proto, port in self.listeners
+                if not (proto == "HTTP" and self.ssl_redirect is not None)]
+
+
+def parse_cidrs(raw: str, notes: list[str]) -> tuple[str, ...]:
+    cidrs: list[str] = []
+    for cidr in raw.split(","):
+        cidr = cidr.strip()
+        if not cidr:
+            continue
+        try:
+            cidrs.append(str(ipaddress.ip_network(cidr, strict=False)))
+        except ValueError:
+            notes.append(f"inbound-cidr {cidr!r} is not a CIDR; parameter InboundCidr used")
+    return tuple(cidrs)
+
+
+def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
+                  forward: Mapping[int, str] | None = None) -> None:
+    """Declare a load balancer with its security group, listeners and outputs. Listeners
+    of ports in `forward` send to that target group by default (NLB listeners must)."""
+    stack = LOAD_BALANCER_STACK
+    frag.stacks.append(StackInfo(stack, "load-balancer", 2, f"{ctx.app}: load balancers of "
+                                 "the Ingresses and LoadBalancer Services (eks2ecs)"))
+    put = frag.put
+    put(stack, "Parameters", "VpcId", Parameter("AWS::EC2::VPC::Id", "VPC of the load balancer"))
+    put(stack, "Parameters", "LoadBalancerSubnetIds", Parameter(
+        "List<AWS::EC2::Subnet::Id>",
+        "Subnets of the load balancer (public ones for internet-facing)"))
+    cidrs: list[Any] = list(lb.cidrs)
+    if not cidrs:
+        put(stack, "Parameters", lb.id("InboundCidr"), Parameter(
+            "String", "Who may reach the load balancer",
+            default="0.0.0.0/0" if lb.scheme == "internet-facing" else "10.0.0.0/8",
+            allowed_pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"))
+        cidrs = [Ref(lb.id("InboundCidr"))]
+    ingress_rules = [{"IpProtocol": "udp" if proto == "UDP" else "tcp", "FromPort": port,
+                      "ToPort": port, "CidrIp": cidr, "Description": f"{proto} listener"}
+                     for proto, port in lb.listeners for cidr in cidrs]
+    group = lb.id("LoadBalancerSecurityGroup")
+    put(stack, "Resources", group, Resource("AWS::EC2::SecurityGroup", {
+        "GroupDescription": f"{ctx.app} load balancer {lb.prefix}".rstrip(),
+        "VpcId": Ref("VpcId"),
+        "SecurityGroupIngress": ingress_rules,
+    }, lb.origin))
+    props: dict[str, Any] = {
+        "Type": lb.type,
+        "Scheme": lb.scheme,
+        "Subnets": Ref("LoadBalancerSubnetIds"),
+        "SecurityGroups": [Ref(group)],
+    }
+    if lb.type == "application":
+        props["LoadBalancerAttributes"] = [
+            {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}]
+    if lb.name:
+        props["Name"] = lb.name
+    if lb.ip_address_type:
+        props["IpAddressType"] = lb.ip_address_type
+    if lb.tags:
+        props["Tags"] = [{"Key": k, "Value": v} for k, v in lb.tags]
+    put(stack, "Resources", lb.id("LoadBalancer"), Resource(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer", props, lb.origin))
+    for proto, port in lb.listeners:
+        default: list[dict[str, Any]] = [{"Type": "fixed-response", "FixedResponseConfig": {
+            "StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}]
+        if forward and port in forward:
+            default = [{"Type": "forward", "TargetGroupArn": Ref(forward[port])}]
+        listener: dict[str, Any] = {
+            "LoadBalancerArn": Ref(lb.id("LoadBalancer")),
+            "Port": port,
+            "Protocol": proto,
+            "DefaultActions": default,
+        }
+        if proto in ("HTTPS", "TLS"):
+            put(stack, "Parameters", lb.id("CertificateArn"), Parameter(
+                "String", "ACM certificate of the TLS listener", default=lb.certificate,
+                example="arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"))
+            listener["Certificates"] = [{"CertificateArn": Ref(lb.id("CertificateArn"))}]
+            listener["SslPolicy"] = lb.ssl_policy
+        elif proto == "HTTP" and lb.ssl_redirect is not None:
+            listener["DefaultActions"] = [{"Type": "redirect", "RedirectConfig": {
+                "Protocol": "HTTPS", "Port": str(lb.ssl_redirect), "StatusCode": "HTTP_301"}}]
+        put(stack, "Resources", lb.listener_id(proto, port), Resource(
+            "AWS::ElasticLoadBalancingV2::Listener", listener, lb.origin))
+    put(stack, "Outputs", lb.id("LoadBalancerDnsName"), Output(
+        GetAtt(lb.id("LoadBalancer"), "DNSName"), "Point DNS records of the hosts here",
+        export_name(lb.id("LoadBalancerDnsName"))))
+    put(stack, "Outputs", lb.id("LoadBalancerSecurityGroupId"), Output(
+        GetAtt(group, "GroupId"),
+        "Allow this group into the tasks' security groups on their container ports",
+        export_name(lb.id("LoadBalancerSecurityGroupId"))))
+
+
+def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
+                 container: Container, number: int, prefix: str, props: dict[str, Any]) -> str:
+    """An IP target group for a Service port (of one load balancer), and the workload's
+    ECS service registered in it."""
+    ns = ctx.namespace_of(svc)
+    name = f"{ns}-{svc.name}" if ctx.multi_namespace else svc.name
+    logical = f"TargetGroup{prefix}{pascal(name)}{number}"
+    frag.put(LOAD_BALANCER_STACK, "Resources", logical, Resource(
+        "AWS::ElasticLoadBalancingV2::TargetGroup", {
+            "TargetType": "ip", "Port": number, "VpcId": Ref("VpcId"),
+            **health_check_target(container, number), **props,  # annotations win
+            "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds",
+                                       "Value": "30"}],
+        }, f"Service/{svc.name}"))
+    output = f"{logical}Arn"
+    frag.put(LOAD_BALANCER_STACK, "Outputs", output, Output(
+        Ref(logical), f"Target group of Service {ns}/{svc.name} port {number}", export_name(output)))
+    frag.put(workload.stack, "Parameters", "LoadBalancerStackName", Parameter(
+        "String", "Name of the stack that holds the load balancer",
+        default=f"{ctx.app}-load-balancer"))
+    frag.appends.append(Append(workload.stack, "Service", "LoadBalancers", {
+        "ContainerName": container.name, "ContainerPort": number,
+        "TargetGroupArn": import_from("LoadBalancerStackName", output)}))
+    frag.sets.append(SetProperty(workload.stack, "Service", "HealthCheckGracePeriodSeconds",
+                                 health_check_grace(container)))
+    return logical

@@ -25,6 +25,9 @@ except ImportError:  # pragma: no cover - pure-Python fallback
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_DEPTH = 64
 MAX_NODES = 250_000  # per document, counting every alias expansion
+# Past MAX_DEPTH the builder refuses; far past it PyYAML gives up first, by a recursion error
+# or (6.0.4 and later) libyaml's own depth cap. All three read as this one message.
+TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels; refused"
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
@@ -100,11 +103,7 @@ class _Builder:
                 node.start_mark.line + 1,
             )
         if depth > MAX_DEPTH:
-            raise InputError(
-                f"nesting deeper than {MAX_DEPTH} levels; refused",
-                self.file,
-                node.start_mark.line + 1,
-            )
+            raise InputError(TOO_DEEP, self.file, node.start_mark.line + 1)
         lines.setdefault(pointer, node.start_mark.line + 1)
         if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
             # the scalar constructor refuses unknown tags; collections are built here
@@ -174,6 +173,8 @@ def parse_text(text: str, file: str) -> Iterator[Manifest]:
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own cap (PyYAML >= 6.0.4 bundles it)
+            raise InputError(TOO_DEEP, file, line) from None
         raise InputError(f"invalid YAML: {problem}", file, line, col) from None
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
@@ -183,8 +184,8 @@ def parse_text(text: str, file: str) -> Iterator[Manifest]:
                          file, line, col) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", file) from None
-    except RecursionError:
-        raise InputError(f"nesting deeper than {MAX_DEPTH} levels; refused", file) from None
+    except RecursionError:  # the composer of PyYAML < 6.0.4, or of its pure-Python loader
+        raise InputError(TOO_DEEP, file) from None
 
 
 def _objects(doc: Any, file: str, line: int, lines: dict[str, int]) -> Iterator[Manifest]:

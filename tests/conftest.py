@@ -1,13 +1,21 @@
 """Hypothesis profiles: `ci` keeps the property tests to a fixed, repeatable budget; `dev`
 (the default) explores more; `long` is for a patient local run. Pick one with
-EKS2ECS_HYPOTHESIS_PROFILE (.ci/run sets ci). Tests that set max_examples themselves keep it."""
+EKS2ECS_HYPOTHESIS_PROFILE (.ci/run sets ci). Tests that set max_examples themselves keep it.
+
+Also the `shared` fixture: what needs ../shared (the corpus, the report schema) asks for it."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.paths import REPORT_SCHEMA, SHARED
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 # the deadline only catches a hang or a blow-up: one example is one or two pipeline runs
@@ -18,3 +26,37 @@ settings.register_profile("dev", max_examples=100, deadline=timedelta(seconds=30
 settings.register_profile("long", max_examples=2000, deadline=None,
                           suppress_health_check=_SLOW)
 settings.load_profile(os.environ.get("EKS2ECS_HYPOTHESIS_PROFILE", "dev"))
+
+
+NEEDS_SHARED = f"needs {SHARED} beside the checkout (the corpus and the report schema)"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """../shared beside the checkout. Without it the test is skipped; CI sets
+    EKS2ECS_REQUIRE_SHARED=1, which fails instead."""
+    if not SHARED.is_dir():
+        if os.environ.get("EKS2ECS_REQUIRE_SHARED") == "1":
+            pytest.fail(f"{SHARED} is required here (EKS2ECS_REQUIRE_SHARED=1) but missing")
+        pytest.skip(NEEDS_SHARED)
+    return SHARED
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Every skip for want of ../shared is reported at one place, so that the summary names
+    the folder in one line instead of one per test."""
+    report = yield
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple) and longrepr[2].endswith(NEEDS_SHARED):
+        report.longrepr = (__file__, _SKIP_LINE, longrepr[2])
+    return report
+
+
+_SKIP_LINE = pytest_runtest_makereport.__code__.co_firstlineno
+
+
+@pytest.fixture(scope="session")
+def report_schema(shared: Path) -> Any:
+    """The report.json contract, ../shared/report.schema.json."""
+    return json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))

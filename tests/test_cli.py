@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -25,7 +26,6 @@ from translator.plan import Stack
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "k8s"
-REPORT_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "report.schema.json"
 
 TEMPLATES = ["01-cluster.yaml", "02-load-balancer.yaml", "03-volume-weaviate-data.yaml",
              "04-backend.yaml", "05-weaviate.yaml"]
@@ -412,8 +412,8 @@ def test_a_folder_with_manifests_only_below_it_suggests_recursive(
 
 
 def test_report_json_validates_against_the_shared_schema(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    schema = json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))
+        capsys: pytest.CaptureFixture[str], report_schema: Any) -> None:
+    schema = report_schema
     code, stdout, err = run(capsys, "report", str(EXAMPLES), "--format", "json")
     assert code == 0, err
     report = json.loads(stdout)
@@ -426,8 +426,9 @@ def test_report_json_validates_against_the_shared_schema(
     assert ingress["line"] == 2
 
 
-def test_the_schema_check_catches_a_broken_report(capsys: pytest.CaptureFixture[str]) -> None:
-    schema = json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))
+def test_the_schema_check_catches_a_broken_report(capsys: pytest.CaptureFixture[str],
+                                                  report_schema: Any) -> None:
+    schema = report_schema
     code, stdout, _ = run(capsys, "report", str(EXAMPLES / "weaviate.yaml"), "--format", "json")
     assert code == 0
     report = json.loads(stdout)

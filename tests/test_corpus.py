@@ -3,26 +3,22 @@ every object they hold appears in the report."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
 from tests.fixture_cases import parse
-from tests.paths import CORPUS, REPORT_SCHEMA
+from tests.paths import corpus_apps, corpus_id
 from translator.api import translate
 from translator.context import Options
 from translator.errors import InputError
 from translator.load import MANIFEST_SUFFIXES, resolve_pointer
 
-
-def _manifest_folders() -> list[Path]:
-    """Every folder that directly holds manifests, and every repository folder as a whole."""
-    folders = {p.parent for p in CORPUS.rglob("*") if p.suffix in MANIFEST_SUFFIXES}
-    return sorted(folders | {p for p in CORPUS.iterdir() if p.is_dir()})
+pytestmark = pytest.mark.usefixtures("shared")
 
 
 def _objects(folder: Path) -> list[tuple[str, str]]:
@@ -45,11 +41,11 @@ CANNOT_RUN_ON_FARGATE = {"DaemonSet"}
 
 
 def test_the_corpus_is_there() -> None:
-    assert len(_manifest_folders()) >= 10
+    assert len(corpus_apps()) >= 10
 
 
-@pytest.mark.parametrize("folder", _manifest_folders(), ids=lambda p: str(p.relative_to(CORPUS)))
-def test_corpus_folder_translates_to_lint_clean_output(folder: Path) -> None:
+@pytest.mark.parametrize("folder", corpus_apps(), ids=corpus_id)
+def test_corpus_folder_translates_to_lint_clean_output(folder: Path, report_schema: Any) -> None:
     if folder.name in DUPLICATED:
         with pytest.raises(InputError, match="ExternalSecret/example: defined twice"):
             translate([str(folder)])
@@ -57,7 +53,7 @@ def test_corpus_folder_translates_to_lint_clean_output(folder: Path) -> None:
     result = translate([str(folder)])  # validates with cfn-lint; raises on any finding
     assert result.findings == []
     report = result.report
-    jsonschema.validate(report, json.loads(REPORT_SCHEMA.read_text()))
+    jsonschema.validate(report, report_schema)
     reported = sorted((s["kind"], s["name"]) for s in report["sources"])
     assert reported == sorted(_objects(folder))
     templates = {name: parse(name, text) for name, text in result.templates.items()}
@@ -77,7 +73,7 @@ def test_an_independent_cfn_lint_run_finds_every_corpus_translation_clean(tmp_pa
     """The `cfn-lint` command, with its defaults and none of our rules, once over the
     templates of every corpus folder: zero errors, zero warnings."""
     templates = []
-    for i, folder in enumerate(f for f in _manifest_folders() if f.name not in DUPLICATED):
+    for i, folder in enumerate(f for f in corpus_apps() if f.name not in DUPLICATED):
         out = tmp_path / f"{i:02d}"
         translate([str(folder)], Options(validate=False)).write(out)
         templates += sorted(str(p) for p in out.glob("[0-9][0-9]-*.yaml"))

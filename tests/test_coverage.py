@@ -20,7 +20,7 @@ from cfnlint.decode import cfn_yaml
 import mappings
 from mappings import service
 from tests.helpers import undeclared_claims
-from tests.paths import CORPUS, EXAMPLE
+from tests.paths import CORPUS, EXAMPLE, corpus_folders, corpus_id, needs_shared_for
 from translator.api import Result, translate
 from translator.context import Options
 from translator.errors import InputError
@@ -29,11 +29,6 @@ from translator.validate import plain
 
 MIN_FIELD_COVERAGE = 0.99  # the issue's bar, per object
 POINTER = re.compile(r"^(/([^~/]|~[01])*)+$")
-
-
-def manifest_folders() -> list[Path]:
-    """Every corpus folder that directly holds manifests (each file once)."""
-    return sorted({p.parent for p in CORPUS.rglob("*") if p.suffix in MANIFEST_SUFFIXES})
 
 
 def objects(folder: Path) -> Iterator[dict[str, Any]]:
@@ -80,7 +75,8 @@ def report_key(source: dict[str, Any], unnamespaced: set[tuple[str, str]]) -> tu
 # --- coverage on the corpus -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("folder", manifest_folders(), ids=lambda p: str(p.relative_to(CORPUS)))
+@pytest.mark.usefixtures("shared")
+@pytest.mark.parametrize("folder", corpus_folders(), ids=corpus_id)
 def test_every_object_and_leaf_of_the_corpus_is_accounted_for(folder: Path) -> None:
     report = translate([str(folder)], Options(validate=False)).report
     inputs = list(objects(folder))
@@ -117,11 +113,12 @@ def test_a_claim_outside_the_allow_list_is_caught() -> None:
 
 
 def inputs_to_check() -> list[Path]:
-    return [EXAMPLE, *manifest_folders()]
+    return [EXAMPLE, *corpus_folders()]
 
 
 @pytest.fixture(scope="module", params=inputs_to_check(), ids=lambda p: p.name)
 def translated(request: pytest.FixtureRequest) -> Result:
+    needs_shared_for(request, request.param)
     return translate([str(request.param)], Options(validate=False))
 
 
@@ -243,7 +240,9 @@ def silently_read(docs: list[dict[str, Any]]) -> tuple[list[str], int]:
 
 
 @pytest.mark.parametrize("folder", MUTATED, ids=lambda p: p.name)
-def test_changing_an_unsupported_or_ignored_field_changes_no_template(folder: Path) -> None:
+def test_changing_an_unsupported_or_ignored_field_changes_no_template(
+        folder: Path, request: pytest.FixtureRequest) -> None:
+    needs_shared_for(request, folder)
     found, tried = silently_read(list(objects(folder)))
     assert found == [], "reported as not mapped, yet read"
     assert tried > 0

@@ -20,7 +20,7 @@ import pytest
 from tests.emulator import inventory, server
 from tests.emulator.prerequisites import Prerequisites
 from tests.helpers import decoded
-from tests.paths import CORPUS, EXAMPLE
+from tests.paths import CORPUS, EXAMPLE, needs_shared_for
 from translator.api import translate
 from translator.context import Options
 
@@ -81,10 +81,11 @@ def _of_type(template: Template, cfn_type: str) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("app", sorted(APPS))
 def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.Emulator, list[str]],
-                                                tmp_path: Path) -> None:
+                                                tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    manifests, cidr, name = APPS[app]
+    needs_shared_for(request, manifests)
     emu, complaints = emulator
     complaints.clear()  # each app answers for its own
-    manifests, cidr, name = APPS[app]
     folder = tmp_path / "cfn"
     result = translate([str(manifests)], Options(app_name=name))
     result.write(folder)

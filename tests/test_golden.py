@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
 from tests.helpers import decoded
-from tests.paths import EXAMPLE, GOLDEN, REPO, REPORT_SCHEMA
+from tests.paths import EXAMPLE, GOLDEN, REPO
 from translator.api import Result, translate
 
 
@@ -108,9 +109,8 @@ def test_the_files_around_the_templates(result: Result) -> None:
                            "angel-backend-weaviate"}
 
 
-def test_the_report_follows_the_contract(result: Result) -> None:
-    schema = json.loads(REPORT_SCHEMA.read_text())
-    jsonschema.validate(result.report, schema)
+def test_the_report_follows_the_contract(result: Result, report_schema: Any) -> None:
+    jsonschema.validate(result.report, report_schema)
     objects = {(s["kind"], s["name"]): s for s in result.report["sources"]}
     assert len(objects) == len(result.report["sources"]) == 12
     assert objects[("PersistentVolumeClaim", "weaviate-data")]["status"] == "partial"

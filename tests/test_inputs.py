@@ -57,6 +57,7 @@ def test_objects_without_a_namespace_are_in_default_unless_told() -> None:
     assert mixed.plan.app == "shop"  # the Service's own namespace and the default agree
 
 
+@pytest.mark.usefixtures("shared")
 def test_kustomize_build_output_translates_from_stdin() -> None:
     built = "---\n".join(p.read_text() for p in sorted(KUSTOMIZE.glob("*.yaml")))
     result = translate(["-"], Options(namespace="podinfo"), stdin=built)

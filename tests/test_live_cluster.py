@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.kube_api import OPERATOR_SECRET, OPERATOR_SECRET_B64, FakeKubeApi
-from tests.paths import CORPUS, EXAMPLE
+from tests.paths import CORPUS, EXAMPLE, needs_shared_for
 from translator import live, load
 from translator.cli import main
 
@@ -49,7 +49,8 @@ def _translate_live(api: FakeKubeApi, tmp_path: Path, *flags: str) -> tuple[int,
     (CORPUS / "GoogleCloudPlatform__microservices-demo" / "release", "default"),
 ])
 def test_a_live_read_translates_exactly_as_the_manifests_on_disk(
-        tmp_path: Path, folder: Path, namespace: str) -> None:
+        tmp_path: Path, folder: Path, namespace: str, request: pytest.FixtureRequest) -> None:
+    needs_shared_for(request, folder)
     with FakeKubeApi(_docs(folder)).running() as api:
         code, out = _translate_live(api, tmp_path, "-n", namespace)
     assert code == 0

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
 from tests.helpers import deployment, docs, fates, sarif_schema, translate_yaml
-from tests.paths import EXAMPLE, REPO, REPORT_SCHEMA
+from tests.paths import EXAMPLE, REPO
 from translator import cli
 from translator.api import Result, translate
 from translator.context import Options
@@ -120,9 +121,9 @@ def test_every_lossy_and_unsupported_field_is_listed_at_its_own_line(example: Re
 # --- machines: JSON and SARIF -------------------------------------------------------------
 
 
-def test_report_json_keeps_its_contract_with_lines_and_env(example: Result) -> None:
+def test_report_json_keeps_its_contract_with_lines_and_env(example: Result, report_schema: Any) -> None:
     report = example.report
-    jsonschema.validate(report, json.loads(REPORT_SCHEMA.read_text()))
+    jsonschema.validate(report, report_schema)
     assert all("line" in f for s in report["sources"] for f in s["fields"])
 
 

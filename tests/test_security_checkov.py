@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.paths import CORPUS, GOLDEN
-from tests.test_corpus import DUPLICATED, _manifest_folders
+from tests.paths import GOLDEN, corpus_apps, corpus_id
+from tests.test_corpus import DUPLICATED
 from translator.api import translate
 from translator.context import Options
 
@@ -36,16 +36,16 @@ def checkov() -> str:
 
 
 @pytest.fixture(scope="module")
-def scan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def scan(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> dict[str, object]:
     binary = checkov()
     root = tmp_path_factory.mktemp("checkov")
     shutil.copytree(GOLDEN, root / "golden", ignore=shutil.ignore_patterns("*.json*", "*.md", "*.sh"))
-    for folder in _manifest_folders():
+    for folder in corpus_apps():
         if folder.name in DUPLICATED:
             continue
         # validation is the corpus test's job; here only the bytes matter, which it does not change
         result = translate([str(folder)], Options(validate=False))
-        out = root / str(folder.relative_to(CORPUS)).replace("/", "__")
+        out = root / corpus_id(folder).replace("/", "__")
         out.mkdir()
         for name, text in result.templates.items():
             (out / name).write_text(text, encoding="utf-8")

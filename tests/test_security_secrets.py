@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from tests.helpers import deployment, docs, env_reading
-from tests.paths import CORPUS, EXAMPLE, GOLDEN
-from tests.test_corpus import DUPLICATED, _manifest_folders
+from tests.paths import CORPUS, EXAMPLE, GOLDEN, corpus_apps, corpus_id
+from tests.test_corpus import DUPLICATED
 from translator import cli
 from translator.api import Result, translate
 from translator.cfn import quote, to_json
@@ -189,6 +189,7 @@ def test_a_malformed_secret_is_refused_or_reported_without_its_value(
     assert_no_leak(seen, leaks)
 
 
+@pytest.mark.usefixtures("shared")
 def test_the_corpus_secret_values_stay_out_of_the_output(tmp_path: Path) -> None:
     folder = CORPUS / "aws-samples__eks-workshop-v2"
     values, rest = [], []
@@ -252,13 +253,15 @@ EXTERNAL = docs("""
     deployment("other", container=env_reading("config", "SMTP")))
 
 
-def outputs() -> Iterator[tuple[str, Result]]:
-    yield "examples", translate([str(EXAMPLE)])
-    yield "hostile", translate(["-"], stdin=hostile_input())
-    yield "external", translate(["-"], stdin=EXTERNAL)
-    for folder in _manifest_folders():
+def outputs(inputs: str) -> Iterator[tuple[str, Result]]:
+    if inputs == "made-here":
+        yield "examples", translate([str(EXAMPLE)])
+        yield "hostile", translate(["-"], stdin=hostile_input())
+        yield "external", translate(["-"], stdin=EXTERNAL)
+        return
+    for folder in corpus_apps():
         if folder.name not in DUPLICATED:
-            yield str(folder.relative_to(CORPUS)), translate([str(folder)], Options(validate=False))
+            yield corpus_id(folder), translate([str(folder)], Options(validate=False))
 
 
 def statements(role: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -285,9 +288,17 @@ def secret_base(value_from: Any) -> Any:
     return value
 
 
-def test_iam_policies_name_only_what_the_workloads_read() -> None:
+# (roles, task definitions, secret references) each group of inputs must exercise at least
+SEEN_AT_LEAST = {"made-here": (6, 5, 30), "corpus": (40, 40, 5)}
+
+
+@pytest.mark.parametrize("inputs", sorted(SEEN_AT_LEAST))
+def test_iam_policies_name_only_what_the_workloads_read(
+        inputs: str, request: pytest.FixtureRequest) -> None:
+    if inputs == "corpus":
+        request.getfixturevalue("shared")
     roles = tasks = secret_reads = 0
-    for name, result in outputs():
+    for name, result in outputs(inputs):
         for stack in result.plan.stacks:
             resources = stack.resources
             for logical, resource in resources.items():
@@ -333,7 +344,8 @@ def test_iam_policies_name_only_what_the_workloads_read() -> None:
                 assert to_json(role["ManagedPolicyArns"]) == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:"
                                                       "policy/service-role/"
                                                       "AmazonECSTaskExecutionRolePolicy"}]
-    assert roles > 10 and tasks > 10 and secret_reads >= 5, (roles, tasks, secret_reads)
+    seen = (roles, tasks, secret_reads)
+    assert all(n >= least for n, least in zip(seen, SEEN_AT_LEAST[inputs], strict=True)), seen
 
 
 def test_the_golden_output_reads_exactly_its_two_secrets() -> None:

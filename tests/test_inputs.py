@@ -101,3 +101,16 @@ def test_placeholders_stay_literal_and_are_reported() -> None:
     assert reported["PRICE"] == []
     assert not fates(result, "Deployment", "web", "/spec/template/spec/containers/0/args/2")
     assert source(result, "Deployment", "web")["status"] == "partial"
+
+
+def test_null_lists_as_helm_renders_them_are_absent_and_reported() -> None:
+    """`volumeMounts:` with nothing after it (20 Deployments of the opentelemetry-demo chart):
+    the API server reads null as absent, and so does eks2ecs; the report says so."""
+    result = translate_yaml(deployment(container="volumeMounts:\nports: null\n",
+                                       pod="volumes:\n", spec="strategy: {rollingUpdate: null}"))
+    null = {"status": "ignored", "note": "null: absent, as the API server reads it"}
+    for path in ("/spec/template/spec/containers/0/volumeMounts",
+                 "/spec/template/spec/containers/0/ports", "/spec/template/spec/volumes",
+                 "/spec/strategy/rollingUpdate"):
+        assert fates(result, "Deployment", "web", path) == [{"path": path, **null}]
+    assert "MountPoints" not in container(result, "web")

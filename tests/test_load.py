@@ -519,3 +519,44 @@ def test_a_python_tag_on_a_scalar_is_refused_at_its_place() -> None:
                   "  x: !!python/name:os.system x\n")
     assert str(err) == ("-:6:6: could not determine a constructor for the tag "
                         "'tag:yaml.org,2002:python/name:os.system'")
+
+
+# --- null: absent, as the API server reads it ------------------------------------------------
+
+
+def test_a_field_written_as_null_is_absent_and_remembered_with_its_line() -> None:
+    [deployment] = load_text("""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: ~}
+        spec:
+          strategy:
+            rollingUpdate:
+          template:
+            spec:
+              containers:
+                - name: web
+                  volumeMounts:
+                  args: [a, null]
+              volumes: null
+        """)
+    pod = deployment.doc["spec"]["template"]["spec"]
+    assert pod == {"containers": [{"name": "web", "args": ["a", None]}]}  # a list item stays
+    assert deployment.doc["spec"]["strategy"] == {}
+    assert deployment.namespace is None
+    assert deployment.nulls == ("/metadata/namespace", "/spec/strategy/rollingUpdate",
+                                "/spec/template/spec/containers/0/volumeMounts",
+                                "/spec/template/spec/volumes")
+    assert deployment.line_of("/spec/template/spec/volumes") == 13
+
+
+def test_nulls_of_list_items_are_the_items_own() -> None:
+    items = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}"},
+              "data": None if i == 10 else {"k": "v"}} for i in range(11)]
+    manifests = load_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    assert [m.nulls for m in manifests] == [()] * 10 + [("/data",)]
+
+
+def test_a_key_written_twice_is_refused_even_when_the_first_is_null() -> None:
+    err = refused("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\ndata: {}\n")
+    assert "duplicate key 'data'" in str(err)

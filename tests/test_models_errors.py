@@ -111,6 +111,11 @@ def test_a_missing_required_field_points_at_its_nearest_present_parent() -> None
                         "required field is missing")
 
 
+def test_a_required_field_written_as_null_is_missing_at_its_own_line() -> None:
+    err = error_of(DEPLOYMENT.split("    spec:\n      containers:")[0] + "    spec: null\n")
+    assert str(err) == "-:12: Deployment/web: /spec/template/spec: required field is missing"
+
+
 def test_the_line_counts_from_the_start_of_the_stream_not_the_document(tmp_path: Path) -> None:
     path = tmp_path / "app.yaml"
     path.write_text(WIDGET + "---\n" + swap("replicas: 2", 'replicas: "three"'))

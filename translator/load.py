@@ -33,12 +33,17 @@ _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 @dataclass
 class Manifest:
-    """One Kubernetes object as written, with its origin."""
+    """One Kubernetes object as written, with its origin.
+
+    A field written as null (Helm's `volumeMounts:` with nothing after it) is left out of
+    `doc`, as the API server reads it: absent. `nulls` keeps where they were, for the report.
+    """
 
     doc: dict[str, Any]
     file: str
     line: int
     lines: dict[str, int] = field(default_factory=dict)  # JSON Pointer -> line
+    nulls: tuple[str, ...] = ()  # JSON Pointers of the fields written as null
 
     @property
     def kind(self) -> str:
@@ -93,6 +98,7 @@ class _Builder:
         self.file = file
         self.constructor = yaml.constructor.SafeConstructor()
         self.nodes = 0
+        self.nulls: list[str] = []
 
     def build(self, node: yaml.Node, pointer: str, lines: dict[str, int], depth: int) -> Any:
         self.nodes += 1
@@ -129,6 +135,7 @@ class _Builder:
         written = {id(k) for k, _ in node.value}
         self.constructor.flatten_mapping(node)  # resolves YAML merge keys (<<), merged pairs first
         result: dict[str, Any] = {}
+        seen: set[str] = set()
         from_merge: set[str] = set()
         for key_node, value_node in node.value:
             key = self.constructor.construct_object(key_node, deep=True)
@@ -138,7 +145,7 @@ class _Builder:
                     "template? render it first)", self.file, key_node.start_mark.line + 1
                 )
             key = str(key) if not isinstance(key, str) else key
-            if key in result and key not in from_merge:
+            if key in seen and key not in from_merge:
                 raise InputError(
                     f"duplicate key {key!r} (kubectl rejects this too)",
                     self.file,
@@ -150,9 +157,16 @@ class _Builder:
                 from_merge.discard(key)
             else:
                 from_merge.add(key)
+            seen.add(key)
             child = f"{pointer}/{escape_pointer_token(key)}"
             lines[child] = key_node.start_mark.line + 1
-            result[key] = self.build(value_node, child, lines, depth + 1)
+            value = self.build(value_node, child, lines, depth + 1)
+            if value is None:  # null: absent, as the API server reads it
+                result.pop(key, None)
+                if child not in self.nulls:
+                    self.nulls.append(child)
+            else:
+                result[key] = value
         return result
 
 
@@ -167,7 +181,7 @@ def parse_text(text: str, file: str) -> Iterator[Manifest]:
             doc = builder.build(node, "", lines, 0)
             if doc is None:
                 continue
-            yield from _objects(doc, file, node.start_mark.line + 1, lines)
+            yield from _objects(doc, file, node.start_mark.line + 1, lines, builder.nulls)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -188,7 +202,8 @@ def parse_text(text: str, file: str) -> Iterator[Manifest]:
         raise InputError(TOO_DEEP, file) from None
 
 
-def _objects(doc: Any, file: str, line: int, lines: dict[str, int]) -> Iterator[Manifest]:
+def _objects(doc: Any, file: str, line: int, lines: dict[str, int],
+             nulls: list[str]) -> Iterator[Manifest]:
     if not isinstance(doc, dict) or not doc.get("kind") or not doc.get("apiVersion"):
         raise InputError(
             "not a Kubernetes object (a mapping with apiVersion and kind is expected)", file, line
@@ -202,15 +217,17 @@ def _objects(doc: Any, file: str, line: int, lines: dict[str, int]) -> Iterator[
             raise InputError("items of a List must be a list", file, lines.get("/items", line))
         for i, item in enumerate(items):
             prefix = f"/items/{i}"
-            sub = {p[len(prefix) :]: n for p, n in lines.items() if p.startswith(prefix)}
-            yield from _objects(item, file, lines.get(prefix, line), sub)
+            sub = {p[len(prefix) :]: n for p, n in lines.items()
+                   if p == prefix or p.startswith(prefix + "/")}
+            inside = [p[len(prefix):] for p in nulls if p.startswith(prefix + "/")]
+            yield from _objects(item, file, lines.get(prefix, line), sub, inside)
         return
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
         raise InputError(
             "metadata.name is required", file, lines.get("/metadata", line), obj=doc["kind"]
         )
-    yield Manifest(doc=doc, file=file, line=line, lines=lines)
+    yield Manifest(doc=doc, file=file, line=line, lines=lines, nulls=tuple(nulls))
 
 
 def _read(path: Path, shown: str) -> str:

@@ -222,6 +222,8 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     for path, why in ALWAYS_IGNORED.items():
         if path not in claimed and _exists(manifest.doc, path):
             account(path, "ignored", why)
+    for path in manifest.nulls:  # left out of the document the rules read (translator.load)
+        account(path, "ignored", "null: absent, as the API server reads it")
     uncovered = [leaf for leaf, _ in leaves if not _covered(leaf, claimed)]
     for path in _group(uncovered, manifest.doc, claimed):
         if path.startswith("/metadata/labels") or path.startswith("/metadata/annotations"):

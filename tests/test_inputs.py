@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -114,3 +116,139 @@ def test_null_lists_as_helm_renders_them_are_absent_and_reported() -> None:
                  "/spec/strategy/rollingUpdate"):
         assert fates(result, "Deployment", "web", path) == [{"path": path, **null}]
     assert "MountPoints" not in container(result, "web")
+
+
+# --- what is not manifests, and empty input ----------------------------------------------
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = cli.main(list(argv))
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n---\n", "\ufeff\n"])
+def test_empty_input_exits_2_and_writes_nothing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        text: str) -> None:
+    code, _, err = _cli(monkeypatch, capsys, text, "translate", "-", "-o", str(tmp_path / "cfn"))
+    assert (code, err) == (2, "eks2ecs: -: no Kubernetes objects in the input (only empty "
+                              "documents or comments)\n")
+    assert not (tmp_path / "cfn").exists()
+
+
+def test_a_folder_of_empty_files_is_empty_input_too(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "a.yaml").write_text("# nothing yet\n")
+    code, err = _run(capsys, "report", str(tmp_path / "k8s"))
+    assert (code, err) == (2, f"eks2ecs: {tmp_path / 'k8s'}: no Kubernetes objects in the input "
+                              "(only empty documents or comments)\n")
+
+
+def _kustomize_folder(root: Path, namespace: str = "shop") -> Path:
+    folder = root / "overlay"
+    folder.mkdir()
+    for name in ("backend.yaml", "secrets.yaml"):
+        (folder / name).write_text((REPO / "examples" / "k8s" / name).read_text())
+    (folder / "kustomization.yaml").write_text(
+        f"namespace: {namespace}\nresources:\n  - backend.yaml\n  - secrets.yaml\n")
+    return folder
+
+
+def test_a_kustomize_folder_says_what_it_is_and_what_to_run(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = _kustomize_folder(tmp_path)
+    for given in (folder, tmp_path, folder / "kustomization.yaml"):  # itself, above it, its file
+        code, err = _run(capsys, "translate", str(given), "-o", str(tmp_path / "cfn"))
+        assert (code, err) == (2, (
+            f"eks2ecs: {folder}: a kustomize folder (kustomization.yaml), not manifests: "
+            f"translate what it builds, `eks2ecs translate -k {folder} ...` (runs kustomize "
+            f"build or kubectl kustomize), or `kustomize build {folder} | eks2ecs "
+            "translate - ...`\n"))
+    assert not (tmp_path / "cfn").exists()
+
+
+def test_a_helm_chart_says_what_it_is_and_what_to_run(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    chart = tmp_path / "podinfo"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: podinfo\nversion: 6.0.0\n")
+    (chart / "templates" / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n")
+    expected = (f"eks2ecs: {chart}: a Helm chart (Chart.yaml), not manifests: render it with "
+                f"the values you install it with, `helm template RELEASE {chart} -n NAMESPACE "
+                "-f values.yaml | eks2ecs translate - -n NAMESPACE ...`\n")
+    for given in (chart, tmp_path, chart / "templates", chart / "templates" / "deployment.yaml"):
+        assert _run(capsys, "report", str(given)) == (2, expected), given
+
+
+def test_a_chart_crds_folder_is_plain_manifests(tmp_path: Path) -> None:
+    (tmp_path / "chart" / "crds").mkdir(parents=True)
+    (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    (tmp_path / "chart" / "crds" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n")
+    result = translate([str(tmp_path / "chart" / "crds")], Options(validate=False))
+    assert [s["name"] for s in result.report["sources"]] == ["plain"]
+
+
+KUBECTL = shutil.which("kubectl") or shutil.which("kustomize")
+needs_kustomize = pytest.mark.skipif(
+    KUBECTL is None and os.environ.get("EKS2ECS_REQUIRE_KUSTOMIZE") != "1",
+    reason="-k needs kubectl or kustomize on the PATH (.ci/run installs kubernetes-client)")
+
+
+@needs_kustomize
+def test_k_translates_what_the_kustomize_folder_builds(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = _kustomize_folder(tmp_path, namespace="shop")
+    code, err = _run(capsys, "translate", "-k", str(folder), "-o", str(tmp_path / "cfn"), "-q")
+    assert code == 0, err
+    report = json.loads((tmp_path / "cfn" / "report.json").read_text())
+    assert {s["file"] for s in report["sources"]} == {f"kustomize:{folder}"}
+    assert {s["namespace"] for s in report["sources"]} == {"shop"}  # kustomize set it
+    # the same objects as the files themselves, moved to namespace shop (kustomize writes
+    # keys sorted, so a ConfigMap's variables come in another order)
+    moved = "---\n".join((folder / n).read_text() for n in ("backend.yaml", "secrets.yaml"))
+    direct = translate(["-"], stdin=moved.replace("namespace: angel-backend", "namespace: shop"))
+    assert sorted((s["kind"], s["name"], s["status"]) for s in report["sources"]) == sorted(
+        (s["kind"], s["name"], s["status"]) for s in direct.report["sources"])
+    assert sorted(report["summary"]["resourcesByType"].items()) == sorted(
+        direct.report["summary"]["resourcesByType"].items())
+
+
+@needs_kustomize
+def test_k_of_a_kustomization_that_fails_to_build_names_the_tool_and_its_message(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = _kustomize_folder(tmp_path)
+    (folder / "kustomization.yaml").write_text("resources:\n  - missing.yaml\n")
+    code, err = _run(capsys, "report", "-k", str(folder))
+    assert code == 2
+    assert err.startswith(f"eks2ecs: {folder}: kubectl kustomize failed (exit 1): ") \
+        or err.startswith(f"eks2ecs: {folder}: kustomize build failed (exit 1): "), err
+    assert "missing.yaml" in err and err.count("\n") == 1
+
+
+def test_k_without_kubectl_or_kustomize_says_what_to_install_or_run(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    folder = _kustomize_folder(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    code, err = _run(capsys, "report", "-k", str(folder))
+    assert (code, err) == (2, (
+        f"eks2ecs: {folder}: -k needs kubectl or kustomize on the PATH (neither was found); "
+        f"or render it yourself: `kustomize build {folder} | eks2ecs translate - ...`\n"))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-k", "x", "examples/k8s"], "-k reads a kustomize folder on its own"),
+    (["-k", "x", "-f", "examples/k8s"], "-k reads a kustomize folder on its own"),
+    (["-o", "-", "examples/k8s"], "argument -o/--output: the output is a folder of templates"),
+])
+def test_k_and_o_dash_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                   message: str, tmp_path: Path) -> None:
+    argv = [*argv, "-o", str(tmp_path / "cfn")] if "-o" not in argv else argv
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["translate", *argv])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not Path("-").exists() and not (tmp_path / "cfn").exists()

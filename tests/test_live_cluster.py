@@ -219,3 +219,13 @@ def test_secret_values_are_dropped_as_they_arrive() -> None:
     assert secret["data"] == {"password": "", "user": ""}
     assert "stringData" not in secret
     assert PLAIN_SECRET not in repr(read) and SECRET["data"]["password"] not in repr(read)
+
+
+def test_an_empty_namespace_is_an_input_error_naming_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeKubeApi([]).running() as api:
+        code, out = _translate_live(api, tmp_path, "-n", "quiet")
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "eks2ecs: kube://fake-eks: no Kubernetes objects to translate in namespace 'quiet'\n")
+    assert not out.exists()

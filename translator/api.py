@@ -19,7 +19,7 @@ from typing import Any
 from translator import cost, load, mapper, render, report, report_html, suppress, validate, write
 from translator.context import Options
 from translator.cost import Estimate
-from translator.errors import LintFinding, ValidationFailed
+from translator.errors import InputError, LintFinding, ValidationFailed
 from translator.plan import Plan
 from translator.progress import Hook
 from translator.suppress import Suppressions
@@ -53,12 +53,17 @@ def translate(sources: Sequence[str], options: Options | None = None,
     `progress`, if given, is called with (stage, done, total) as the run advances.
     Raises InputError for bad input and ValidationFailed when a template does not pass.
     """
-    return translate_manifests(load.load(sources, stdin=stdin), options, progress)
+    manifests = load.load(sources, stdin=stdin)
+    if not manifests:
+        raise InputError(load.NO_OBJECTS, ", ".join(sources))
+    return translate_manifests(manifests, options, progress)
 
 
 def translate_manifests(manifests: Sequence[load.Manifest], options: Options | None = None,
                         progress: Hook | None = None) -> Result:
     """Translate objects already read (from `translator.live.read`, say) into CloudFormation."""
+    if not manifests:
+        raise InputError(load.NO_OBJECTS)
     options = options or Options()
     if progress is not None:
         progress("objects loaded", len(manifests), len(manifests))

@@ -28,6 +28,7 @@ examples:
   eks2ecs translate k8s/ -o cfn/                 translate a folder (recursively)
   helm template my-chart | eks2ecs translate - -o cfn/ -n shop
   kustomize build overlays/prod | eks2ecs translate - -o cfn/
+  eks2ecs translate -k overlays/prod -o cfn/     the same: runs kustomize (or kubectl) itself
   eks2ecs translate -f k8s/ -R -o cfn/            kubectl style: -f, -R for subfolders
   eks2ecs translate --from-cluster --context prod -n shop -o cfn/
                                                  read a live cluster (Secrets: key names only)
@@ -42,7 +43,8 @@ exit status:
   1  needs a human: a generated template failed validation (nothing was written);
      with --strict, lossy or unsupported items remain after --ignore (the output is
      written, so report.md shows them); diff: the folder differs from the translation
-  2  bad input or usage: the message names the file, line and object
+  2  bad input or usage: the message names the file, line and object; also input with
+     no object, and a kustomize folder or Helm chart given as manifests (it says what to run)
 """
 
 
@@ -62,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
                               "subfolders too) or -; repeatable")
         sub.add_argument("-R", "--recursive", action="store_true",
                          help="read the folders given with -f recursively")
+        sub.add_argument("-k", "--kustomize", metavar="DIR",
+                         help="as kubectl apply -k: translate what a kustomize folder builds "
+                              "(runs `kustomize build DIR`, or `kubectl kustomize DIR` when "
+                              "there is no kustomize); instead of SRC and -f")
         live = sub.add_argument_group(
             "reading a live cluster (instead of SRC) through your kubeconfig")
         live.add_argument("--from-cluster", action="store_true",
@@ -97,8 +103,10 @@ def _parser() -> argparse.ArgumentParser:
                     "deploy.sh, cleanup.sh, README.md, report.md, report.html and report.json.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     common(translate)
-    translate.add_argument("-o", "--output", required=True, metavar="DIR",
-                           help="output folder (created; replaced files only if eks2ecs wrote them)")
+    translate.add_argument("-o", "--output", required=True, metavar="DIR", type=_output_folder,
+                           help="output folder (created; replaced files only if eks2ecs wrote "
+                                "them). Not -: the output is several templates, scripts and "
+                                "the report; `eks2ecs report` prints the report on stdout")
     translate.add_argument("--no-validate", action="store_true",
                            help="skip cfn-lint (faster; for experiments, not for deploys)")
     translate.add_argument("--force", action="store_true",
@@ -171,6 +179,14 @@ def _namespace(value: str) -> str:
     if len(value) > 63 or not re.fullmatch(DNS_LABEL, value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a Kubernetes namespace name "
                                          "(lowercase letters, digits and -, at most 63)")
+    return value
+
+
+def _output_folder(value: str) -> str:
+    if value == "-":
+        raise argparse.ArgumentTypeError(
+            "the output is a folder of templates (one per stack), scripts and the report, not "
+            "one stream: give a folder; `eks2ecs report ... --format json` writes to stdout")
     return value
 
 
@@ -275,8 +291,11 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _check_sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     given = [*args.sources, *args.filename]
-    if args.from_cluster == bool(given):
-        parser.error("give manifests (SRC or -f) or --from-cluster, not both and not neither")
+    if args.kustomize is not None and (given or args.from_cluster):
+        parser.error("-k reads a kustomize folder on its own, as kubectl's -k does: not with "
+                     "SRC, -f or --from-cluster")
+    if args.from_cluster == bool(given or args.kustomize is not None):
+        parser.error("give manifests (SRC, -f or -k) or --from-cluster, not both and not neither")
     if given.count("-") > 1:
         parser.error("- (stdin) can be given once")
     if not args.from_cluster and (args.context or args.kubeconfig or args.all_namespaces):
@@ -296,10 +315,18 @@ def _translate(args: argparse.Namespace, validate: bool) -> Any:
 
 def _read(args: argparse.Namespace) -> list[Any]:
     from translator import live, load
+    from translator.errors import InputError
 
     if args.from_cluster:
         return live.read(args.context, args.namespace, args.all_namespaces, args.kubeconfig)
-    return [*load.load(args.sources), *load.load(args.filename, recursive=args.recursive)]
+    if args.kustomize is not None:
+        found = load.load_kustomized(args.kustomize)
+    else:
+        found = [*load.load(args.sources), *load.load(args.filename, recursive=args.recursive)]
+    if not found:
+        raise InputError(load.NO_OBJECTS, ", ".join(
+            [args.kustomize] if args.kustomize is not None else [*args.sources, *args.filename]))
+    return found
 
 
 def _summary(result: Any, args: argparse.Namespace) -> None:

@@ -76,7 +76,11 @@ def read(context: str | None = None, namespace: str | None = None, all_namespace
     """
     get, context_name, context_namespace = _client(context, kubeconfig)
     scope = None if all_namespaces else namespace or context_namespace or "default"
-    return list(objects(get, context_name, scope))
+    found = list(objects(get, context_name, scope))
+    if not found:
+        where = f"namespace {scope!r}" if scope else "any namespace but the system ones"
+        raise InputError(f"no Kubernetes objects to translate in {where}", f"kube://{context_name}")
+    return found
 
 
 def objects(get: Get, context: str, namespace: str | None) -> Iterator[Manifest]:

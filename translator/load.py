@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from translator import renderers
 from translator.errors import InputError
 
 try:  # libyaml makes parsing several times faster where it is available
@@ -23,6 +24,7 @@ except ImportError:  # pragma: no cover - pure-Python fallback
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+NO_OBJECTS = "no Kubernetes objects in the input (only empty documents or comments)"
 MAX_DEPTH = 64
 MAX_NODES = 250_000  # per document, counting every alias expansion
 # Past MAX_DEPTH the builder refuses; far past it PyYAML gives up first, by a recursion error
@@ -252,6 +254,7 @@ def discover(sources: Iterable[str], recursive: bool = True) -> list[tuple[str, 
     """Expand sources into (name as shown, path) pairs; '-' stands for stdin (path None).
 
     A folder gives its manifest files, sorted, and those of its subfolders when `recursive`.
+    A kustomize folder or a Helm chart is refused with what to run instead.
     """
     found: list[tuple[str, Path | None]] = []
     for source in sources:
@@ -259,6 +262,8 @@ def discover(sources: Iterable[str], recursive: bool = True) -> list[tuple[str, 
             found.append(("-", None))
             continue
         path = Path(source)
+        if path.exists():
+            renderers.refuse_rendered(path, source, recursive)
         if path.is_dir():
             files = sorted(
                 p for p in (path.rglob("*") if recursive else path.iterdir())
@@ -285,3 +290,9 @@ def load(sources: Iterable[str], stdin: str | None = None, recursive: bool = Tru
             text = _read(path, shown)
         manifests.extend(parse_text(text, shown))
     return manifests
+
+
+def load_kustomized(folder: str) -> list[Manifest]:
+    """The objects a kustomize folder builds (`-k DIR`, as `kubectl apply -k DIR`)."""
+    text, shown = renderers.kustomize(folder)
+    return list(parse_text(text, shown))

@@ -188,6 +188,12 @@ BAD_PRICES = [
     ("hours_per_month: 0\n", 1, "hours_per_month must be a number from 1 to 744"),
     ("prices: {alb_hour: {usd: 0.02}\n", 2, "not YAML"),
     ("region: eu-west-1\n", 1, "prices are for region eu-west-1, but the region is us-east-1"),
+    # explicit tags the value does not fit gave tracebacks quoting the value
+    ("hours_per_month: !!int Hunter2\n", 1, "does not fit its tag !!int (the value is not shown)"),
+    ("prices:\n  alb_hour: {usd: !!float cheap}\n", 2, "does not fit its tag !!float"),
+    ("prices:\n  alb_hour: {usd: 0.02, date: !!timestamp soon}\n", 2, "its tag !!timestamp"),
+    ("prices:\n  alb_hour: {usd: !!python/name:os.system x}\n", 2,
+     "could not determine a constructor"),
 ]
 
 
@@ -200,6 +206,7 @@ def test_bad_price_files_are_refused_with_their_line(tmp_path: Path, text: str, 
         cost.price_table("us-east-1", str(prices))
     assert (caught.value.file, caught.value.line) == (str(prices), line_number)
     assert message in caught.value.message
+    assert "Hunter2" not in str(caught.value)
 
 
 def test_a_region_with_no_table_needs_every_price(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -560,3 +561,37 @@ def test_nulls_of_list_items_are_the_items_own() -> None:
 def test_a_key_written_twice_is_refused_even_when_the_first_is_null() -> None:
     err = refused("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\ndata: {}\n")
     assert "duplicate key 'data'" in str(err)
+
+
+# --- explicit tags ---------------------------------------------------------------------------
+
+
+SECRET_VALUE = "Hunter2-TopSecret-Value"
+UNFIT_TAGS = [("int", SECRET_VALUE), ("int", "0x"), ("bool", SECRET_VALUE), ("float", SECRET_VALUE),
+              ("timestamp", SECRET_VALUE), ("timestamp", "2020-13-45")]
+
+
+@pytest.mark.parametrize(("tag", "value"), UNFIT_TAGS, ids=lambda v: str(v))
+def test_an_explicit_tag_the_value_does_not_fit_is_refused_without_the_value(
+        tag: str, value: str) -> None:
+    # PyYAML's constructors fail with the value in the message (a traceback, exit 1)
+    err = refused("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n"
+                  f"  password: !!{tag} {value}\n")
+    assert str(err) == (f"-:6:13: the value does not fit its tag !!{tag} (the value is not "
+                        "shown); remove the tag or fix the value")
+    assert value not in str(err)
+
+
+def test_an_explicit_tag_on_a_key_the_key_does_not_fit_is_refused_too() -> None:
+    err = refused(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n"
+                  f"  !!int {SECRET_VALUE}: x\n")
+    assert str(err).startswith("-:5:3: the value does not fit its tag !!int")
+    assert SECRET_VALUE not in str(err)
+
+
+@pytest.mark.parametrize(("tag", "value", "read"), [
+    ("int", "42", 42), ("bool", "true", True), ("str", "42", "42"), ("float", "1.5", 1.5)])
+def test_an_explicit_tag_the_value_fits_is_read_as_tagged(tag: str, value: str, read: Any) -> None:
+    [manifest] = load_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+                           f"data:\n  x: !!{tag} {value}\n")
+    assert manifest.doc["data"]["x"] == read

@@ -21,6 +21,7 @@ from translator import rules
 from translator.cfn import to_json
 from translator.context import LOAD_BALANCER_STACK, Options
 from translator.errors import InputError
+from translator.load import construct_scalar
 from translator.plan import Plan, Stack
 from translator.report import Cell, Strong, Table
 
@@ -107,7 +108,7 @@ class _Reader:
     def scalar(self, node: yaml.Node, what: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, f"{what} must be a single value")
-        return yaml.SafeLoader("").construct_object(node)
+        return construct_scalar(yaml.SafeLoader(""), node, self.file)
 
     def number(self, node: yaml.Node, what: str, low: float, high: float) -> float:
         value = self.scalar(node, what)

@@ -93,6 +93,29 @@ def resolve_pointer(doc: Any, pointer: str) -> Any:
     return node
 
 
+def construct_scalar(constructor: yaml.constructor.BaseConstructor, node: yaml.Node,
+                     file: str) -> Any:
+    """The value of a scalar node, or an InputError at its place that never shows the value.
+
+    An explicit tag the value does not fit (`!!int Hunter2`, `!!bool maybe`, `!!timestamp
+    2020-13-45`) makes PyYAML's constructors fail with the value in the message (ValueError,
+    KeyError, AttributeError): it may be a Secret's.
+    """
+    where = (file, node.start_mark.line + 1, node.start_mark.column + 1)
+    try:
+        return constructor.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        raise InputError(str(exc.problem), *where) from None
+    except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+        raise InputError(f"the value does not fit its tag {_short_tag(node.tag)} (the value is "
+                         "not shown); remove the tag or fix the value", *where) from None
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") \
+        else repr(tag)
+
+
 class _Builder:
     """Turns a composed YAML node tree into Python values, recording lines per pointer."""
 
@@ -124,12 +147,7 @@ class _Builder:
                 self.build(child, f"{pointer}/{i}", lines, depth + 1)
                 for i, child in enumerate(node.value)
             ]
-        try:
-            return self.constructor.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as exc:
-            raise InputError(
-                str(exc.problem), self.file, node.start_mark.line + 1, node.start_mark.column + 1
-            ) from None
+        return construct_scalar(self.constructor, node, self.file)
 
     def _mapping(
         self, node: yaml.MappingNode, pointer: str, lines: dict[str, int], depth: int
@@ -140,7 +158,7 @@ class _Builder:
         seen: set[str] = set()
         from_merge: set[str] = set()
         for key_node, value_node in node.value:
-            key = self.constructor.construct_object(key_node, deep=True)
+            key = construct_scalar(self.constructor, key_node, self.file)
             if not isinstance(key, str | int | float | bool) or key is None:
                 raise InputError(
                     "mapping keys must be plain scalars (an unrendered Helm or Jinja "

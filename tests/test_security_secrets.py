@@ -38,6 +38,9 @@ HOSTILE_VALUES = [
     "| LEAK | 0008 |\n---\nkind: Secret",
     "$(rm -rf /) `LEAK0009`; echo",
     "-----BEGIN PRIVATE KEY-----\nMIIBLEAK0010\n-----END PRIVATE KEY-----\n",
+    # envsubst-looking: the placeholder scan quoted "$HorseBatteryStapleLEAK0018" in the report
+    "correct$HorseBatteryStapleLEAK0018",
+    "${TokenLEAK0019}",
 ]
 
 
@@ -46,11 +49,13 @@ def b64(text: str) -> str:
 
 
 def secret(name: str, data: dict[str, str], string_data: dict[str, str]) -> str:
-    return yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Secret",
-        "metadata": {"name": name, "namespace": "shop"}, "type": "Opaque",
-        "data": {k: b64(v) for k, v in data.items()}, "stringData": string_data,
-    }, allow_unicode=True, sort_keys=False)
+    body = {"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": name, "namespace": "shop"}, "type": "Opaque",
+            "data": {k: b64(v) for k, v in data.items()}, "stringData": string_data}
+    # what `kubectl apply` leaves on the object: the whole manifest again, values and all
+    applied = {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(body)}
+    body["metadata"] = {**body["metadata"], "annotations": applied}
+    return yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
 
 
 def hostile_input() -> str:
@@ -88,6 +93,8 @@ def forms(value: str) -> set[str]:
     found = {value, b64(value), json.dumps(value)[1:-1], quote(value)[1:-1],
              json.dumps(value, ensure_ascii=True)[1:-1], b64(value).rstrip("=")}
     found.update(line for line in value.splitlines() if len(line) >= 8 and "LEAK" in line)
+    found.update(word for word in re.findall(r"[A-Za-z0-9]+", value)
+                 if len(word) >= 8 and "LEAK" in word)  # a fragment quoted on its own
     return {f for f in found if f}
 
 

@@ -31,6 +31,7 @@ from translator.plan import (
     assemble,
 )
 
+LAST_APPLIED = "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration"
 # Fields that describe an object's life in a cluster, not what it is.
 ALWAYS_IGNORED = {
     "/status": "runtime state written by Kubernetes",
@@ -40,14 +41,16 @@ ALWAYS_IGNORED = {
     "/metadata/creationTimestamp": "assigned by the API server",
     "/metadata/managedFields": "server-side apply bookkeeping",
     "/metadata/selfLink": "assigned by the API server",
-    "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration":
-        "kubectl bookkeeping",
+    LAST_APPLIED: "kubectl bookkeeping",
 }
 IDENTITY = ("/apiVersion", "/kind", "/metadata/name", "/metadata/namespace")
 
 # envsubst placeholders ($VAR, ${VAR}) left in manifests meant to be rendered first. Scripts
 # and config files (multi-line values, command and args) use $ for their own variables.
 PLACEHOLDER = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+# Values the scan never reads: a Secret's (a password may well hold a `$`), and kubectl's copy
+# of the whole object, which holds them again.
+SECRET_VALUES = ("/data", "/stringData")
 
 
 def build_model(manifest: Manifest, rule: Any) -> KubeObject:
@@ -240,8 +243,11 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
 def _placeholders(entry: Entry, leaves: list[tuple[str, Any]]) -> None:
     """Report envsubst placeholders: they are kept literally, never expanded or turned into
     CloudFormation substitutions, so the value deployed is the placeholder itself."""
+    unread = (LAST_APPLIED, *(SECRET_VALUES if entry.kind == "Secret" else ()))
     for path, value in leaves:
         if not isinstance(value, str) or "\n" in value or re.search(r"/(command|args)/\d+$", path):
+            continue
+        if any(path == top or path.startswith(top + "/") for top in unread):
             continue
         found = sorted(set(PLACEHOLDER.findall(value)))
         if found:

@@ -1,5 +1,6 @@
 """A deterministic synthetic cluster: N services, each a Deployment, Service, HPA,
-ExternalSecret and ConfigMap, plus the one ClusterSecretStore they all read from.
+ExternalSecret and ConfigMap, plus the one ClusterSecretStore they all read from; and a wide
+object: one Deployment carrying thousands of labels and annotations.
 
 Sizes, ports, replica counts and probe settings vary with the service number (not with a
 random seed), so the same N always gives the same bytes and the templates are not all alike.
@@ -157,3 +158,17 @@ def generate(n: int, folder: Path) -> list[Path]:
         path.write_text(service(i), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def generate_wide(keys: int, folder: Path) -> Path:
+    """One service whose Deployment carries `keys` metadata keys, half labels and half
+    annotations: the fields of one object grow instead of the number of objects."""
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = "".join(f"    label-{k:05d}: value-{k}\n" for k in range(keys // 2))
+    annotations = "".join(f"    example.com/note-{k:05d}: note {k}\n" for k in range(keys - keys // 2))
+    text = STORE + "---\n" + service(0).replace(
+        "  labels:\n    app: svc-00000\n",
+        f"  labels:\n    app: svc-00000\n{labels}  annotations:\n{annotations}", 1)
+    path = folder / "wide.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

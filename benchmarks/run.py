@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.generate import generate
+from benchmarks.generate import generate, generate_wide
 from translator import version as eks2ecs_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -171,7 +171,7 @@ def find_specctl(choice: str) -> str | None:
 
 
 def measure(sizes: list[int], ratio_size: int, runs: int, large_runs: int,
-            specctl: str | None, work: Path) -> dict[str, Figure]:
+            specctl: str | None, work: Path, wide: tuple[int, int]) -> dict[str, Figure]:
     figures: dict[str, Figure] = {}
 
     def record(name: str, figure: Figure) -> None:
@@ -187,6 +187,16 @@ def measure(sizes: list[int], ratio_size: int, runs: int, large_runs: int,
     print("start-up", file=sys.stderr)
     record("python -c 'import yaml'", best_of([PYTHON, "-c", "import yaml"], runs * 5, sample=False))
     record("eks2ecs --version", best_of(eks2ecs("--version"), runs * 5, sample=False))
+
+    print(f"one wide object ({runs} runs each)", file=sys.stderr)
+    for keys in wide:
+        source = generate_wide(keys, work / f"wide-{keys}")
+        if keys == wide[-1]:
+            record(f"floor wide K={keys}", best_of([PYTHON, "-m", "benchmarks.floor", str(source),
+                                                    str(work / f"floor-wide-{keys}")], runs))
+        record(f"no-validate wide K={keys}", best_of(eks2ecs(
+            "translate", source, "-o", work / f"wide-out-{keys}", "--no-validate", "--force", "-q"),
+            runs))
 
     for n, source in inputs.items():
         repeat = runs if n <= ratio_size else large_runs
@@ -231,7 +241,8 @@ def machine() -> list[str]:
     ]
 
 
-def targets(figures: dict[str, Figure], ratio_size: int, largest: int) -> list[tuple[str, str, bool]]:
+def targets(figures: dict[str, Figure], ratio_size: int, largest: int,
+            wide: tuple[int, int] = (0, 0)) -> list[tuple[str, str, bool]]:
     """(target, what was measured, met) for each target of the issue that the sizes allow."""
     out = []
 
@@ -248,6 +259,13 @@ def targets(figures: dict[str, Figure], ratio_size: int, largest: int) -> list[t
           f"validated N={n}", f"cfn-lint alone N={n}", 1.0)
     ratio("eks2ecs --version <= 2x python -c 'import yaml'",
           "eks2ecs --version", "python -c 'import yaml'", 2.0)
+    narrow, broad = wide
+    # the fields of one object: a ledger quadratic in them took 8.5 s at 5,000 annotations
+    ratio(f"one object with {broad} keys <= {1.125 * broad / max(narrow, 1):g}x one with {narrow} "
+          f"(linear: {broad / max(narrow, 1):g}x the keys)",
+          f"no-validate wide K={broad}", f"no-validate wide K={narrow}", 1.125 * broad / max(narrow, 1))
+    ratio(f"one object with {broad} keys <= 4x the libyaml floor on its file",
+          f"no-validate wide K={broad}", f"floor wide K={broad}", 4.0)
     if largest > n:
         for mode in ("validated", "no-validate"):
             ratio(f"{mode} N={largest} <= 4.5x N={n} (linear: {largest / n:g}x the input)",
@@ -261,7 +279,8 @@ def targets(figures: dict[str, Figure], ratio_size: int, largest: int) -> list[t
 
 
 def markdown(figures: dict[str, Figure], sizes: list[int], ratio_size: int, work: Path,
-             load: tuple[float, float], specctl_note: str, minutes: float) -> str:
+             load: tuple[float, float], specctl_note: str, minutes: float,
+             wide: tuple[int, int]) -> str:
     largest = max(sizes)
     lines = [
         "# Benchmarks",
@@ -283,7 +302,7 @@ def markdown(figures: dict[str, Figure], sizes: list[int], ratio_size: int, work
         "| target | measured | met |",
         "|---|---|---|",
         *[f"| {t} | {m} | {'yes' if ok else '**no**'} |"
-          for t, m, ok in targets(figures, ratio_size, largest)],
+          for t, m, ok in targets(figures, ratio_size, largest, wide)],
         "",
         "## Scaling",
         "",
@@ -316,6 +335,10 @@ def markdown(figures: dict[str, Figure], sizes: list[int], ratio_size: int, work
         "wrote, with the settings of eks2ecs's own runner (regions, rule configuration, extra "
         "rule folders), so both make the same checks.",
         "- start-up: `eks2ecs --version` against `python -c 'import yaml'`.",
+        f"- wide object: `translate --no-validate` on one service whose Deployment carries "
+        f"{wide[0]} and then {wide[1]} metadata keys (half labels, half annotations; "
+        "`benchmarks.generate.generate_wide`), against each other and against the floor on "
+        "the same file: the cost of one object must grow with its fields, not their square.",
         "- CPU s: user + system time of the command and of the workers it waited for; "
         "validation spreads over every usable core, so CPU s can exceed the wall time.",
         "- memory: the peak RSS of the command's own process (exact, from the kernel), and "
@@ -342,12 +365,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "start-up gets five times as many)")
     parser.add_argument("--large-runs", type=int, default=1,
                         help="runs per command above --ratio-size (default: 1)")
+    parser.add_argument("--wide-keys", default="5000,20000", metavar="K1,K2",
+                        help="metadata keys of the two wide objects (default: 5000,20000)")
     parser.add_argument("--specctl", default="auto", metavar="PATH|auto|none",
                         help="the specctl command to compare with (default: specctl on PATH)")
     parser.add_argument("--out", default=str(REPO / "docs" / "benchmarks.md"), metavar="FILE",
                         help="where to write the Markdown (default: docs/benchmarks.md)")
     args = parser.parse_args(argv)
     sizes = sorted({int(n) for n in args.sizes.split(",")} | {args.ratio_size})
+    narrow, broad = sorted(int(k) for k in args.wide_keys.split(","))
     specctl = find_specctl(args.specctl)
     if specctl:
         specctl_note = (f"`specctl -m k2e -s DIR -o OUT` ({specctl}) ran on the same input as an "
@@ -361,10 +387,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="eks2ecs-bench-") as folder:
         work = Path(folder)
-        figures = measure(sizes, args.ratio_size, args.runs, args.large_runs, specctl, work)
+        figures = measure(sizes, args.ratio_size, args.runs, args.large_runs, specctl, work,
+                          (narrow, broad))
         text = markdown(figures, sizes, args.ratio_size, work,
                         (load_before, os.getloadavg()[0]), specctl_note,
-                        (time.perf_counter() - started) / 60)
+                        (time.perf_counter() - started) / 60, (narrow, broad))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from benchmarks.generate import generate
+from benchmarks.generate import generate, generate_wide
 from benchmarks.run import MB, Figure, best_of, targets
+from translator import load
 from translator.api import translate
 from translator.context import Options
 
@@ -43,3 +44,26 @@ def test_targets_compare_best_walls_against_the_issue_limits() -> None:
     assert met == {"translate --no-validate": False, "translate (validated)": True,
                    "eks2ecs --version": True, "validated N=2000": False,
                    "no-validate N=2000": True, "peak memory at N=2000": False}
+
+
+def test_the_wide_object_carries_its_keys_and_translates(tmp_path: Path) -> None:
+    path = generate_wide(40, tmp_path / "wide")
+    assert path.read_bytes() == generate_wide(40, tmp_path / "again").read_bytes()
+    [deployment] = [m for m in load.load([str(path)]) if m.kind == "Deployment"]
+    metadata = deployment.doc["metadata"]
+    assert (len(metadata["labels"]), len(metadata["annotations"])) == (21, 20)  # and app
+    result = translate([str(path)], Options(validate=False))
+    assert [e.status for e in result.plan.entries if e.kind == "Deployment"] == ["mapped"]
+
+
+def test_the_wide_object_targets_a_linear_cost() -> None:
+    def walls(seconds: float) -> Figure:
+        return Figure(seconds, seconds, 100 * MB, 100 * MB, 3)
+
+    linear = {"no-validate wide K=5000": walls(1.0), "no-validate wide K=20000": walls(4.2),
+              "floor wide K=20000": walls(0.5)}
+    quadratic = {**linear, "no-validate wide K=20000": walls(16.0)}
+    for figures, met in ((linear, [True, False]), (quadratic, [False, False])):
+        found = [(t, ok) for t, _, ok in targets(figures, 500, 500, (5000, 20000))]
+        assert [t.split(" <=")[0] for t, _ in found] == ["one object with 20000 keys"] * 2
+        assert [ok for _, ok in found] == met

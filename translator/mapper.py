@@ -228,7 +228,7 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     for path in manifest.nulls:  # left out of the document the rules read (translator.load)
         account(path, "ignored", "null: absent, as the API server reads it")
     uncovered = [leaf for leaf, _ in leaves if not _covered(leaf, claimed)]
-    for path in _group(uncovered, manifest.doc, claimed):
+    for path in _group(uncovered, claimed):
         if path.startswith("/metadata/labels") or path.startswith("/metadata/annotations"):
             account(path, "ignored", "no rule reads this label or annotation")
         else:
@@ -283,18 +283,18 @@ def _exists(doc: Any, pointer: str) -> bool:
     return True
 
 
-def _group(leaves: list[str], doc: Any, claimed: set[str]) -> list[str]:
-    """Collapse leaves into the highest ancestors whose whole subtree is unclaimed."""
-    out: list[str] = []
-    leaf_set = set(leaves)
+def _group(leaves: list[str], claimed: set[str]) -> list[str]:
+    """Collapse unclaimed leaves into the highest ancestors with nothing claimed at or under
+    them (so their whole subtree is unclaimed): one walk up per leaf, linear in the leaves."""
+    held = {""}  # the claims and every ancestor of one: a subtree holding a claim
+    for path in claimed:
+        while path not in held:
+            held.add(path)
+            path = path.rsplit("/", 1)[0]
+    tops: dict[str, None] = {}  # in the order of the leaves
     for leaf in leaves:
         top = leaf
-        parent = leaf.rsplit("/", 1)[0]
-        while parent and not any(c == parent or c.startswith(parent + "/") for c in claimed) \
-                and all(x in leaf_set for x, _ in _leaves(resolve_pointer(doc, parent), parent)):
+        while (parent := top.rsplit("/", 1)[0]) not in held:
             top = parent
-            parent = parent.rsplit("/", 1)[0]
-        if top not in out:
-            out.append(top)
-    return out
-
+        tops.setdefault(top, None)
+    return list(tops)

@@ -221,6 +221,42 @@ def test_manifest_strings_cannot_write_markup() -> None:
     assert len(row) == 5  # the | in the path did not split the row
 
 
+MARKDOWN_BREAKOUTS = ["a``b<img src=x onerror=alert(1)>", "cr\rbreaks\r\nrows", "`lead",
+                      "[click](javascript:alert(2))", "![pixel](http://example.com/p.png)",
+                      "*loud* snake_case | pipe \\"]
+
+
+def test_no_manifest_string_escapes_its_markdown_cell() -> None:
+    # parsed as a viewer does (CommonMark, GFM tables, raw HTML allowed): two backticks closed
+    # the code span of a key, and a carriage return ended the table row
+    from markdown_it import MarkdownIt
+
+    widgets = [f"apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: {json.dumps(t)}\n"
+               for t in MARKDOWN_BREAKOUTS]  # a row each, the name in a text cell
+    keys = "".join(f"  {json.dumps(t)}: $LEFT_{i}\n" for i, t in enumerate(MARKDOWN_BREAKOUTS))
+    config = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n{keys}"
+    result = translate(["-"], Options(validate=False), stdin=docs(*widgets, config))
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(
+        result.files["report.md"])
+    section = html.split("<h2>Needs a human</h2>")[1].split("<h2>")[0]
+    for tag in ("<img", "<a ", "<strong>"):
+        assert tag not in section
+    rows = section.split("</thead>")[1].split("<tr>")[1:]
+    assert len(rows) == 2 * len(MARKDOWN_BREAKOUTS)
+    assert all(row.count("<td>") == 5 for row in rows)
+    cells = [[c.split("</td>")[0] for c in row.split("<td>")[1:]] for row in rows]
+    one_line = [t.replace("\r\n", " ").replace("\r", " ") for t in MARKDOWN_BREAKOUTS]
+    assert sorted(c[0] for c in cells if c[0].startswith("Widget ")) == sorted(
+        f"Widget {html_escape(t)}" for t in one_line)
+    assert sorted(c[2] for c in cells if c[0] == "ConfigMap default/cfg") == sorted(
+        f"<code>/data/{html_escape(t.replace('~', '~0').replace('/', '~1'))}</code>"
+        for t in one_line)
+
+
+def html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
 def test_the_html_page_fetches_nothing() -> None:
     html = to_html(translate([str(EXAMPLE)], Options(validate=False)).plan)
     for external in ("<link", "<script", "<img", "<iframe", "src=", "@import", "url(", 'href="http'):

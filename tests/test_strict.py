@@ -97,8 +97,9 @@ def test_markdown_records_suppressions() -> None:
     markdown = result.files["report.md"]
     assert "## Suppressed" in markdown
     assert "2 lossy or unsupported item(s) accepted with --ignore; 5 still need a human." in markdown
-    assert (f"| `{ACCEPT_ALL[1]}` | 2 | Deployment/backend "
-            "`/spec/template/spec/containers/0/resources/limits/cpu`, Deployment/weaviate") in markdown
+    assert (f"| `{ACCEPT_ALL[1]}` | 2 | `Deployment/backend:"
+            "/spec/template/spec/containers/0/resources/limits/cpu`<br>`Deployment/weaviate:") \
+        in markdown
     assert "| `Job/nothing` | 0 | nothing (check the rule) |" in markdown
     assert "## Suppressed" not in translate([EXAMPLES], Options(validate=False)).files["report.md"]
 

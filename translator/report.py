@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -333,15 +334,26 @@ def _sizing(plan: Plan) -> Table:
 # --- Markdown ---------------------------------------------------------------------------
 
 
+# Every line ending CommonMark knows (a CR alone ends a table row too), and the ones other
+# viewers break on.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
+# Inline markup a manifest string could start: code spans, links and images, emphasis with
+# `*` (`_` only emphasises whole words, which names and keys seldom are: left as it is).
+_MARKUP = re.compile(r"([\\`*\[\]|])")
+
+
 def md_text(text: str) -> str:
-    """Plain text, safe inside a Markdown table row."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    """Plain text, safe inside a Markdown table row: one line, no markup, no HTML."""
+    return _MARKUP.sub(r"\\\1", _LINE_BREAK.sub(" ", text)).replace("<", "&lt;")
 
 
 def md_code(text: str) -> str:
-    """Text as a Markdown code span, safe inside a table row."""
-    text = text.replace("\n", " ").replace("|", "\\|")
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
+    """Text as a Markdown code span, safe inside a table row: fenced by one backtick more
+    than the longest run of backticks in it, so none of them can close it."""
+    text = _LINE_BREAK.sub(" ", text).replace("|", "\\|")
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if "`" in text else ""  # a span may not start or end with its fence's char
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _md_cell(cell: Cell) -> str:

@@ -125,7 +125,9 @@ def tables(suppressions: Suppressions) -> list[Table]:
     rows: list[tuple[Cell, ...]] = []
     for rule in suppressions.rules:
         items = suppressions.suppressed[rule.text]
-        listed = ", ".join(f"{_ref(e)} `{f.path}`" for e, f in items) or "nothing (check the rule)"
+        # one per line, as a rule would name it: a path is manifest text, never markup
+        listed: Cell = tuple(Code(f"{_ref(e)}:{f.path}") for e, f in items) \
+            or "nothing (check the rule)"
         rows.append((Code(rule.text), str(len(items)), listed))
     intro = (f"{sum(len(v) for v in suppressions.suppressed.values())} lossy or unsupported "
              f"item(s) accepted with --ignore; {len(suppressions.open)} still need a human.")

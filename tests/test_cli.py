@@ -363,6 +363,34 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]
     assert listing(tmp_path) == []
 
 
+@pytest.mark.parametrize(("flag", "value"), [
+    ("--name", "$(touch /tmp/eks2ecs-pwned)"),  # ran inside deploy.sh with --no-validate
+    ("--name", "1shop"), ("--name", "shop.prod"), ("--name", "a" * 65),
+    ("--cluster-name", "prod cluster"), ("--cluster-name", "c" * 256),
+    ("--dns-namespace", "shop..local"), ("--dns-namespace", "shop-.local"),
+    ("--dns-namespace", "shop.local."), ("--dns-namespace", "$(id).local"),
+])
+@pytest.mark.parametrize("command", ["translate", "report"])
+def test_a_name_option_that_cannot_become_its_aws_name_exits_2(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, flag: str,
+        value: str) -> None:
+    out = ["-o", str(tmp_path / "cfn"), "--no-validate"] if command == "translate" else []
+    code, stdout, err = run(capsys, command, str(EXAMPLES / "backend.yaml"), *out, flag, value)
+    assert (code, stdout) == (2, "")
+    assert_one_line_error(err, f"eks2ecs: {flag} {value!r} ")
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize(("flag", "value"), [
+    ("--name", "Shop-2"), ("--cluster-name", "prod_cluster-1"), ("--dns-namespace", "shop.internal")])
+def test_a_name_option_aws_accepts_is_used(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                           flag: str, value: str) -> None:
+    out = tmp_path / "cfn"
+    assert run(capsys, "translate", str(EXAMPLES / "backend.yaml"), "-o", str(out), "-q",
+               "--no-validate", flag, value)[0] == 0
+    assert value in (out / "01-cluster.yaml").read_text() + (out / "deploy.sh").read_text()
+
+
 @pytest.fixture
 def nested(tmp_path: Path) -> Path:
     """k8s/ with the example's backend at the top and weaviate in a subfolder."""

@@ -19,6 +19,8 @@ from tests.helpers import decoded
 from tests.paths import EXAMPLE, REPO
 from tests.test_emitter_properties import evaluate_joins
 from translator import cli
+from translator.api import finish, translate
+from translator.context import Options
 
 HOSTILE = Path(__file__).parent / "hostile"
 REFUSED = sorted((HOSTILE / "refused").iterdir())
@@ -142,3 +144,31 @@ def test_the_scripts_written_beside_hostile_input_are_valid_shell(translated: Pa
         done = subprocess.run(["bash", "-n", str(translated / script)], capture_output=True,
                               text=True, timeout=30)
         assert done.returncode == 0, done.stderr
+
+
+def test_every_value_the_scripts_interpolate_is_quoted(tmp_path: Path) -> None:
+    # --name '$(touch /tmp/x)' ran inside deploy.sh's "Jobs not run" echo; names are checked
+    # now, so the plan is edited past that check to see what the scripts do with any value
+    job = ("apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\nspec:\n  template:\n"
+           "    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: busybox}]\n")
+    plan = translate(["-"], Options(validate=False), stdin=job).plan
+    marker = tmp_path / "pwned"
+    for i, stack in enumerate(plan.stacks):
+        stack.stack_name = f"s{i}-$(touch {marker})-`touch {marker}`-'\"-${{IFS}}"
+    files = finish(plan, Options(validate=False)).files
+    calls = tmp_path / "aws-calls"
+    stub = tmp_path / "bin" / "aws"  # records each argument, answers nothing
+    stub.parent.mkdir()
+    stub.write_text(f'#!/bin/sh\nfor a in "$@"; do printf "%s\\0" "$a"; done >> {calls}\n')
+    stub.chmod(0o755)
+    for name in ("deploy.sh", "cleanup.sh"):
+        (tmp_path / name).write_text(files[name])
+    (tmp_path / "parameters.json").write_text(files["parameters.json.example"])
+    env = {**os.environ, "PATH": f"{stub.parent}{os.pathsep}{os.environ['PATH']}"}
+    for argv, jobs in ((["deploy.sh"], "0"), (["deploy.sh"], "1"), (["cleanup.sh"], "0")):
+        done = subprocess.run(["bash", str(tmp_path / argv[0])], capture_output=True, text=True,
+                              env={**env, "RUN_JOBS": jobs}, timeout=60, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert not marker.exists(), (argv, done.stdout)
+    seen = calls.read_text().split("\0")
+    assert {s.stack_name for s in plan.stacks} <= set(seen)  # each name reached aws as one word

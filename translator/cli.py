@@ -84,11 +84,14 @@ def _parser() -> argparse.ArgumentParser:
                           help="read every namespace except kube-system, kube-public and "
                                "kube-node-lease")
         sub.add_argument("--name", dest="app_name", metavar="NAME",
-                         help="prefix of stack and resource names (default: the namespace)")
+                         help="prefix of stack and resource names: letters, digits and -, "
+                              "starting with a letter, at most 64 (default: the namespace)")
         sub.add_argument("--cluster-name", metavar="NAME",
-                         help="ECS cluster name (default: NAME-cluster)")
+                         help="ECS cluster name: letters, digits, - and _ (default: "
+                              "NAME-cluster)")
         sub.add_argument("--dns-namespace", metavar="DOMAIN",
-                         help="Cloud Map private DNS domain (default: <namespace>.local)")
+                         help="Cloud Map private DNS domain, such as shop.internal (default: "
+                              "<namespace>.local)")
         sub.add_argument("--region", default="us-east-1",
                          help="region whose resource types cfn-lint checks and whose prices "
                               "the cost estimate uses (default: us-east-1)")

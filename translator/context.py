@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from translator.cfn import ImportValue, Sub
+from translator.errors import InputError
 from translator.load import Manifest
 from translator.models import KubeObject
 
@@ -15,6 +16,27 @@ T = TypeVar("T", bound=KubeObject)
 
 CLUSTER_STACK = "cluster"
 LOAD_BALANCER_STACK = "load-balancer"
+
+
+# What each naming option becomes, and so must be (checked before anything is built: a name
+# reaches the templates, deploy.sh and cleanup.sh).
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-using-console-create-stack-parameters.html
+# stack names: letters, digits and hyphens, starting with a letter, at most 128 in all
+APP_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,63}")  # leaves room for "-<workload title>"
+# https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html
+CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+# the Cloud Map private DNS namespace is a Route 53 hosted zone: a DNS domain of labels
+DNS_LABEL_ANY_CASE = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DNS_DOMAIN = re.compile(rf"(?=.{{1,253}}$){DNS_LABEL_ANY_CASE}(?:\.{DNS_LABEL_ANY_CASE})*")
+NAME_RULES = {
+    "app_name": ("--name", APP_NAME, "prefixes every CloudFormation stack name: letters, "
+                 "digits and -, starting with a letter, at most 64"),
+    "cluster_name": ("--cluster-name", CLUSTER_NAME, "is the ECS cluster name: letters, digits, "
+                     "- and _, at most 255"),
+    "dns_namespace": ("--dns-namespace", DNS_DOMAIN, "is the Cloud Map private DNS domain: "
+                      "dot-separated labels of letters, digits and - (not at either end of a "
+                      "label), each at most 63, at most 253 in all"),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +54,12 @@ class Options:
     namespace: str = "default"  # of objects that name none (helm/kustomize output), as kubectl
     # ReadWriteOnce volumeClaimTemplates: shared EFS (default) or an ECS-managed EBS volume
     rwo_volumes: Literal["efs", "ebs"] = "efs"
+
+    def __post_init__(self) -> None:
+        for attribute, (flag, rule, becomes) in NAME_RULES.items():
+            value = getattr(self, attribute)
+            if value is not None and not rule.fullmatch(value):
+                raise InputError(f"{flag} {value!r} {becomes}")
 
 
 def pascal(name: str) -> str:

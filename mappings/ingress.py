@@ -195,7 +195,8 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                                    "/spec/defaultBackend")
         if actions:
             for listener in listeners:
-                frag.sets.append(SetProperty(stack, listener, "DefaultActions", actions))
+                frag.sets.append(SetProperty(stack, listener, "DefaultActions", actions,
+                                             "/spec/defaultBackend"))
             entry.mapped("/spec/defaultBackend", Target(stack, f"/Resources/{listeners[0]}/"
                          "Properties/DefaultActions") if listeners else None,
                          "the listeners' default action")
@@ -325,7 +326,7 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
     prefix = alb.prefix + (pascal(ing.name) if _settings_differ(ctx, ing, svc.name) else "")
     logical = target_group(frag, ctx, workload, svc, container, number, prefix,
                            target_group_check(container, settings_)
-                           | _protocol(settings_))
+                           | _protocol(settings_), pointer)
     entry.mapped(pointer, Target(LOAD_BALANCER_STACK, f"/Resources/{logical}"),
                  f"{svc.name}:{port.port} -> {workload.obj.name} container {container.name}:{number}")
     return logical

@@ -141,9 +141,10 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
 
 
 def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
-                 container: Container, number: int, prefix: str, props: dict[str, Any]) -> str:
+                 container: Container, number: int, prefix: str, props: dict[str, Any],
+                 field: str) -> str:
     """An IP target group for a Service port (of one load balancer), and the workload's
-    ECS service registered in it."""
+    ECS service registered in it; `field` is the input field that asks for it."""
     ns = ctx.namespace_of(svc)
     name = f"{ns}-{svc.name}" if ctx.multi_namespace else svc.name
     logical = f"TargetGroup{prefix}{pascal(name)}{number}"
@@ -162,7 +163,7 @@ def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
         default=f"{ctx.app}-load-balancer"))
     frag.appends.append(Append(workload.stack, "Service", "LoadBalancers", {
         "ContainerName": container.name, "ContainerPort": number,
-        "TargetGroupArn": import_from("LoadBalancerStackName", output)}))
+        "TargetGroupArn": import_from("LoadBalancerStackName", output)}, field))
     frag.sets.append(SetProperty(workload.stack, "Service", "HealthCheckGracePeriodSeconds",
-                                 health_check_grace(container)))
+                                 health_check_grace(container), field))
     return logical

@@ -63,7 +63,8 @@ def _own_group(workload: Workload, frag: Fragment, ctx: Context) -> str:
     groups = Split(",", Join(",", (Join(",", Ref("SecurityGroupIds")),
                                    import_from("ClusterStackName", f"{logical}Id"))))
     frag.sets.append(SetProperty(workload.stack, "Service",
-                                 "NetworkConfiguration/AwsvpcConfiguration/SecurityGroups", groups))
+                                 "NetworkConfiguration/AwsvpcConfiguration/SecurityGroups", groups,
+                                 "/spec/podSelector"))
     return logical
 
 

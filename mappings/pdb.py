@@ -94,9 +94,9 @@ def _tighten(obj: PodDisruptionBudget, workload: Workload, path: str, frag: Frag
     needed = min(strictest + math.ceil(100 / replicas), 200)
     maximum = max(maximum, needed)
     frag.sets.append(SetProperty(workload.stack, "Service",
-                                 "DeploymentConfiguration/MinimumHealthyPercent", strictest))
+                                 "DeploymentConfiguration/MinimumHealthyPercent", strictest, path))
     frag.sets.append(SetProperty(workload.stack, "Service",
-                                 "DeploymentConfiguration/MaximumPercent", maximum))
+                                 "DeploymentConfiguration/MaximumPercent", maximum, path))
     entry.mapped(path, Target(workload.stack, f"{CONFIG}/MinimumHealthyPercent"),
                  f"MinimumHealthyPercent {wanted} (the update strategy gave {minimum}"
                  + (f"; another budget asks {strictest}, which is kept" if strictest > wanted

@@ -115,7 +115,7 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
             "HealthCheckCustomConfig": {"FailureThreshold": 1},
         }, obj.ref))
     frag.appends.append(Append(workload.stack, "Service", "ServiceRegistries",
-                               {"RegistryArn": GetAtt(registry, "Arn")}))
+                               {"RegistryArn": GetAtt(registry, "Arn")}, "/metadata/name"))
     entry.mapped("/metadata/name", Target(workload.stack, f"/Resources/{registry}/Properties/Name"),
                  f"{obj.name}.{ns}.svc.cluster.local -> {cloud_map_name}.{ctx.dns_domain}")
     entry.mapped("/metadata/namespace",
@@ -275,7 +275,7 @@ def _load_balancer(obj: Service, workload: Workload, frag: Fragment, ctx: Contex
             props = {"Protocol": "UDP" if port.protocol == "UDP" else "TCP"}
         props |= target_group_check(container, {}, network=lb.type == "network")
         forward[port.port] = target_group(frag, ctx, workload, obj, container, number,
-                                          lb.prefix, props)
+                                          lb.prefix, props, f"/spec/ports/{i}")
         proto = dict((p, q) for q, p in lb.listeners)[port.port]
         entry.mapped(f"/spec/ports/{i}", Target(stack, "/Resources/" + lb.listener_id(
             proto, port.port)), f"{proto} listener {port.port} -> {workload.obj.name} "

@@ -113,7 +113,7 @@ def _discovery(obj: StatefulSet, stack: str, frag: Fragment, ctx: Context) -> No
         "HealthCheckCustomConfig": {"FailureThreshold": 1},
     }, obj.ref))
     frag.appends.append(Append(stack, "Service", "ServiceRegistries",
-                               {"RegistryArn": GetAtt(REGISTRY, "Arn")}))
+                               {"RegistryArn": GetAtt(REGISTRY, "Arn")}, path))
     to = Target(stack, f"/Resources/{REGISTRY}/Properties/Name")
     if obj.spec.service_name is not None:
         entry.lossy(path, f"{name}.{ns}.svc.cluster.local -> {cloud_map_name}.{ctx.dns_domain} "

@@ -32,6 +32,7 @@ TEMPLATES = ["01-cluster.yaml", "02-load-balancer.yaml", "03-volume-weaviate-dat
 FILES = sorted([*TEMPLATES, "parameters.json.example", "deploy.sh", "cleanup.sh", "README.md",
                 "report.md", "report.html", "report.json"])
 
+IMAGE = "/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Image"
 BAD_YAML = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: [1\n"
 
 
@@ -227,15 +228,18 @@ def test_rewriting_its_own_folder_needs_no_force_and_drops_only_its_stale_files(
 def test_a_validation_failure_exits_1_and_writes_nothing(
         capsys: pytest.CaptureFixture[str], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    plant(monkeypatch, lambda file: [LintFinding(file, 7, "E9999", "error", "planted by the test")]
-          if file == "04-backend.yaml" else [])
+    plant(monkeypatch, lambda file: [LintFinding(file, 7, "E9999", "error", "planted by the test",
+                                                 IMAGE)] if file == "04-backend.yaml" else [])
     out = tmp_path / "cfn"
     code, stdout, err = run(capsys, "translate", str(EXAMPLES), "-o", str(out))
     assert code == 1
     assert stdout == ""
     assert "Traceback" not in err
+    # at the manifest field behind it, never at a line of the template that was not written
     assert err.splitlines() == [
-        "eks2ecs: 04-backend.yaml:7: E9999 (error) planted by the test",
+        f"eks2ecs: {EXAMPLES}/backend.yaml:47: Deployment/backend: "
+        "/spec/template/spec/containers/0/image: E9999 (error) planted by the test "
+        f"(at 04-backend.yaml#{IMAGE})",
         "eks2ecs: 1 validation finding(s); nothing was written",
     ]
     assert not out.exists()
@@ -246,24 +250,30 @@ def test_a_validation_failure_exits_1_and_writes_nothing(
 def test_validation_findings_in_machine_formats_as_cfn_lint_gives_them(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         fmt: str) -> None:
-    plant(monkeypatch, lambda file: [LintFinding(file, 7, "E9999", "error", "planted by the test")]
-          if file == "04-backend.yaml" else [])
+    plant(monkeypatch, lambda file: [LintFinding(file, 7, "E9999", "error", "planted by the test",
+                                                 IMAGE)] if file == "04-backend.yaml" else [])
     out = tmp_path / "cfn"
     code, stdout, _ = run(capsys, "translate", str(EXAMPLES), "-o", str(out), "--format", fmt)
     assert code == 1
     assert not out.exists()
     document = json.loads(stdout)
+    field = "/spec/template/spec/containers/0/image"
     if fmt == "json":
-        assert document["findings"] == [{"template": "04-backend.yaml", "line": 7,
-                                         "rule": "E9999", "severity": "error",
-                                         "message": "planted by the test"}]
+        assert document["findings"] == [{
+            "template": "04-backend.yaml", "pointer": IMAGE, "rule": "E9999",
+            "severity": "error", "message": "planted by the test",
+            "source": {"file": f"{EXAMPLES}/backend.yaml", "line": 47,
+                       "object": "Deployment/backend", "field": field}}]
         return
     jsonschema.Draft4Validator(sarif_schema()).validate(document)
     [result] = document["runs"][0]["results"]
     assert result["ruleId"] == "E9999" and result["level"] == "error"
-    location = result["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"].endswith("cfn/04-backend.yaml")
-    assert location["region"] == {"startLine": 7}
+    assert result["message"]["text"] == f"Deployment/backend: {field}: planted by the test"
+    [location] = result["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == f"{EXAMPLES}/backend.yaml"
+    assert location["physicalLocation"]["region"] == {"startLine": 47}
+    assert location["logicalLocations"] == [
+        {"fullyQualifiedName": f"{out}/04-backend.yaml#{IMAGE}", "kind": "resource"}]
 
 
 def test_sarif_after_a_clean_translation_has_no_results(capsys: pytest.CaptureFixture[str],

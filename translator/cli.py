@@ -260,8 +260,11 @@ def _findings(findings: list[Any], args: argparse.Namespace) -> None:
         sys.stdout.write(findings_sarif(findings, args.output))
         return
     print(json.dumps({"output": None, "findings": [
-        {"template": f.template, "line": f.line, "rule": f.rule, "severity": f.severity,
-         "message": f.message} for f in findings]}, indent=2))
+        {"template": f.template, "pointer": f.pointer, "rule": f.rule, "severity": f.severity,
+         "message": f.message,
+         "source": None if f.source is None else {
+             "file": f.source.file, "line": f.source.line, "object": f.source.obj,
+             "field": f.source.field}} for f in findings]}, indent=2))
 
 
 def _strict(result: Any, args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ Exit codes: 2 for bad input or usage (InputError), 1 for templates that fail val
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass
@@ -34,16 +35,38 @@ class InputError(Exception):
         return f"{where}{prefix}{self.message}"
 
 
+class Source(NamedTuple):
+    """Where in the input something comes from."""
+
+    file: str
+    line: int
+    obj: str  # "Kind/name"
+    field: str | None  # JSON Pointer into the object
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.obj}" + (f": {self.field}" if self.field else "")
+
+
 @dataclass(frozen=True)
 class LintFinding:
+    """A validation finding in a rendered template. A failing template is never written, so
+    a finding is shown at its source, the manifest's file:line: object: field, with its place
+    in the template as a JSON Pointer; `line` (in the rendered text) is for tools that lint
+    what --no-validate wrote."""
+
     template: str
     line: int
     rule: str
     severity: str
     message: str
+    pointer: str = ""  # JSON Pointer into the template; "" when cfn-lint gave no path
+    source: Source | None = None  # the input field behind it
 
     def __str__(self) -> str:
-        return f"{self.template}:{self.line}: {self.rule} ({self.severity}) {self.message}"
+        where = f"{self.template}#{self.pointer}" if self.pointer else self.template
+        if self.source is None:
+            return f"{where}: {self.rule} ({self.severity}) {self.message}"
+        return f"{self.source}: {self.rule} ({self.severity}) {self.message} (at {where})"
 
 
 class ValidationFailed(Exception):

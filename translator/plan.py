@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from translator.cfn import literal
+from translator.errors import Source
 
 FieldStatus = Literal["mapped", "lossy", "unsupported", "ignored"]
 ObjectStatus = Literal["mapped", "partial", "unsupported", "ignored"]
@@ -168,12 +169,14 @@ class Put:
 
 @dataclass(frozen=True)
 class Append:
-    """Add an item to a list property of a resource another rule owns."""
+    """Add an item to a list property of a resource another rule owns; `field` is the input
+    field it comes from (what a validation failure there names)."""
 
     stack: str
     resource: str
     prop: str
     item: Any
+    field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,17 @@ class SetProperty:
     resource: str
     prop: str
     value: Any
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A place in a stack that an object's rule added (see `_contributions`)."""
+
+    stack: str
+    pointer: str  # into the stack's template
+    entry: Entry
+    field: str | None
 
 
 @dataclass
@@ -239,8 +253,36 @@ class Plan:
     app: str
     stacks: list[Stack]
     entries: list[Entry]
+    contributions: list[Contribution] = field(default_factory=list)
 
     _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def source_of(self, stack: str, pointer: str) -> Source | None:
+        """The input field behind a place in a stack's template: the field mapped nearest
+        above it, else the rule's addition it is in, else the object that made its resource.
+        The deepest place wins; at one depth a mapped field over an addition over a resource."""
+        best: tuple[int, int] = (-1, -1)
+        found: tuple[Entry, str | None] | None = None
+
+        def consider(at: str, rank: int, entry: Entry, path: str | None) -> None:
+            nonlocal best, found
+            if (pointer == at or pointer.startswith(at + "/")) and (len(at), rank) > best:
+                best, found = (len(at), rank), (entry, path)
+
+        for entry in self.entries:
+            for fate in entry.fields:
+                if fate.to is not None and fate.to.stack == stack:
+                    consider(fate.to.pointer, 3, entry, fate.path)
+            for key, logical in entry.resources:
+                if key == stack:
+                    consider(f"/Resources/{logical}", 1, entry, None)
+        for added in self.contributions:
+            if added.stack == stack:
+                consider(added.pointer, 2, added.entry, added.field)
+        if found is None:
+            return None
+        entry, path = found
+        return Source(entry.file, _line_of(entry, path), f"{entry.kind}/{entry.name}", path)
 
     def stack(self, key: str) -> Stack:
         # The report looks stacks up once per field: index them, and re-index when the list
@@ -303,7 +345,39 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
         stack.resources = dict(sorted(stack.resources.items()))
         stack.parameters = dict(sorted(stack.parameters.items()))
         stack.outputs = dict(sorted(stack.outputs.items()))
-    return Plan(app, ordered, [f.entry for f in fragments])
+    return Plan(app, ordered, [f.entry for f in fragments], _contributions(stacks, fragments))
+
+
+def _contributions(stacks: dict[str, Stack], fragments: list[Fragment]) -> list[Contribution]:
+    """What each object's rule added to stacks beyond its own resources (which the entry
+    lists): parameters, conditions and outputs it declared, and items appended to or
+    properties set on other rules' resources."""
+    out = []
+    for frag in fragments:
+        if not frag.entry.kind:  # the cluster foundation comes from no object
+            continue
+        for put in frag.puts:
+            if put.section != "Resources":
+                out.append(Contribution(put.stack, f"/{put.section}/{put.name}", frag.entry, None))
+        for add in frag.appends:
+            items = stacks[add.stack].resources[add.resource].properties[add.prop]
+            out.append(Contribution(add.stack, f"/Resources/{add.resource}/Properties/{add.prop}/"
+                                    f"{items.index(add.item)}", frag.entry, add.field))
+        for change in frag.sets:
+            out.append(Contribution(change.stack, f"/Resources/{change.resource}/Properties/"
+                                    f"{change.prop}", frag.entry, change.field))
+    return out
+
+
+def _line_of(entry: Entry, path: str | None) -> int:
+    """The line of a field of the entry's object, or of its nearest ancestor the ledger has."""
+    lines = {fate.path: fate.line for fate in entry.fields if fate.line is not None}
+    probe = path or ""
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        probe = probe.rsplit("/", 1)[0]
+    return entry.line
 
 
 def _sort_lists(props: dict[str, Any]) -> None:

@@ -89,18 +89,23 @@ def to_sarif(plan: Plan, suppressions: Suppressions | None = None) -> str:
 
 
 def findings_sarif(findings: list[LintFinding], folder: str) -> str:
-    """Validation findings as cfn-lint's --format sarif gives them: one result per finding,
-    at its line in the template (which, failing, was not written into `folder`)."""
+    """Validation findings as cfn-lint's --format sarif gives them, one result per finding,
+    but located at the manifest line behind each: the failing template was not written into
+    `folder`, so its place is a logical location (file#pointer) only."""
     rules = sorted({f.rule for f in findings})
-    results = [{
-        "ruleId": f.rule,
-        "level": "error" if f.severity == "error" else "warning",
-        "message": {"text": f.message},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": _uri(f"{folder.rstrip('/')}/{f.template}")},
-            "region": {"startLine": f.line},
-        }}],
-    } for f in findings]
+    results = []
+    for f in findings:
+        template = f"{folder.rstrip('/')}/{f.template}"
+        location: dict[str, Any] = {"logicalLocations": [
+            {"fullyQualifiedName": f"{template}#{f.pointer}", "kind": "resource"}]}
+        if f.source is not None:
+            location["physicalLocation"] = {"artifactLocation": {"uri": _uri(f.source.file)},
+                                            "region": {"startLine": f.source.line}}
+        said = f.message
+        if f.source is not None:
+            said = ": ".join(p for p in (f.source.obj, f.source.field, f.message) if p)
+        results.append({"ruleId": f.rule, "level": "error" if f.severity == "error" else "warning",
+                        "message": {"text": said}, "locations": [location]})
     return _dump(_log([{"id": rule} for rule in rules], results))
 
 

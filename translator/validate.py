@@ -16,11 +16,13 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
 from translator.cfn import to_json
 from translator.errors import LintFinding
+from translator.load import escape_pointer_token
 from translator.plan import Plan, Stack
 from translator.progress import Hook
 
@@ -64,16 +66,20 @@ def lint(stack: Stack, text: str, region: str) -> list[LintFinding]:
 
 
 def _finding(file: str, match: Any) -> LintFinding:
+    pointer = "".join(f"/{escape_pointer_token(p)}" for p in getattr(match, "path", None) or [])
     return LintFinding(file, int(match.linenumber or 1), match.rule.id,
-                       str(match.rule.severity), str(match.message))
+                       str(match.rule.severity), str(match.message), pointer)
 
 
 def validate(plan: Plan, texts: dict[str, str], region: str,
              progress: Hook | None = None) -> list[LintFinding]:
-    """The findings of every template, in the order of the stacks whatever the parallelism."""
+    """The findings of every template, in the order of the stacks whatever the parallelism,
+    each with the input field behind it (the template is not written when one fails)."""
     findings: list[LintFinding] = []
-    for done, found in enumerate(_lint_each(plan.stacks, texts, region), start=1):
-        findings.extend(found)
+    for done, (stack, found) in enumerate(
+            zip(plan.stacks, _lint_each(plan.stacks, texts, region), strict=True), start=1):
+        findings.extend(replace(f, source=plan.source_of(stack.info.key, f.pointer))
+                        for f in found)
         if progress is not None:
             progress("templates validated", done, len(plan.stacks))
     return findings

@@ -21,7 +21,9 @@ from cfnlint.rules import CloudFormationLintRule
 from mappings.lint_rules import RULES_DIR
 from tests.paths import EXAMPLE, REPO
 from translator import validate
-from translator.api import translate
+from translator.api import finish, translate
+from translator.context import Options
+from translator.errors import ValidationFailed
 from translator.validate import _runner
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -115,3 +117,47 @@ def test_a_template_that_does_not_read_back_as_its_plan_fails_with_e9001() -> No
     tampered = text.replace("RetentionInDays: 30", "RetentionInDays: 7", 1)
     assert tampered != text
     assert [f.rule for f in validate.lint(stack, tampered, "us-east-1")] == ["E9001"]
+
+
+WEB = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+"""
+
+
+def test_a_finding_names_the_manifest_field_behind_it_not_a_line_of_an_unwritten_template(
+) -> None:
+    """A real E9104 (a script dropped the port mapping the Service's load balancer targets):
+    the finding is the Service port of the input, at its line, with the template place."""
+    result = translate(["-"], Options(validate=False), stdin=WEB)
+    web = next(s for s in result.plan.stacks if s.info.title == "web")
+    del web.resources["TaskDefinition"].properties["ContainerDefinitions"][0]["PortMappings"]
+    with pytest.raises(ValidationFailed) as failed:
+        finish(result.plan)
+    [finding] = failed.value.findings
+    assert finding.rule == "E9104" and finding.template == "03-web.yaml"
+    assert finding.pointer == "/Resources/Service/Properties/LoadBalancers/0"
+    assert finding.source == ("-", 21, "Service/web", "/spec/ports/0")
+    assert str(finding) == (
+        "-:21: Service/web: /spec/ports/0: E9104 (error) Service: load balancer targets "
+        "web:8080, which task definition TaskDefinition does not expose "
+        "(at 03-web.yaml#/Resources/Service/Properties/LoadBalancers/0)")

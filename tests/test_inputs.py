@@ -9,8 +9,10 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.helpers import container, deployment, env_of, fates, source, stack_for, translate_yaml
 from tests.paths import CORPUS, REPO
@@ -252,3 +254,47 @@ def test_k_and_o_dash_usage_errors(capsys: pytest.CaptureFixture[str], argv: lis
     assert exited.value.code == 2
     assert message in capsys.readouterr().err
     assert not Path("-").exists() and not (tmp_path / "cfn").exists()
+
+
+# --- what a cluster or Helm made: ignored, with why ------------------------------------------
+
+
+def _owned(kind: str, name: str, owner_kind: str, owner: str, **extra: Any) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1" if kind == "ReplicaSet" else "v1", "kind": kind,
+            "metadata": {"name": name, "namespace": "shop", "ownerReferences": [
+                {"apiVersion": "apps/v1", "kind": owner_kind, "name": owner, "uid": "u-1",
+                 "controller": True, "blockOwnerDeletion": True}]}, **extra}
+
+
+def test_a_kubectl_get_all_dump_ignores_what_the_deployment_made() -> None:
+    web = yaml.safe_load(deployment())
+    pod_spec = web["spec"]["template"]["spec"]
+    dump = {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": [
+        web,
+        _owned("ReplicaSet", "web-5d8f7c", "Deployment", "web",
+               spec={"replicas": 1, "template": web["spec"]["template"]}),
+        _owned("Pod", "web-5d8f7c-x2x9q", "ReplicaSet", "web-5d8f7c", spec=pod_spec),
+        _owned("Pod", "orphan-abc", "ReplicaSet", "gone", spec=pod_spec),  # owner not in input
+    ]}
+    result = translate_yaml(json.dumps(dump))
+    why = ("made by {} (ownerReferences, controller): Deployment/web is translated, and what "
+           "its controller makes is not an object of its own")
+    assert source(result, "ReplicaSet", "web-5d8f7c")["status"] == "ignored"
+    assert source(result, "ReplicaSet", "web-5d8f7c")["reason"] == why.format("Deployment/web")
+    assert source(result, "Pod", "web-5d8f7c-x2x9q")["reason"] == why.format(
+        "ReplicaSet/web-5d8f7c from Deployment/web")
+    assert fates(result, "Pod", "web-5d8f7c-x2x9q", "/") == [
+        {"path": "/", "status": "ignored", "note": why.format(
+            "ReplicaSet/web-5d8f7c from Deployment/web")}]
+    assert source(result, "Pod", "orphan-abc")["status"] == "unsupported"
+    assert [s.info.title for s in result.plan.stacks] == ["cluster", "web"]
+
+
+def test_a_helm_test_hook_is_ignored() -> None:
+    hook = deployment("web-test-connection").replace(
+        "metadata:\n", "metadata:\n  annotations: {helm.sh/hook: test}\n", 1)
+    result = translate_yaml(deployment() + "---\n" + hook)
+    assert source(result, "Deployment", "web-test-connection")["reason"] == (
+        "a Helm test hook (helm.sh/hook: test): `helm test` runs it to check a release; it is "
+        "not part of the app")
+    assert [s.info.title for s in result.plan.stacks] == ["cluster", "web"]

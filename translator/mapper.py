@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from translator import rules
+from translator import generated, rules
 from translator.context import Context, Options, Source
 from translator.errors import InputError
 from translator.load import Manifest, escape_pointer_token, resolve_pointer
@@ -91,6 +91,7 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
     sources: list[Source] = []
     unmapped: list[tuple[Fragment, Manifest]] = []
     seen: dict[tuple[str, str, str], Manifest] = {}
+    known = generated.index(manifests, options.namespace)
     for manifest in manifests:
         key = (manifest.kind, manifest.namespace or options.namespace, manifest.name)
         if key in seen:
@@ -98,9 +99,10 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
             raise InputError(f"defined twice (first at {first.file}:{first.line})",
                              manifest.file, manifest.line, obj=manifest.ref)
         seen[key] = manifest
+        why = generated.why_ignored(manifest, known, options.namespace)
         rule = ruleset.rule_for(manifest.kind, manifest.api_version)
-        if rule is None:
-            unmapped.append((Fragment(_unmapped_entry(manifest, ruleset)), manifest))
+        if rule is None or why is not None:
+            unmapped.append((Fragment(_unmapped_entry(manifest, ruleset, why)), manifest))
             continue
         sources.append(Source(manifest, build_model(manifest, rule)))
 
@@ -171,11 +173,12 @@ def _read_as(entry: Entry, doc: dict[str, Any]) -> tuple[str, str, dict[str, str
     return None
 
 
-def _unmapped_entry(m: Manifest, ruleset: rules.RuleSet) -> Entry:
+def _unmapped_entry(m: Manifest, ruleset: rules.RuleSet, ignored: str | None = None) -> Entry:
+    """The entry of an object no rule maps: `ignored` (why), an ignored kind, or unsupported."""
     entry = new_entry(m)
-    if m.kind in ruleset.ignored_kinds:
+    if ignored is not None or m.kind in ruleset.ignored_kinds:
         entry.status = "ignored"
-        entry.reason = ruleset.ignored_kinds[m.kind]
+        entry.reason = ignored or ruleset.ignored_kinds[m.kind]
         entry.fields.append(FieldFate("/", "ignored", None, entry.reason, by_engine=True))
         return entry
     entry.status = "unsupported"

@@ -44,8 +44,7 @@ class DnsRewriter:
             host = f"{ctx.cloud_map_name(ns, primary.name)}.{ctx.dns_domain}"
             ports = {}
             for port in service.spec.ports:
-                target = port.target_port if port.target_port is not None else port.port
-                number = target_port_number(service, target, ctx)
+                number = target_port_number(service, port.target, ctx)
                 if number is not None and number != port.port:
                     ports[port.port] = number
             self.targets[(ns, service.name)] = (host, ports)

@@ -314,7 +314,7 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
                           "in the input")
         return None
     workload = workloads[0]
-    target = port.target_port if port.target_port is not None else port.port
+    target = port.target
     found = workload.container_for_port(target, port.port)
     if found is None:
         entry.unsupported(pointer, f"targetPort {target!r} is not a container port")

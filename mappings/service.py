@@ -18,8 +18,16 @@ from __future__ import annotations
 from typing import Any
 
 from mappings.load_balancer import Balancer, load_balancer, parse_cidrs, target_group
+from mappings.pod.ports import mapping_index
 from mappings.pod.probes import target_group_check
-from mappings.workloads import Workload, matches, registered_service, selected_by, target_port_number
+from mappings.workloads import (
+    Workload,
+    matches,
+    reached_ports,
+    registered_service,
+    selected_by,
+    target_port_number,
+)
 from translator.cfn import GetAtt
 from translator.context import LOAD_BALANCER_STACK, Context, import_from, pascal
 from translator.load import escape_pointer_token
@@ -192,13 +200,13 @@ def _stateful_link(obj: Service, frag: Fragment, ctx: Context) -> None:
 
 def _ports(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> None:
     for i, port in enumerate(obj.spec.ports):
-        target = port.target_port if port.target_port is not None else port.port
+        target = port.target
         path = f"/spec/ports/{i}"
         resolved = target_port_number(obj, target, ctx)
         if resolved is None:
             frag.entry.unsupported(path, f"targetPort {target!r} names no container port")
         elif resolved == port.port:
-            frag.entry.mapped(path, Target(workload.stack, _port_mapping(workload, target)),
+            frag.entry.mapped(path, Target(workload.stack, _port_mapping(workload, target, ctx)),
                               f"port {port.port} stays as the container port")
         else:
             frag.entry.lossy(path, f"Cloud Map A records carry no port: clients reach "
@@ -210,13 +218,14 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> No
             frag.entry.unsupported(f"{path}/protocol", "Fargate tasks cannot serve SCTP")
 
 
-def _port_mapping(workload: Workload, target: int | str) -> str:
+def _port_mapping(workload: Workload, target: int | str, ctx: Context) -> str:
     """The task definition's port mapping a Service port lands on (or its container)."""
-    containers = workload.obj.spec.template.spec.containers
-    container, number = workload.container_for_port(target, 0) or (containers[0], 0)
-    at = f"/Resources/TaskDefinition/Properties/ContainerDefinitions/{containers.index(container)}"
-    declared = [p.container_port for p in container.ports if p.protocol != "SCTP"]
-    return f"{at}/PortMappings/{declared.index(number)}" if number in declared else at
+    pod = workload.obj.spec.template.spec
+    container, number = workload.container_for_port(target, 0) or (pod.containers[0], 0)
+    at = ("/Resources/TaskDefinition/Properties/ContainerDefinitions/"
+          f"{pod.every_container.index(container)}")
+    index = mapping_index(pod, reached_ports(workload, ctx), container, number)
+    return at if index is None else f"{at}/PortMappings/{index}"
 
 
 # --- type LoadBalancer -----------------------------------------------------------------
@@ -265,8 +274,7 @@ def _load_balancer(obj: Service, workload: Workload, frag: Fragment, ctx: Contex
     stack = LOAD_BALANCER_STACK
     forward: dict[int, str] = {}
     for i, port in enumerate(obj.spec.ports):
-        target = port.target_port if port.target_port is not None else port.port
-        found = workload.container_for_port(target, port.port)
+        found = workload.container_for_port(port.target, port.port)
         if found is None or port.protocol == "SCTP":
             continue
         container, number = found

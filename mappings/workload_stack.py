@@ -11,9 +11,17 @@ from typing import Any
 
 from mappings.pod.pod_level import IRSA_ANNOTATION
 from mappings.pod.spec import PodResult, map_pod
+from mappings.workloads import Workload, reached_ports
 from translator.cfn import GetAtt, Join, Ref, Split, Sub
 from translator.context import Context, import_from, workload_stack
-from translator.models import ClaimTemplate, KubeObject, PodSpec, ServiceAccount
+from translator.models import (
+    ClaimTemplate,
+    Deployment,
+    KubeObject,
+    PodSpec,
+    ServiceAccount,
+    StatefulSet,
+)
 from translator.plan import Fragment, Output, Parameter, Resource, StackInfo, Target
 
 TASK_EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -79,7 +87,9 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     put(stack, "Parameters", "SecurityGroupIds", Parameter(
         "List<AWS::EC2::SecurityGroup::Id>", "Security groups of the tasks"))
 
-    pod = map_pod(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims)
+    reached = reached_ports(Workload(obj, ns), ctx) if isinstance(obj, Deployment | StatefulSet) \
+        else ()
+    pod = map_pod(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims, reached)
     log_group = f"/ecs/{ctx.app}/{title}"
     put(stack, "Resources", "LogGroup", Resource("AWS::Logs::LogGroup", {
         "LogGroupName": log_group, "RetentionInDays": 30}, obj.ref))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mappings.pod.ports import Reached
 from translator.context import Context, workload_stack
 from translator.models import (
     Container,
@@ -137,6 +138,16 @@ def registered_service(workload: Workload, ctx: Context) -> Service | None:
 
     registered: dict[tuple[str, str], Service] = ctx.memo("registered", compute)
     return registered.get((workload.namespace, workload.obj.name))
+
+
+def reached_ports(workload: Workload, ctx: Context) -> tuple[Reached, ...]:
+    """The numeric ports the Services selecting a workload send to, by Service name."""
+    found = []
+    for service in sorted(ctx.all(Service), key=lambda s: s.name):
+        if service.spec.type != "ExternalName" and workload in selected_by(service, ctx):
+            found += [Reached(p.target, p.protocol, f"Service {service.name} port {p.port}")
+                      for p in service.spec.ports if isinstance(p.target, int)]
+    return tuple(found)
 
 
 def target_port_number(obj: Service, target: int | str, ctx: Context) -> int | None:

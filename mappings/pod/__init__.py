@@ -3,7 +3,8 @@ that run pods (Deployment, StatefulSet, Job, CronJob, through workload_stack):
 
 - state: the pod being mapped and what its parts share (where it goes, the secrets it reads);
 - containers: container definitions, their order and essential flags (init containers,
-  native sidecars), ports, commands, lifecycle hooks;
+  native sidecars), commands, lifecycle hooks;
+- ports: the port mappings, declared or reached (a Service's targetPort, a probe's port);
 - env: env and envFrom values, ConfigMap and Secret references, the DNS rewrite of values;
 - probes: container health checks, target-group health checks, grace periods;
 - resources: CPU, memory and ephemeral storage, and the Fargate task size;

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mappings.pod import env, probes, resources, security
+from mappings.pod import env, ports, probes, resources, security
 from mappings.pod.pod_level import Credentials, repository_credentials
 from mappings.pod.state import PodState
 from translator.cfn import Ref
@@ -114,7 +114,7 @@ def container(state: PodState, c: Container, i: int, path: str,
         out["RepositoryCredentials"] = registry
     security.container_security(state, c, path, at, out)
     _lifecycle(state, c, path)
-    port_mappings = _ports(state, c, path, at)
+    port_mappings = _ports(state, c, i, path, at)
     if port_mappings is not None:
         out["PortMappings"] = port_mappings
     environment, secrets = env.environment(state, c, path, at)
@@ -138,25 +138,29 @@ def container(state: PodState, c: Container, i: int, path: str,
     return out
 
 
-def _ports(state: PodState, c: Container, path: str, at: str) -> list[dict[str, Any]] | None:
-    """The container's PortMappings (None when it declares no port)."""
-    if not c.ports:
-        return None
-    mappings: list[dict[str, Any]] = []
+def _ports(state: PodState, c: Container, i: int, path: str, at: str
+           ) -> list[dict[str, Any]] | None:
+    """Container definition `i`'s PortMappings: its declared ports, and the ones it is
+    reached on without declaring them (None when there are none)."""
     for j, port in enumerate(c.ports):
-        mapping: dict[str, Any] = {"ContainerPort": port.container_port,
-                                   "Protocol": port.protocol.lower()}
-        if port.name:
-            mapping["Name"] = port.name
         if port.protocol == "SCTP":
             state.entry.unsupported(f"{path}/ports/{j}", "Fargate has no SCTP")
-            continue
-        mappings.append(mapping)
-        state.entry.mapped(f"{path}/ports/{j}", state.to(f"{at}/PortMappings/{j}"))
         if port.host_port is not None:
             state.entry.ignored(f"{path}/ports/{j}/hostPort",
                                 "awsvpc tasks listen on the container port")
-    return mappings
+    mapped = ports.port_mappings(state.pod, state.reached)[i]
+    out: list[dict[str, Any]] = []
+    for k, m in enumerate(mapped):
+        mapping: dict[str, Any] = {"ContainerPort": m.port, "Protocol": m.protocol.lower()}
+        if m.name:
+            mapping["Name"] = m.name
+        out.append(mapping)
+        if m.declared is not None:
+            state.entry.mapped(f"{path}/ports/{m.declared}", state.to(f"{at}/PortMappings/{k}"))
+        else:
+            state.entry.notes.append(f"container {c.name} declares no port {m.port}, yet "
+                                     f"{m.why}: it is mapped, as Kubernetes reaches it")
+    return out or None
 
 
 def _lifecycle(state: PodState, c: Container, path: str) -> None:

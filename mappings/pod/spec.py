@@ -9,6 +9,7 @@ from typing import Any
 
 from mappings.pod import containers, env, pod_level, probes, resources, security, volumes
 from mappings.pod.backing import Storage
+from mappings.pod.ports import Reached
 from mappings.pod.resources import TaskSize
 from mappings.pod.state import PodState
 from translator.context import Context
@@ -42,9 +43,11 @@ class PodResult:
 
 
 def map_pod(pod: PodSpec, base: str, namespace: str, stack: str, frag: Fragment, ctx: Context,
-            claims: tuple[ClaimTemplate, ...] = ()) -> PodResult:
-    """Map the pod spec at `base` into stack `stack`, recording every field's fate."""
-    state = PodState(pod, base, namespace, stack, frag, ctx, claims)
+            claims: tuple[ClaimTemplate, ...] = (), reached: tuple[Reached, ...] = ()
+            ) -> PodResult:
+    """Map the pod spec at `base` into stack `stack`, recording every field's fate; `reached`
+    are the ports Services send to, mapped whether or not a container declares them."""
+    state = PodState(pod, base, namespace, stack, frag, ctx, claims, reached)
     credentials = pod_level.pull_credentials(state)
     definitions = containers.app_containers(state, credentials)
     definitions += containers.init_containers(state, definitions, credentials)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mappings.pod.ports import Reached
 from mappings.secretsource import SecretValue
 from translator.context import Context
 from translator.models import ClaimTemplate, PodSpec
@@ -23,6 +24,7 @@ class PodState:
     frag: Fragment
     ctx: Context
     claims: tuple[ClaimTemplate, ...] = ()  # a StatefulSet's volumeClaimTemplates
+    reached: tuple[Reached, ...] = ()  # ports Services send to (see mappings.pod.ports)
     secret_reads: dict[str, list[Any]] = field(default_factory=dict)  # IAM action -> resources
 
     @property

@@ -265,3 +265,59 @@ def test_dns_namespace_option_changes_the_rewritten_domain() -> None:
     assert env_of(container(result, "web"))["URL"] == "http://api.internal.example:8080"
     assert stack_for(result, "cluster").parameters["DnsNamespaceName"].default == \
         "internal.example"
+
+
+# --- ports the containers do not declare ---------------------------------------------------
+
+UNDECLARED = deployment("front", container="""
+    readinessProbe: {httpGet: {path: /ready, port: 8080}}
+    livenessProbe: {tcpSocket: {port: 9090}}
+""") + """---
+apiVersion: v1
+kind: Service
+metadata: {name: frontend, namespace: shop}
+spec:
+  type: LoadBalancer
+  selector: {app: front}
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+"""
+
+
+@pytest.fixture(scope="module")
+def undeclared() -> Result:
+    return translate_yaml(UNDECLARED)  # validated: no E9104
+
+
+def test_a_service_target_port_the_container_does_not_declare_is_mapped(undeclared: Result) -> None:
+    """bank-of-anthos' frontend declares no ports; its LoadBalancer Service targets 8080,
+    which Kubernetes routes to anyway: the task maps it, and the load balancer sends there."""
+    assert container(undeclared, "front")["PortMappings"] == [
+        {"ContainerPort": 8080, "Protocol": "tcp"}, {"ContainerPort": 9090, "Protocol": "tcp"}]
+    [balancer] = props(undeclared, "front", "Service")["LoadBalancers"]
+    assert (balancer["ContainerName"], balancer["ContainerPort"]) == ("front", 8080)
+    assert "container front declares no port 8080, yet Service frontend port 80 targets it: it " \
+           "is mapped, as Kubernetes reaches it" in source(undeclared, "Deployment", "front")["notes"]
+    assert "container front declares no port 9090, yet its liveness probe checks it: it is " \
+           "mapped, as Kubernetes reaches it" in source(undeclared, "Deployment", "front")["notes"]
+
+
+def test_target_port_0_means_the_port_itself() -> None:
+    """Helm renders `targetPort: 0` for Jaeger's ports: the API server reads it as the port."""
+    result = translate_yaml(deployment("jaeger", container="ports: [{containerPort: 5775, "
+                                       "protocol: UDP}, {containerPort: 16686}]") + """---
+apiVersion: v1
+kind: Service
+metadata: {name: jaeger-agent, namespace: shop}
+spec:
+  selector: {app: jaeger}
+  ports:
+    - {name: zk-compact-trft, port: 5775, targetPort: 0, protocol: UDP}
+    - {name: http-query, port: 16686, targetPort: 0}
+""")
+    for i, port in enumerate((5775, 16686)):
+        [fate_] = fates(result, "Service", "jaeger-agent", f"/spec/ports/{i}")
+        assert fate_["status"] == "mapped", fate_
+        assert fate_["note"] == f"port {port} stays as the container port"
+        assert fate_["to"] == ("02-jaeger.yaml#/Resources/TaskDefinition/Properties/"
+                               f"ContainerDefinitions/0/PortMappings/{i}")

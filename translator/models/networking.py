@@ -17,6 +17,12 @@ class ServicePort(K8sModel):
     node_port: int | None = None
     app_protocol: str | None = None
 
+    @property
+    def target(self) -> int | str:
+        """The pod port it sends to: targetPort, or the port itself when that is absent or 0
+        (Helm charts render 0 for "same as port"; the API server defaults it so)."""
+        return self.port if self.target_port in (None, 0) else self.target_port
+
 
 class ServiceSpec(K8sModel):
     type: Literal["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] = "ClusterIP"

@@ -24,6 +24,8 @@ from mappings import accepted_findings, cluster, lint_rules
 from translator.rules import RuleSet
 
 _RULES = {
+    "ClusterRole": "rbac",
+    "ClusterRoleBinding": "rbac",
     "ConfigMap": "configmap",
     "CronJob": "cronjob",
     "DaemonSet": "daemonset",
@@ -38,6 +40,8 @@ _RULES = {
     "NetworkPolicy": "networkpolicy",
     "PodDisruptionBudget": "pdb",
     "PersistentVolumeClaim": "pvc",
+    "Role": "rbac",
+    "RoleBinding": "rbac",
     "Secret": "secret",
     "Service": "service",
     "ServiceAccount": "serviceaccount",

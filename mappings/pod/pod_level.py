@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mappings import secretsource
+from mappings import rbac, secretsource
 from mappings.pod.state import PodState, given
 from translator.cfn import Ref
 from translator.load import escape_pointer_token
@@ -181,9 +181,16 @@ def pod_fields(state: PodState, task: dict[str, Any]) -> None:
 
 def service_account(state: PodState) -> None:
     name = state.pod.service_account_name
+    path = f"{state.base}/serviceAccountName"
+    granted = rbac.grants(state.ctx, state.namespace, name or "default")
+    if granted:
+        state.entry.lossy(path, f"ServiceAccount {name or 'default'} may use the Kubernetes "
+                          f"API ({'; '.join(granted)}): {rbac.NO_API}, so what the app reads "
+                          "or changes there (pods to discover, ConfigMaps to watch, leases) "
+                          "must come from elsewhere: ECS task metadata, Cloud Map, or AWS APIs "
+                          "through its task role")
     if name is None:
         return
-    path = f"{state.base}/serviceAccountName"
     account = state.ctx.find(ServiceAccount, state.namespace, name)
     if account is None:
         state.entry.unsupported(path, f"ServiceAccount {name} is not in the input: give the "

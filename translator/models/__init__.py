@@ -1,12 +1,22 @@
 """Typed models of the Kubernetes objects eks2ecs reads, one module per family:
 base (shared base, metadata, selectors), pod (containers and volumes), workloads, storage,
-networking, config. Import them from here: `from translator.models import Container`.
+networking, config, access (RBAC). Import them from here:
+`from translator.models import Container`.
 
 Models are strict about types (`replicas: "three"` is an error) and keep unknown fields
 (`extra="allow"`): the report walks the raw document, so nothing is dropped unseen. A Secret
 model keeps key names only; its values never enter a model.
 """
 
+from translator.models.access import (
+    ClusterRole,
+    ClusterRoleBinding,
+    PolicyRule,
+    Role,
+    RoleBinding,
+    RoleRef,
+    Subject,
+)
 from translator.models.base import (
     DNS_LABEL,
     DNS_SUBDOMAIN,
@@ -120,6 +130,8 @@ __all__ = [
     "Capabilities",
     "ClaimTemplate",
     "ClaimVolumeSource",
+    "ClusterRole",
+    "ClusterRoleBinding",
     "ClusterSecretStore",
     "ConfigMap",
     "ConfigMapVolumeSource",
@@ -180,11 +192,15 @@ __all__ = [
     "PodDisruptionBudget",
     "PodSpec",
     "PodTemplateSpec",
+    "PolicyRule",
     "Probe",
     "Quantity",
     "RemoteRef",
     "ResourceMetric",
     "ResourceRequirements",
+    "Role",
+    "RoleBinding",
+    "RoleRef",
     "RollingUpdate",
     "ScaleTargetRef",
     "ScalingRules",
@@ -202,6 +218,7 @@ __all__ = [
     "StatefulSet",
     "StatefulSetSpec",
     "StorageClass",
+    "Subject",
     "TCPSocketAction",
     "Volume",
     "VolumeMount",

@@ -172,3 +172,47 @@ def test_every_value_the_scripts_interpolate_is_quoted(tmp_path: Path) -> None:
         assert not marker.exists(), (argv, done.stdout)
     seen = calls.read_text().split("\0")
     assert {s.stack_name for s in plan.stacks} <= set(seen)  # each name reached aws as one word
+
+
+def test_a_manifest_string_in_a_parameter_default_stays_literal() -> None:
+    # CloudFormation resolves {{resolve:...}} in a Default too, and cfn-lint refuses ${...}
+    # there (E1029, exit 1); a Default cannot be the Fn::Join that keeps them literal elsewhere
+    images = {"app": "{{resolve:ssm:/x:1}}", "two": "${AWS::Region}/x:${TAG}"}
+    role = "arn:aws:iam::123456789012:role/{{ .Values.role }}-${STAGE}"
+    containers = "".join(f"        - {{name: {n}, image: {json.dumps(i)}}}\n" for n, i in images.items())
+    result = translate(["-"], stdin=f"""\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: app
+  annotations: {{eks.amazonaws.com/role-arn: {json.dumps(role)}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      serviceAccountName: app
+      containers:
+{containers}""")  # validated: cfn-lint finds nothing
+    [stack] = [s for s in result.plan.stacks if s.info.title == "web"]
+    text = result.files[stack.file]
+    assert "{{resolve" not in text and "${AWS::Region}" not in text and "{{ .Values" not in text
+    assert "${STAGE}" not in text
+    template = decoded(text)
+    parameters, resources = template["Parameters"], template["Resources"]
+    task = resources["TaskDefinition"]["Properties"]
+    used = {c["Name"]: c["Image"] for c in task["ContainerDefinitions"]} | {
+        "role": task["TaskRoleArn"]}
+    for name, wanted in {**images, "role": role}.items():
+        given, from_parameter, otherwise = used[name]["Fn::If"]
+        [parameter] = from_parameter.values()
+        assert parameters[parameter]["Default"] == ""  # the operator's value, if any, wins
+        assert template["Conditions"][given] == {"Fn::Not": [{"Fn::Equals": [
+            {"Ref": parameter}, ""]}]}
+        assert evaluate_joins(otherwise) == wanted  # else exactly what the manifest said
+    example = json.loads(result.files["parameters.json.example"])
+    assert example[stack.stack_name]["AppImage"] == ""

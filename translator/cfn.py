@@ -124,6 +124,11 @@ def sub_escape(text: str) -> str:
 _ACTIVE = ("${", "{{")  # Fn::Sub variables (cfn-lint E1029) and dynamic references
 
 
+def active(text: str) -> bool:
+    """Whether CloudFormation would read something into this string if it stood as written."""
+    return any(marker in text for marker in _ACTIVE)
+
+
 def literal(value: Any) -> Any:
     """Make strings inside resource properties stay literal when CloudFormation reads them.
 
@@ -132,12 +137,12 @@ def literal(value: Any) -> Any:
     none of which holds them, so it reaches the resource exactly as written.
     """
     if isinstance(value, str):
-        if not any(marker in value for marker in _ACTIVE):
+        if not active(value):
             return value
         pieces = [value[0]]
         for char in value[1:]:
             merged = pieces[-1] + char
-            if any(marker in merged for marker in _ACTIVE):
+            if active(merged):
                 pieces.append(char)
             else:
                 pieces[-1] = merged

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from translator import generated, rules
+from translator import generated, literal_defaults, rules
 from translator.context import Context, Options, Source
 from translator.errors import InputError
 from translator.load import Manifest, escape_pointer_token, resolve_pointer
@@ -127,6 +127,8 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
         raise InputError(f"{exc}: two objects whose names differ only in punctuation map to "
                          "the same CloudFormation name; rename one") from None
     plan.entries = [e for e in plan.entries if e.kind]  # the foundation has no source
+    for stack in plan.stacks:
+        literal_defaults.guard(stack)
     ruleset.annotate(plan)
     point_sources_at_copies([(frag.entry, source.manifest)
                              for frag, source in zip(fragments[1:], sources, strict=True)])

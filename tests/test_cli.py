@@ -246,6 +246,27 @@ def test_a_validation_failure_exits_1_and_writes_nothing(
     assert listing(tmp_path) == []
 
 
+def test_a_template_over_1_mb_fails_validation_and_nothing_is_written(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    # cfn-lint checks the size (E1002) of a template file only, never of text it is given:
+    # a Deployment with 5,000 variables translated with exit 0 to a template CloudFormation
+    # refuses even from S3
+    env = "".join(f"            - {{name: VARIABLE_{i:05d}, value: {'x' * 150}}}\n"
+                  for i in range(5000))
+    feed_stdin(monkeypatch, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+               "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n"
+               "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
+               f"        - name: app\n          image: nginx\n          env:\n{env}")
+    code, stdout, err = run(capsys, "translate", "-", "-o", str(tmp_path / "cfn"))
+    assert (code, stdout) == (1, "")
+    [finding, total] = err.splitlines()
+    assert finding.startswith("eks2ecs: 02-web.yaml: E1002 (error) The template file size (")
+    assert finding.endswith(" bytes) exceeds the limit (1000000 bytes)")
+    assert total == "eks2ecs: 1 validation finding(s); nothing was written"
+    assert listing(tmp_path) == []
+
+
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_validation_findings_in_machine_formats_as_cfn_lint_gives_them(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -53,6 +53,9 @@ def plain(value: Any) -> Any:
 def lint(stack: Stack, text: str, region: str) -> list[LintFinding]:
     from cfnlint.decode.decode import decode_str
 
+    too_large = _size(stack, text)
+    if too_large:  # refused whole: the rules would take a minute on 1 MB to say more
+        return too_large
     template, errors = decode_str(text)
     findings = [_finding(stack.file, m) for m in errors or []]
     if template is None:
@@ -63,6 +66,19 @@ def lint(stack: Stack, text: str, region: str) -> list[LintFinding]:
                                     "(an emitter bug)"))
     findings.extend(_finding(stack.file, m) for m in _runner(region).validate_template(template))
     return findings
+
+
+def _size(stack: Stack, text: str) -> list[LintFinding]:
+    """cfn-lint's own size check (E1002), which it makes only of a template file on disk,
+    never of text linted in-process: CloudFormation takes a template of at most 1 MB, even
+    from S3 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html)."""
+    from cfnlint.helpers import LIMITS
+
+    size, limit = len(text.encode("utf-8")), LIMITS["template"]["body"]
+    if size <= limit:
+        return []
+    return [LintFinding(stack.file, 1, "E1002", "error",
+                        f"The template file size ({size} bytes) exceeds the limit ({limit} bytes)")]
 
 
 def _finding(file: str, match: Any) -> LintFinding:

@@ -104,6 +104,11 @@ def _discovery(obj: StatefulSet, stack: str, frag: Fragment, ctx: Context) -> No
             entry.lossy(path, f"{how}; {lost}",
                         Target(stack, f"/Resources/{registry_id(registered)}"))
         return
+    if obj.spec.service_name is not None and ctx.find(Service, ns, name) is not None:
+        # the name is that Service's in Cloud Map: a second registration under it would fail
+        entry.lossy(path, f"Service {name} does not select the set's pods, so they had no name "
+                    "under it on EKS either: the tasks are not registered in Cloud Map")
+        return
     cloud_map_name = ctx.cloud_map_name(ns, name)
     frag.put(stack, "Resources", REGISTRY, Resource("AWS::ServiceDiscovery::Service", {
         "Name": cloud_map_name,

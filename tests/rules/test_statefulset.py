@@ -168,3 +168,21 @@ def test_with_ebs_a_second_claim_falls_back_to_efs_and_says_why() -> None:
     assert "MetaFileSystem" in stack_for(result, "kafka").resources
     assert "one managed EBS volume per task" in fate(
         result, "StatefulSet", "kafka", "/spec/volumeClaimTemplates/1/metadata/name")["note"]
+
+
+def test_a_governing_service_that_selects_other_pods_keeps_its_cloud_map_name() -> None:
+    # the set registered a second Cloud Map service under the Service's name: Cloud Map
+    # refuses a name twice in one namespace (ServiceAlreadyExists)
+    other = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: data}\n"
+             "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n"
+             "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
+             "        - {name: web, image: nginx, ports: [{containerPort: 80}]}\n")
+    service = ("apiVersion: v1\nkind: Service\nmetadata: {name: kafka-headless, namespace: data}\n"
+               "spec:\n  selector: {app: web}\n  ports: [{port: 80}]\n")
+    result = translate_yaml(docs(STATEFULSET, other, service))
+    serviced = fate(result, "StatefulSet", "kafka", "/spec/serviceName")
+    assert serviced["status"] == "lossy"
+    assert serviced["note"].startswith("Service kafka-headless does not select the set's pods")
+    names = [r.properties["Name"] for s in result.plan.stacks for r in s.resources.values()
+             if r.type == "AWS::ServiceDiscovery::Service"]
+    assert names == ["kafka-headless"]

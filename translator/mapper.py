@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from translator import generated, literal_defaults, rules
+from translator import generated, literal_defaults, rules, unique_names
 from translator.context import Context, Options, Source
 from translator.errors import InputError
 from translator.load import Manifest, escape_pointer_token, resolve_pointer
@@ -124,8 +124,8 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
     try:
         plan = assemble(ctx.app, fragments + [frag for frag, _ in unmapped])
     except PlanConflict as exc:
-        raise InputError(f"{exc}: two objects whose names differ only in punctuation map to "
-                         "the same CloudFormation name; rename one") from None
+        raise unique_names.conflict_error(exc) from None
+    unique_names.check(plan, fragments)
     plan.entries = [e for e in plan.entries if e.kind]  # the foundation has no source
     for stack in plan.stacks:
         literal_defaults.guard(stack)

@@ -301,22 +301,34 @@ class Plan:
 class PlanConflict(Exception):
     """Two objects claimed the same CloudFormation name with different content."""
 
+    def __init__(self, what: str, first: Entry, second: Entry) -> None:
+        super().__init__(what)
+        self.what, self.first, self.second = what, first, second
+
 
 def assemble(app: str, fragments: list[Fragment]) -> Plan:
     stacks: dict[str, Stack] = {}
+    declared: dict[str, Entry] = {}  # stack key -> the object that declared it first
     for frag in fragments:
         for info in frag.stacks:
             known = stacks.get(info.key)
             if known is None:
                 stacks[info.key] = Stack(info)
+                declared[info.key] = frag.entry
             elif known.info != info:
-                raise PlanConflict(f"stack {info.key} declared twice differently")
+                raise PlanConflict(f"CloudFormation stack '{app}-{info.title}'",
+                                   declared[info.key], frag.entry)
+    put_by: dict[tuple[str, str, str], Entry] = {}
     for frag in fragments:
         for put in frag.puts:
             section = stacks[put.stack].section(put.section)
             if put.name in section and section[put.name] != put.value:
-                raise PlanConflict(f"{put.stack}: {put.section}/{put.name} defined twice")
+                title = stacks[put.stack].info.title
+                raise PlanConflict(f"{put.section[:-1].lower()} {put.name} of CloudFormation "
+                                   f"stack '{app}-{title}'",
+                                   put_by[(put.stack, put.section, put.name)], frag.entry)
             section[put.name] = put.value
+            put_by.setdefault((put.stack, put.section, put.name), frag.entry)
     before = {(key, name): list(r.properties) for key, s in stacks.items()
               for name, r in s.resources.items()}
     for frag in fragments:

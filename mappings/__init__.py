@@ -53,6 +53,14 @@ _RULES = {
 # (Every kind eks2ecs knows has a rule today.)
 IGNORED_KINDS: dict[str, str] = {}
 
+# Annotations that controllers on EKS act on (prefix -> who): one that no rule reads is
+# reported unsupported, since it changed what the cluster did.
+CONTROLLER_ANNOTATIONS = {
+    "service.beta.kubernetes.io/": "the AWS cloud provider or Load Balancer Controller",
+    "alb.ingress.kubernetes.io/": "the AWS Load Balancer Controller",
+    "nginx.ingress.kubernetes.io/": "ingress-nginx",
+}
+
 
 def rule_for(kind: str, api_version: str) -> ModuleType | None:
     """The rule module for a kind and apiVersion, or None when there is none."""
@@ -81,4 +89,5 @@ def supported() -> dict[str, tuple[str, ...]]:
 
 RULES = RuleSet(rule_for=rule_for, supported=supported, ignored_kinds=IGNORED_KINDS,
                 foundation=cluster.foundation, annotate=accepted_findings.annotate,
-                lint_rules=lint_rules.RULES_DIR, package=__name__)
+                lint_rules=lint_rules.RULES_DIR, package=__name__,
+                controller_annotations=CONTROLLER_ANNOTATIONS)

@@ -39,6 +39,10 @@ API_VERSIONS = ("v1",)
 MODEL = Service
 
 AWS_LB = "service.beta.kubernetes.io/aws-load-balancer-"
+# the annotation form of spec.loadBalancerSourceRanges, which the in-tree cloud provider and
+# the AWS Load Balancer Controller both read; the field wins when both are set
+# https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/annotations/
+SOURCE_RANGES = "service.beta.kubernetes.io/load-balancer-source-ranges"
 # Service annotations of the in-tree cloud provider and the AWS Load Balancer Controller
 # that this rule reads (after the prefix)
 LB_KNOWN = {"type", "scheme", "internal", "nlb-target-type", "ssl-cert", "ssl-ports"}
@@ -63,6 +67,7 @@ FIELDS = (
     "/spec/sessionAffinity", "/spec/publishNotReadyAddresses", "/spec/loadBalancerSourceRanges",
     *(f"/spec/{name}" for name in CLUSTER_ONLY),
     *(f"/metadata/annotations/{escape_pointer_token(AWS_LB + key)}" for key in sorted(LB_KNOWN)),
+    f"/metadata/annotations/{escape_pointer_token(SOURCE_RANGES)}",
 )
 
 
@@ -259,13 +264,20 @@ def _balancer(obj: Service, ctx: Context) -> Balancer:
             proto = "HTTPS" if tls else "HTTP"
         listeners.append((proto, port.port))
     notes: list[str] = []
-    raw = ctx.manifest(obj).doc.get("spec", {}).get("loadBalancerSourceRanges") or []
-    cidrs = parse_cidrs(",".join(str(c) for c in raw), notes)
+    field, annotation = _source_ranges(obj, ctx)
+    cidrs = parse_cidrs(",".join(str(c) for c in field) if field else annotation or "", notes)
     ns = ctx.namespace_of(obj)
     prefix = "Svc" + pascal(f"{ns}-{obj.name}" if ctx.multi_namespace else obj.name)
     return Balancer(prefix, "network" if network else "application",
                     scheme if scheme in ("internal", "internet-facing") else "internal",
                     tuple(listeners), certificate, None, cidrs, tuple(notes), obj.ref)
+
+
+def _source_ranges(obj: Service, ctx: Context) -> tuple[list[Any], str | None]:
+    """spec.loadBalancerSourceRanges as written, and the annotation (None when absent)."""
+    field = ctx.manifest(obj).doc.get("spec", {}).get("loadBalancerSourceRanges") or []
+    annotation = obj.metadata.annotations.get(SOURCE_RANGES)
+    return (field if isinstance(field, list) else [field]), annotation
 
 
 def _load_balancer(obj: Service, workload: Workload, frag: Fragment, ctx: Context) -> None:
@@ -292,12 +304,21 @@ def _load_balancer(obj: Service, workload: Workload, frag: Fragment, ctx: Contex
     kind = "Network" if lb.type == "network" else "Application"
     entry.mapped("/spec/type", Target(stack, f"/Resources/{lb.id('LoadBalancer')}"),
                  f"{kind} Load Balancer ({lb.scheme}), IP targets")
-    for note in lb.notes:
-        entry.lossy("/spec/loadBalancerSourceRanges", note)
     doc_spec = ctx.manifest(obj).doc.get("spec", {})
+    field, annotation = _source_ranges(obj, ctx)
+    annotated = f"/metadata/annotations/{escape_pointer_token(SOURCE_RANGES)}"
+    rules = Target(stack, f"/Resources/{lb.id('LoadBalancerSecurityGroup')}/Properties/"
+                   "SecurityGroupIngress")
+    used = "/spec/loadBalancerSourceRanges" if field or annotation is None else annotated
+    for note in lb.notes:
+        entry.lossy(used, note)
     if "loadBalancerSourceRanges" in doc_spec:
-        entry.mapped("/spec/loadBalancerSourceRanges", Target(
-            stack, f"/Resources/{lb.id('LoadBalancerSecurityGroup')}/Properties/SecurityGroupIngress"))
+        entry.mapped("/spec/loadBalancerSourceRanges", rules)
+    if annotation is not None and field:
+        entry.ignored(annotated, "spec.loadBalancerSourceRanges is set, and wins over it as "
+                      "on EKS")
+    elif annotation is not None:
+        entry.mapped(annotated, rules, "as spec.loadBalancerSourceRanges would")
     if "loadBalancerIP" in doc_spec:
         entry.lossy("/spec/loadBalancerIP", "give the NLB SubnetMappings with Elastic IPs to "
                     "keep a fixed address", Target(stack, f"/Resources/{lb.id('LoadBalancer')}"))

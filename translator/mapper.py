@@ -10,6 +10,7 @@ set (translator.rules).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -117,10 +118,10 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
         if not source.model.cluster_scoped():
             frag.entry.namespace = ctx.namespace_of(source.model)  # the -n default included
         rule.map(source.model, frag, ctx)
-        complete_ledger(frag.entry, source.manifest)
+        complete_ledger(frag.entry, source.manifest, ruleset.controller_annotations)
         fragments.append(frag)
     for frag, manifest in unmapped:
-        complete_ledger(frag.entry, manifest)
+        complete_ledger(frag.entry, manifest, ruleset.controller_annotations)
     try:
         plan = assemble(ctx.app, fragments + [frag for frag, _ in unmapped])
     except PlanConflict as exc:
@@ -214,8 +215,11 @@ def _covered(leaf: str, paths: set[str]) -> bool:
     return False
 
 
-def complete_ledger(entry: Entry, manifest: Manifest) -> None:
-    """Account for every leaf no rule claimed, grouped under the largest unclaimed subtree."""
+def complete_ledger(entry: Entry, manifest: Manifest,
+                    controllers: Mapping[str, str] | None = None) -> None:
+    """Account for every leaf no rule claimed, grouped under the largest unclaimed subtree.
+    An annotation a controller reads (`controllers`: prefix -> who) is unsupported, not
+    ignored as other annotations are: it changed what the cluster did."""
     leaves = _leaves(manifest.doc, "")
     _placeholders(entry, leaves)
     claimed = {f.path for f in entry.fields}
@@ -232,6 +236,13 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
             account(path, "ignored", why)
     for path in manifest.nulls:  # left out of the document the rules read (translator.load)
         account(path, "ignored", "null: absent, as the API server reads it")
+    for key in _annotations(manifest.doc):
+        path = f"/metadata/annotations/{escape_pointer_token(key)}"
+        reader = next((who for prefix, who in (controllers or {}).items()
+                       if key.startswith(prefix)), None)
+        if reader is not None and not _covered(path, claimed):
+            account(path, "unsupported", f"{reader} acted on this annotation on EKS; no rule "
+                    "maps what it did")
     uncovered = [leaf for leaf, _ in leaves if not _covered(leaf, claimed)]
     for path in _group(uncovered, claimed):
         if path.startswith("/metadata/labels") or path.startswith("/metadata/annotations"):
@@ -243,6 +254,12 @@ def complete_ledger(entry: Entry, manifest: Manifest) -> None:
     for fate in entry.fields:
         fate.line = manifest.line_of(fate.path)
     entry.fields.sort(key=lambda f: (f.path, f.status))
+
+
+def _annotations(doc: dict[str, Any]) -> list[str]:
+    meta = doc.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    return sorted(annotations) if isinstance(annotations, dict) else []
 
 
 def _placeholders(entry: Entry, leaves: list[tuple[str, Any]]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -33,6 +33,9 @@ class RuleSet:
     annotate: Callable[[Plan], None]  # last touches on the assembled plan
     lint_rules: Path  # folder of cfn-lint rules for the rendered templates
     package: str  # the package whose templates/ and data/ folders the pipeline reads
+    # annotation prefix -> the controller that reads it: such an annotation changed what the
+    # cluster did, so one no rule claims is unsupported, not ignored like other annotations
+    controller_annotations: Mapping[str, str] = field(default_factory=dict)
 
 
 def _declared() -> list[EntryPoint]:

@@ -196,3 +196,59 @@ def test_a_second_service_of_a_workload_accounts_for_its_fields_too() -> None:
     assert fate(result, "Service", "db-ro", "/spec/sessionAffinity")["status"] == "lossy"
     assert not [f for f in source(result, "Service", "db-ro")["fields"]
                 if f["status"] == "unsupported"]
+
+
+RANGES = "/metadata/annotations/service.beta.kubernetes.io~1load-balancer-source-ranges"
+NLB_PORTS = """
+type: LoadBalancer
+ports:
+  - {name: sql, port: 5432, targetPort: sql}
+"""
+
+
+def _inbound(result: Result) -> set[object]:
+    rules = props(result, "load-balancer", "SvcDbLoadBalancerSecurityGroup")["SecurityGroupIngress"]
+    return {r["CidrIp"] for r in rules}
+
+
+def test_the_source_ranges_annotation_opens_the_load_balancer_as_the_field_does() -> None:
+    result = translate_yaml(docs(DB, service(NLB_PORTS, """
+service.beta.kubernetes.io/load-balancer-source-ranges: "203.0.113.0/24, 198.51.100.7/32"
+""")))
+    assert _inbound(result) == {"203.0.113.0/24", "198.51.100.7/32"}  # not 0.0.0.0/0
+    assert "SvcDbInboundCidr" not in stack_for(result, "load-balancer").parameters
+    assert fate(result, "Service", "db", RANGES) == {
+        "path": RANGES, "status": "mapped", "note": "as spec.loadBalancerSourceRanges would",
+        "to": "02-load-balancer.yaml#/Resources/SvcDbLoadBalancerSecurityGroup/Properties/"
+              "SecurityGroupIngress"}
+
+
+def test_spec_load_balancer_source_ranges_wins_over_the_annotation() -> None:
+    result = translate_yaml(docs(DB, service(NLB_PORTS + "loadBalancerSourceRanges: [10.1.0.0/16]",
+                                             "service.beta.kubernetes.io/load-balancer-source-"
+                                             "ranges: 203.0.113.0/24")))
+    assert _inbound(result) == {"10.1.0.0/16"}
+    assert fate(result, "Service", "db", RANGES)["status"] == "ignored"
+
+
+def test_a_controller_annotation_no_rule_reads_is_unsupported_not_ignored() -> None:
+    """A controller acted on it on EKS, so it is reported as not done here; an annotation of
+    no known controller stays ignored."""
+    result = translate_yaml(docs(DB.replace("  name: db\n", "  name: db\n  annotations:\n"
+                                            "    alb.ingress.kubernetes.io/healthcheck-path: /h\n"
+                                            "    example.com/team: data\n", 1),
+                                 service("ports: [{port: 5432}]", """
+service.beta.kubernetes.io/aws-load-balancer-backend-protocol: tcp
+nginx.ingress.kubernetes.io/affinity: cookie
+""")))
+    for kind, key, who in (
+            ("Service", "service.beta.kubernetes.io~1aws-load-balancer-backend-protocol",
+             "the AWS cloud provider or Load Balancer Controller"),
+            ("Service", "nginx.ingress.kubernetes.io~1affinity", "ingress-nginx"),
+            ("Deployment", "alb.ingress.kubernetes.io~1healthcheck-path",
+             "the AWS Load Balancer Controller")):
+        assert fate(result, kind, "db", f"/metadata/annotations/{key}") == {
+            "path": f"/metadata/annotations/{key}", "status": "unsupported",
+            "note": f"{who} acted on this annotation on EKS; no rule maps what it did"}
+    assert fate(result, "Deployment", "db", "/metadata/annotations/example.com~1team")[
+        "status"] == "ignored"

@@ -5,7 +5,7 @@ which is the same permission the pods had: none beyond the node's."""
 
 from __future__ import annotations
 
-from mappings.pod.pod_level import IRSA_ANNOTATION
+from mappings.pod.pod_level import IRSA_ANNOTATION, PLACEHOLDER_ROLE, irsa_role
 from mappings.workloads import pod_owners
 from translator.context import Context, workload_stack
 from translator.load import escape_pointer_token
@@ -24,7 +24,7 @@ def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:
     ns = ctx.namespace_of(obj)
     users = sorted((o for o, pod in pod_owners(ctx) if ctx.namespace_of(o) == ns
                     and pod.service_account_name == obj.name), key=lambda o: o.name)
-    arn = obj.metadata.annotations.get(IRSA_ANNOTATION)
+    arn, is_arn = irsa_role(obj)
     pointer = f"/metadata/annotations/{escape_pointer_token(IRSA_ANNOTATION)}"
     if "automountServiceAccountToken" in ctx.manifest(obj).doc:
         entry.ignored("/automountServiceAccountToken", "ECS tasks get no Kubernetes API token")
@@ -46,6 +46,9 @@ def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:
             entry.mapped("/metadata/name", Target(stack, "/Resources/TaskDefinition/Properties"),
                          "no IRSA role: the task definition has no TaskRoleArn, so the tasks "
                          "call AWS with no credentials, as the pods did")
+        elif not is_arn:
+            entry.lossy(pointer, f"{PLACEHOLDER_ROLE} (and add ecs-tasks.amazonaws.com to the "
+                        "role's trust policy)", Target(stack, "/Parameters/TaskRoleArn"))
         else:
             entry.mapped(pointer, Target(stack, "/Parameters/TaskRoleArn/Default"),
                          "add ecs-tasks.amazonaws.com to the role's trust policy")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mappings.pod.pod_level import IRSA_ANNOTATION
+from mappings.pod.pod_level import irsa_role
 from mappings.pod.spec import PodResult, map_pod
 from mappings.workloads import Workload, reached_ports
 from translator.cfn import GetAtt, Join, Ref, Split, Sub
@@ -183,18 +183,20 @@ def _task_role(obj: KubeObject, pod_spec: PodSpec, pod: PodResult, stack: str,
     statements = pod.storage.role_statements
     name = pod_spec.service_account_name
     account = ctx.find(ServiceAccount, ctx.namespace_of(obj), name) if name else None
-    arn = account.metadata.annotations.get(IRSA_ANNOTATION) if account else None
+    arn, is_arn = irsa_role(account) if account else (None, False)
     policy = {"PolicyName": "mount-volumes", "PolicyDocument": {
         "Version": "2012-10-17", "Statement": statements}}
     if arn is not None:
+        # a placeholder (a kustomize base's ACCOUNT_ID) is no default: the operator fills it in
         frag.put(stack, "Parameters", "TaskRoleArn", Parameter(
             "String", f"IAM role of ServiceAccount {name} (IRSA); its trust policy must also "
-            "allow ecs-tasks.amazonaws.com to assume it", default=arn))
+            "allow ecs-tasks.amazonaws.com to assume it", default=arn if is_arn else None,
+            example=None if is_arn else f"arn:aws:iam::123456789012:role/{name}"))
         task["TaskRoleArn"] = Ref("TaskRoleArn")
         if statements:
             frag.put(stack, "Parameters", "TaskRoleName", Parameter(
                 "String", "Name of the IAM role in TaskRoleArn (gets the EFS mount policy)",
-                default=arn.rsplit("/", 1)[-1]))
+                default=arn.rsplit("/", 1)[-1] if is_arn else None, example=name))
             frag.put(stack, "Resources", "VolumeMountPolicy", Resource("AWS::IAM::Policy", {
                 **policy, "Roles": [Ref("TaskRoleName")]}, obj.ref))
     elif statements:

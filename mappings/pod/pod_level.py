@@ -15,6 +15,16 @@ from translator.models import ServiceAccount
 from translator.plan import Parameter
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+# an IAM role ARN as CloudFormation checks it (cfn-lint W1030 on AWS::IAM::Role.Arn): what
+# kustomize bases carry instead (arn:aws:iam::ACCOUNT_ID:role/x, ${ROLE}) is a placeholder
+IAM_ROLE_ARN = re.compile(r"arn:aws[a-zA-Z-]*:iam::\d{12}:role/.+")
+PLACEHOLDER_ROLE = "not an ARN: placeholder, fill in TaskRoleArn"
+
+
+def irsa_role(account: ServiceAccount) -> tuple[str | None, bool]:
+    """The ServiceAccount's IRSA annotation, and whether it is a role ARN (not a placeholder)."""
+    arn = account.metadata.annotations.get(IRSA_ANNOTATION)
+    return arn, arn is not None and IAM_ROLE_ARN.fullmatch(arn) is not None
 ECS_STOP_TIMEOUT = 30  # seconds, on Fargate; Kubernetes' grace period defaults to 30 too
 
 # The execution role pulls from ECR itself; registry credentials are for other registries.

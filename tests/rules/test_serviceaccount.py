@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import (
     deployment,
     docs,
@@ -95,3 +97,20 @@ def test_token_automount_is_ignored_and_pull_secrets_are_advised() -> None:
         "status"] == "ignored"
     assert "RepositoryCredentials" in fate(result, "ServiceAccount", "backend",
                                            "/imagePullSecrets")["note"]
+
+
+@pytest.mark.parametrize("placeholder", ["arn:aws:iam::ACCOUNT_ID:role/backend",
+                                         "arn:aws:iam::12345:role/backend", "not-an-arn"])
+def test_a_placeholder_role_arn_is_no_default_and_reported_lossy(placeholder: str) -> None:
+    """A kustomize base's ACCOUNT_ID placeholder made cfn-lint warn W1030 on the parameter's
+    default, which stopped the whole run: it is left out, and the report says to fill it in."""
+    result = translate_yaml(docs(account(role=placeholder), deployment(pod=RUNS_AS_BACKEND)))
+    parameter = stack_for(result, "web").parameters["TaskRoleArn"]
+    assert parameter.default is None
+    assert parameter.example == "arn:aws:iam::123456789012:role/backend"
+    assert props(result, "web", "TaskDefinition")["TaskRoleArn"] == Ref("TaskRoleArn")
+    annotation = fate(result, "ServiceAccount", "backend", IRSA)
+    assert (annotation["status"], annotation["to"]) == ("lossy", "02-web.yaml#/Parameters/TaskRoleArn")
+    assert annotation["note"].startswith("not an ARN: placeholder, fill in TaskRoleArn")
+    assert '"TaskRoleArn": "arn:aws:iam::123456789012:role/backend"' in result.files[
+        "parameters.json.example"]

@@ -8,7 +8,7 @@ may read exactly those ARNs.
 
 from __future__ import annotations
 
-from mappings.secretsource import data_from, external_source, store_service
+from mappings.secretsource import data_from, external_source, store_of, store_region, store_service
 from translator.context import Context
 from translator.models import ExternalSecret
 from translator.plan import Fragment
@@ -27,8 +27,15 @@ def map(obj: ExternalSecret, frag: Fragment, ctx: Context) -> None:
     src = external_source(obj, ctx)
     entry.ignored("/spec/refreshInterval",
                   "ECS reads the secret when a task starts; restart tasks to pick up rotation")
-    entry.mapped("/spec/secretStoreRef", None,
-                 "the store's provider decides the ARN form (Secrets Manager or SSM)")
+    ref = obj.spec.secret_store_ref
+    if ref is not None and store_of(obj, ctx) is None:
+        entry.lossy("/spec/secretStoreRef", f"{ref.kind} {ref.name} is not in the input, so "
+                    "its provider is not known: each key's ARN parameter takes a Secrets "
+                    "Manager secret or an SSM parameter, and the execution role reads it with "
+                    "that service's action (a remoteRef property or version means a secret)")
+    else:
+        entry.mapped("/spec/secretStoreRef", None,
+                     "the store's provider decides the ARN form (Secrets Manager or SSM)")
     if obj.spec.target.creation_policy is not None:
         entry.ignored("/spec/target/creationPolicy", "no Kubernetes Secret is created on ECS")
     if obj.spec.target.name is not None:
@@ -45,7 +52,7 @@ def map(obj: ExternalSecret, frag: Fragment, ctx: Context) -> None:
         else:
             entry.mapped(path, None, f"ValueFrom of env vars reading key {item.secret_key!r}")
     for i, extra in enumerate(obj.spec.data_from):
-        outcome = data_from(extra, store_service(obj, ctx), ctx)
+        outcome = data_from(extra, store_service(obj, ctx), store_region(obj, ctx), ctx)
         if isinstance(outcome, str):
             entry.unsupported(f"/spec/dataFrom/{i}", outcome)
         elif i > 0:

@@ -13,12 +13,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from translator.cfn import Ref, Sub, sub_escape
+from translator.cfn import Equals, If, Ref, Select, Split, Sub, sub_escape
 from translator.context import Context, import_from, pascal
 from translator.models import ClusterSecretStore, ExternalSecret, Secret, SecretStore
 from translator.plan import Parameter
 
 SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$"
+# where the store is not in the input, the secret may be either (ECS reads both as ValueFrom)
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html
+EITHER_ARN_PATTERN = (r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+"
+                      r"|ssm:[a-z0-9-]+:\d{12}:parameter/.+)$")
+READ_SECRET, READ_PARAMETER = "secretsmanager:GetSecretValue", "ssm:GetParameters"
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,16 @@ class SecretValue:
 
     value_from: Any
     iam_resource: Any
-    iam_action: str
+    iam_action: Any  # an action, or If(condition, ...) when the ARN's service is the user's
     parameters: tuple[tuple[str, Parameter], ...] = ()
     note: str = ""
+    conditions: tuple[tuple[str, Any], ...] = ()  # what an If action needs
+
+    @property
+    def store(self) -> str:
+        if not isinstance(self.iam_action, str):
+            return "Secrets Manager or SSM Parameter Store (whichever ARN is given)"
+        return "SSM Parameter Store" if self.iam_action.startswith("ssm:") else "Secrets Manager"
 
 
 @dataclass(frozen=True)
@@ -138,12 +151,21 @@ def store_of(es: ExternalSecret, ctx: Context) -> SecretStore | None:
     return ctx.find(SecretStore, ctx.namespace_of(es), ref.name)
 
 
-def store_service(es: ExternalSecret, ctx: Context) -> str:
-    """The AWS service the ExternalSecret's store reads: SecretsManager or ParameterStore."""
+def store_service(es: ExternalSecret, ctx: Context) -> str | None:
+    """The AWS service the ExternalSecret's store reads: SecretsManager or ParameterStore;
+    None when the store is not in the input (either may be behind it)."""
     store = store_of(es, ctx)
     if store is not None and store.spec.provider.aws is not None:
         return store.spec.provider.aws.service
-    return "SecretsManager"
+    return None if store is None else "SecretsManager"
+
+
+def store_region(es: ExternalSecret, ctx: Context) -> str | None:
+    """The region the store reads from: ECS reads a secret or parameter of another region
+    when ValueFrom is its full ARN, so the ARN names it."""
+    store = store_of(es, ctx)
+    aws = store.spec.provider.aws if store is not None else None
+    return aws.region if aws is not None else None
 
 
 def _version(version: str | None) -> tuple[str | None, str | None]:
@@ -155,18 +177,22 @@ def _version(version: str | None) -> tuple[str | None, str | None]:
     return version, None
 
 
-def _remote_value(key: str, prop: str | None, version: str | None, service: str,
-                  ctx: Context) -> SecretValue | str:
+def _remote_value(key: str, prop: str | None, version: str | None, service: str | None,
+                  region: str | None, ctx: Context) -> SecretValue | str:
+    if service is None and key.startswith("arn:"):
+        service = "ParameterStore" if key.split(":")[2:3] == ["ssm"] else "SecretsManager"
+    if service is None and not prop and not version:
+        return _either(key, ctx)
     if service == "ParameterStore":
         if prop:
             return "ECS cannot pick a JSON property out of an SSM parameter"
         if version:
             return "ECS reads the latest SSM parameter version only"
         if key.startswith("arn:"):
-            return SecretValue(key, key, "ssm:GetParameters")
-        arn = Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"
-                  + sub_escape(key.lstrip("/")))
-        return SecretValue(arn, arn, "ssm:GetParameters")
+            return SecretValue(key, key, READ_PARAMETER)
+        arn = Sub(f"arn:${{AWS::Partition}}:ssm:{sub_escape(region) if region else '${AWS::Region}'}"
+                  ":${AWS::AccountId}:parameter/" + sub_escape(key.lstrip("/")))
+        return SecretValue(arn, arn, READ_PARAMETER)
     if prop and "." in prop:
         return (f"property {prop!r} is nested; ECS reads top-level JSON keys only "
                 "(flatten the secret or add a top-level key)")
@@ -174,44 +200,63 @@ def _remote_value(key: str, prop: str | None, version: str | None, service: str,
     if key.startswith("arn:"):
         return SecretValue(secretsmanager_value(key, prop, stage, version_id),
                            key, "secretsmanager:GetSecretValue")
-    param, parameter = _arn_parameter(key, ctx)
+    param, parameter = _arn_parameter(key, region, ctx)
     return SecretValue(secretsmanager_value(Ref(param), prop, stage, version_id), Ref(param),
-                       "secretsmanager:GetSecretValue", ((param, parameter),))
+                       READ_SECRET, ((param, parameter),))
 
 
-def _arn_parameter(key: str, ctx: Context) -> tuple[str, Parameter]:
+def _arn_parameter(key: str, region: str | None, ctx: Context) -> tuple[str, Parameter]:
+    where = f" in {region}" if region else ""
     return arn_parameter(
-        key, f"Full ARN (with its random suffix) of Secrets Manager secret {key!r}",
-        f"arn:aws:secretsmanager:{ctx.options.region}:123456789012:secret:{key}-AbCdEf")
+        key, f"Full ARN (with its random suffix) of Secrets Manager secret {key!r}{where}",
+        f"arn:aws:secretsmanager:{region or ctx.options.region}:123456789012:secret:{key}-AbCdEf")
+
+
+def _either(key: str, ctx: Context) -> SecretValue:
+    """`key` behind a store that is not in the input: a Secrets Manager secret or an SSM
+    parameter, whichever ARN the operator gives; the execution role reads it with the action
+    of that service (a condition on the ARN picks it at deploy time)."""
+    param = f"{pascal(key)}SecretArn"
+    parameter = Parameter(
+        "String", f"Full ARN of {key!r}: a Secrets Manager secret (with its random suffix) or "
+        "an SSM parameter (its store is not in the input)", allowed_pattern=EITHER_ARN_PATTERN,
+        constraint_description="the full ARN of a Secrets Manager secret or an SSM parameter",
+        example=f"arn:aws:ssm:{ctx.options.region}:123456789012:parameter/{key.lstrip('/')}")
+    condition = f"{param}IsParameter"
+    return SecretValue(Ref(param), Ref(param), If(condition, READ_PARAMETER, READ_SECRET),
+                       ((param, parameter),),
+                       conditions=((condition, Equals(Select(2, Split(":", Ref(param))), "ssm")),))
 
 
 def external_source(es: ExternalSecret, ctx: Context) -> SecretSource:
     """What the Secret an ExternalSecret syncs holds, key by key, as ECS can read it."""
-    service = store_service(es, ctx)
+    service, region = store_service(es, ctx), store_region(es, ctx)
     values: dict[str, SecretValue | str] = {}
     for item in es.spec.data:
         ref = item.remote_ref
-        values[item.secret_key] = _remote_value(ref.key, ref.property, ref.version, service, ctx)
+        values[item.secret_key] = _remote_value(ref.key, ref.property, ref.version, service,
+                                                region, ctx)
     keys: list[str] | None = [item.secret_key for item in es.spec.data]
     others = None
     if es.spec.data_from:
         keys = None  # the JSON keys are not in the manifest
-        others = data_from(es.spec.data_from[0], service, ctx)
+        others = data_from(es.spec.data_from[0], service, region, ctx)
     return SecretSource(f"ExternalSecret/{es.name}", keys, values, others)
 
 
-def data_from(item: dict[str, Any], service: str, ctx: Context) -> WholeSecret | str:
+def data_from(item: dict[str, Any], service: str | None, region: str | None,
+              ctx: Context) -> WholeSecret | str:
     """A dataFrom item as the source of the keys spec.data does not list, or why it cannot be."""
     extract = item.get("extract")
     if not isinstance(extract, dict) or not isinstance(extract.get("key"), str):
         return "dataFrom.find selects secrets at run time; list them in spec.data instead"
-    if service != "SecretsManager":
+    if service == "ParameterStore":  # an unknown store's JSON keys can be a secret's only
         return "dataFrom.extract of an SSM parameter cannot be split into keys"
     key, version = extract["key"], extract.get("version")
     stage, version_id = _version(version if isinstance(version, str) else None)
     if key.startswith("arn:"):
         return WholeSecret(key, stage, version_id)
-    param, parameter = _arn_parameter(key, ctx)
+    param, parameter = _arn_parameter(key, region, ctx)
     return WholeSecret(Ref(param), stage, version_id, ((param, parameter),))
 
 

@@ -47,8 +47,9 @@ def map(obj: SecretStore, frag: Fragment, ctx: Context) -> None:
                  f"{used_by}: task definition Secrets read {aws.service} ARNs ({form})")
     if aws.region is not None:
         entry.mapped("/spec/provider/aws/region", None,
-                     f"secret ARNs name the stack's region: deploy in {aws.region} "
-                     "(ECS reads secrets in its own region)")
+                     f"the ARNs name {aws.region} (SSM parameter ARNs, and the examples of the "
+                     "Secrets Manager ARN parameters): ECS reads a secret or parameter of "
+                     "another region when ValueFrom is its full ARN")
     if aws.role is not None:
         entry.ignored("/spec/provider/aws/role",
                       "the task execution role reads the secrets instead (ECS fetches them)")

@@ -103,7 +103,7 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
             "PolicyName": "read-referenced-secrets",
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": action, "Resource": resources}
-                for action, resources in sorted(pod.secret_reads.items())
+                for action, resources in sorted(pod.secret_reads.items(), key=lambda r: repr(r[0]))
             ]},
         }]
     put(stack, "Resources", "ExecutionRole", Resource("AWS::IAM::Role", role, obj.ref))

@@ -27,7 +27,9 @@ def problem(value: Any, cfn: Any) -> str | None:
         return "it is empty"
     first = parts[0]
     if isinstance(first, Unknown):
-        return None if first.yields in SERVICES else f"{first.source} is not such an ARN"
+        known = first.yields in SERVICES or (first.yields.startswith("arn:") and all(
+            f"arn:{s}" in SERVICES for s in first.yields[4:].split("|")))
+        return None if known else f"{first.source} is not such an ARN"
     text = prefix(parts)
     if ARN.match(text):
         return None

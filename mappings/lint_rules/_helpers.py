@@ -21,6 +21,7 @@ _REF_YIELDS = {
     "AWS::ServiceDiscovery::Service": "id", "AWS::KMS::Key": "id",
 }
 _ARN_SERVICE = re.compile(r"arn:[^:]*:([a-z0-9-]+):")
+_ARN_SERVICES = re.compile(r"arn:[^:]*:\((.+)\)\$?$")  # arn:aws:(secretsmanager:...|ssm:...)
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -131,7 +132,10 @@ def _ref(name: str, cfn: Any) -> Piece:
         pattern = parameter.get("AllowedPattern")
         if isinstance(pattern, str) and pattern.lstrip("^").startswith("arn:"):
             service = _ARN_SERVICE.match(pattern.lstrip("^"))
-            return Unknown(f"arn:{service.group(1)}" if service else "arn", f"parameter {name}")
+            either = _ARN_SERVICES.match(pattern.lstrip("^"))
+            services = service.group(1) if service else "|".join(sorted(
+                {alt.split(":", 1)[0] for alt in either.group(1).split("|")})) if either else None
+            return Unknown(f"arn:{services}" if services else "arn", f"parameter {name}")
         return Unknown("unknown", f"parameter {name} (no AllowedPattern says it is an ARN)")
     resource = (cfn.template.get("Resources") or {}).get(name)
     kind = resource.get("Type") if isinstance(resource, dict) else None

@@ -78,10 +78,8 @@ def environment(state: PodState, c: Container, path: str,
             to = state.to(f"{at}/Secrets/{len(secrets)}")
             entry.mapped(origin.path, to, value.note or None)
             secrets.append({"Name": name, "ValueFrom": value.value_from})
-            store = ("SSM Parameter Store" if value.iam_action.startswith("ssm:")
-                     else "Secrets Manager")
             entry.env.append(EnvVar(c.name, name, origin.eks,
-                                    f"{store} -> task definition Secrets", to,
+                                    f"{value.store} -> task definition Secrets", to,
                                     origin.secret, origin.secret_source, reads=origin.reads))
     return environment, secrets
 

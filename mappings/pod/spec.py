@@ -37,7 +37,7 @@ def fields(base: str) -> tuple[str, ...]:
 class PodResult:
     containers: list[dict[str, Any]]
     size: TaskSize
-    secret_reads: dict[str, list[Any]] = field(default_factory=dict)  # IAM action -> resources
+    secret_reads: dict[Any, list[Any]] = field(default_factory=dict)  # IAM action -> resources
     task: dict[str, Any] = field(default_factory=dict)  # task-definition properties of the pod
     storage: Storage = field(default_factory=Storage)
 

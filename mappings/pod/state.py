@@ -25,7 +25,7 @@ class PodState:
     ctx: Context
     claims: tuple[ClaimTemplate, ...] = ()  # a StatefulSet's volumeClaimTemplates
     reached: tuple[Reached, ...] = ()  # ports Services send to (see mappings.pod.ports)
-    secret_reads: dict[str, list[Any]] = field(default_factory=dict)  # IAM action -> resources
+    secret_reads: dict[Any, list[Any]] = field(default_factory=dict)  # IAM action -> resources
 
     @property
     def entry(self) -> Entry:
@@ -40,8 +40,10 @@ class PodState:
         self.read(value.iam_action, value.iam_resource)
         for name, parameter in value.parameters:
             self.frag.put(self.stack, "Parameters", name, parameter)
+        for name, condition in value.conditions:
+            self.frag.put(self.stack, "Conditions", name, condition)
 
-    def read(self, action: str, resource: Any) -> None:
+    def read(self, action: Any, resource: Any) -> None:
         reads = self.secret_reads.setdefault(action, [])
         if resource not in reads:
             reads.append(resource)

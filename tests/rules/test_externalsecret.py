@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from tests.helpers import (
     translate_yaml,
 )
 from translator.api import Result
-from translator.cfn import Ref, Sub, to_json
+from translator.cfn import If, Ref, Sub, to_json
 
 C0 = "/spec/template/spec/containers/0"
 
@@ -114,7 +115,7 @@ def test_each_secret_name_becomes_an_arn_parameter(sm: Result) -> None:
         "ShopApiSecretArn", "ShopDbSecretArn"]  # not ShopUnusedSecretArn: nothing reads it
     assert params["ShopDbSecretArn"].default is None
     assert params["ShopDbSecretArn"].description == \
-        "Full ARN (with its random suffix) of Secrets Manager secret 'shop/db'"
+        "Full ARN (with its random suffix) of Secrets Manager secret 'shop/db' in us-east-1"
     example = sm.files["parameters.json.example"]
     assert "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-AbCdEf" in example
 
@@ -173,7 +174,8 @@ def ssm() -> Result:
 
 
 def test_parameter_store_keys_become_ssm_parameter_arns(ssm: Result) -> None:
-    prefix = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/"
+    # in the store's region: ECS reads another region's parameter by its full ARN
+    prefix = "arn:${AWS::Partition}:ssm:us-east-1:${AWS::AccountId}:parameter/"
     assert secrets_of(container(ssm, "web")) == {
         "DB_URL": Sub(prefix + "shop/db-url"),
         "SMTP": Sub(prefix + "shop/smtp"),
@@ -313,3 +315,72 @@ def test_a_remote_key_that_is_already_an_arn_is_used_as_it_is() -> None:
     assert statements(result) == [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                                    "Resource": [arn]}]
     assert not [p for p in stack_for(result, "web").parameters if p.endswith("SecretArn")]
+
+
+# --- a store that is not in the input, and a store's region ---------------------------------
+
+UNKNOWN_STORE = """
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: app, namespace: shop}
+spec:
+  secretStoreRef: {name: vault-or-aws, kind: ClusterSecretStore}
+  data:
+    - secretKey: TOKEN
+      remoteRef: {key: shop/token}
+    - secretKey: PASSWORD
+      remoteRef: {key: shop/db, property: password}
+"""
+
+
+@pytest.fixture(scope="module")
+def unknown_store() -> Result:
+    return translate_yaml(docs(UNKNOWN_STORE, deployment(container=env_reading(
+        "app", "TOKEN", "PASSWORD"))))
+
+
+def test_a_store_not_in_the_input_is_lossy_not_assumed(unknown_store: Result) -> None:
+    ref = fate(unknown_store, "ExternalSecret", "app", "/spec/secretStoreRef")
+    assert ref["status"] == "lossy"
+    assert ref["note"].startswith("ClusterSecretStore vault-or-aws is not in the input, so its "
+                                  "provider is not known")
+
+
+def test_its_arn_parameter_takes_a_secret_or_a_parameter_and_the_role_follows(
+        unknown_store: Result) -> None:
+    stack = stack_for(unknown_store, "web")
+    token = stack.parameters["ShopTokenSecretArn"]
+    pattern = re.compile(token.allowed_pattern or "")
+    assert pattern.match("arn:aws:ssm:eu-west-1:123456789012:parameter/shop/token")
+    assert pattern.match("arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/token-AbCdEf")
+    assert not pattern.match("shop/token")
+    assert secrets_of(container(unknown_store, "web"))["TOKEN"] == Ref("ShopTokenSecretArn")
+    condition = "ShopTokenSecretArnIsParameter"
+    assert to_json(stack.conditions[condition]) == {"Fn::Equals": [
+        {"Fn::Select": [2, {"Fn::Split": [":", {"Ref": "ShopTokenSecretArn"}]}]}, "ssm"]}
+    assert {"Effect": "Allow", "Action": If(condition, "ssm:GetParameters",
+                                            "secretsmanager:GetSecretValue"),
+            "Resource": [Ref("ShopTokenSecretArn")]} in statements(unknown_store)
+    assert_no_wildcard(to_json(statements(unknown_store)))
+    # a JSON key is a Secrets Manager secret's: that one's parameter takes only a secret ARN
+    assert stack.parameters["ShopDbSecretArn"].allowed_pattern.startswith(
+        "^arn:aws[a-z-]*:secretsmanager:")
+    assert secrets_of(container(unknown_store, "web"))["PASSWORD"] == Sub(
+        "${ShopDbSecretArn}:password::")
+
+
+@pytest.mark.parametrize("service, expected", [
+    ("ParameterStore", {"TOKEN": Sub("arn:${AWS::Partition}:ssm:eu-west-1:${AWS::AccountId}:"
+                                     "parameter/shop/token")}),
+    ("SecretsManager", {"TOKEN": Sub("${ShopTokenSecretArn}")}),
+])
+def test_the_store_region_is_kept_in_the_arn(service: str, expected: dict[str, Any]) -> None:
+    store = ("apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata: "
+             "{name: vault-or-aws}\nspec:\n  provider:\n    aws: {service: " + service +
+             ", region: eu-west-1}\n")
+    result = translate_yaml(docs(store, UNKNOWN_STORE.split("    - secretKey: PASSWORD")[0],
+                                 deployment(container=env_reading("app", "TOKEN"))))
+    assert secrets_of(container(result, "web")) == expected
+    if service == "SecretsManager":
+        assert "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/token-AbCdEf" in \
+            result.files["parameters.json.example"]

@@ -206,6 +206,19 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from translator import signals
+
+    with signals.handled():
+        try:
+            return _main(argv)
+        except signals.Interrupted as stop:
+            done = (f"the new output is complete in {stop.written}" if stop.written
+                    else "nothing was written")
+            print(f"eks2ecs: interrupted by {stop.name}; {done}", file=sys.stderr)
+            return stop.exit_status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -216,13 +229,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     _check_sources(parser, args)
 
+    from pathlib import Path
+
+    from translator import signals, write
     from translator.errors import InputError, ValidationFailed
 
     try:
         if args.command == "translate":
             result = _translate(args, validate=not args.no_validate)
-            result.write(args.output, force=args.force)
-            _summary(result, args)
+            try:
+                result.write(args.output, force=args.force)
+                _summary(result, args)
+            except signals.Interrupted as stop:
+                with signals.deferred():  # what the folder holds, said truly
+                    stop.written = args.output if write.holds(result.files, Path(args.output)) \
+                        else ""
+                raise
         elif args.command == "diff":
             return _diff(args)
         else:

@@ -17,6 +17,7 @@ import yaml
 
 from translator import renderers
 from translator.errors import InputError
+from translator.write import RECORD
 
 try:  # libyaml makes parsing several times faster where it is available
     from yaml import CSafeLoader as _Loader
@@ -283,9 +284,15 @@ def discover(sources: Iterable[str], recursive: bool = True) -> list[tuple[str, 
         if path.exists():
             renderers.refuse_rendered(path, source, recursive)
         if path.is_dir():
+            if (path / RECORD).is_file():
+                raise InputError(f"is an output folder of eks2ecs (it holds {RECORD}), not "
+                                 "manifests: give the folder it was translated from", source)
+            # an output folder (or one being written) inside the input is eks2ecs's own
+            outputs = {p.parent for p in path.rglob(RECORD)} if recursive else set()
             files = sorted(
                 p for p in (path.rglob("*") if recursive else path.iterdir())
                 if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES
+                and outputs.isdisjoint(p.parents)
             )
             if not files:
                 hint = "" if recursive else " (use -R to read its subfolders)"

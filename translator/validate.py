@@ -20,6 +20,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
+from translator import signals
 from translator.cfn import to_json
 from translator.errors import LintFinding
 from translator.load import escape_pointer_token
@@ -133,6 +134,7 @@ _batch: tuple[list[Stack], dict[str, str], str] | None = None  # what a worker l
 def _adopt(stacks: list[Stack], texts: dict[str, str], region: str) -> None:
     global _batch
     _batch = (stacks, texts, region)
+    signals.ignore()  # a Ctrl-C reaches the whole process group: the parent ends the pool
 
 
 def _lint_number(number: int) -> list[LintFinding]:

@@ -33,8 +33,9 @@ def accepted(resource: Resource, stack: Stack) -> list[tuple[str, str]]:
                  "customer-managed key (KmsKeyId, plus kms:Decrypt for the execution roles) is "
                  "a decision the Kubernetes Secret does not make")]
     if resource.type == "AWS::ElasticLoadBalancingV2::Listener" and _plain_http(props):
-        reason = (f"plain HTTP on port {props.get('Port')}, as on EKS: the Ingress names no "
-                  "certificate (alb.ingress.kubernetes.io/certificate-arn would add HTTPS)")
+        reason = (f"plain HTTP on port {props.get('Port')}, as on EKS: it serves routes of "
+                  "Ingresses without TLS (alb.ingress.kubernetes.io/certificate-arn, or spec.tls "
+                  "on every Ingress of the group, would make it HTTPS)")
         return [("CKV_AWS_2", reason), ("CKV_AWS_103", reason)]
     if resource.type == "AWS::EC2::SecurityGroup" and _open_port_80(props, stack):
         return [("CKV_AWS_260", "internet-facing, as the Ingress asked: HTTP from anywhere; the "

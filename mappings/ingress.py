@@ -101,9 +101,11 @@ def balancer(ctx: Context, group: str) -> Balancer:
             notes.append("only the first certificate-arn is the listener's; add the others "
                          "as AWS::ElasticLoadBalancingV2::ListenerCertificate")
         certificate = certificates[0] if certificates else None
+        tls = tls_terminated(ingresses)
         if not listeners:
-            listeners = [("HTTP", 80)] + ([("HTTPS", 443)] if certificate else [])
-        redirect = merged.get("ssl-redirect")
+            listeners = [("HTTP", 80)] + ([("HTTPS", 443)] if certificate or tls else [])
+        redirect = merged.get("ssl-redirect") or ("443" if tls and tls_redirects(ingresses)
+                                                  else None)
         scheme = merged.get("scheme", "internal")
         tags = tuple(sorted((k.strip(), v.strip()) for k, v in (
             t.split("=", 1) for t in merged.get("tags", "").split(",") if "=" in t)))
@@ -120,6 +122,22 @@ def balancer(ctx: Context, group: str) -> Balancer:
                 "ipv4", "dualstack") else None)
     found: Balancer = ctx.memo(f"alb:{group}", compute)
     return found
+
+
+def tls_terminated(ingresses: list[Ingress]) -> bool:
+    """Whether an Ingress of the group has its controller serve HTTPS from spec.tls, as
+    ingress-nginx (and other in-cluster controllers) do on 443. The AWS Load Balancer
+    Controller serves HTTPS only where listen-ports asks for it
+    (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/cert_discovery/)."""
+    return any(ing.spec.tls and _ingress_class(ing) not in (None, "alb") for ing in ingresses)
+
+
+def tls_redirects(ingresses: list[Ingress]) -> bool:
+    """Whether HTTP redirects to HTTPS for every Ingress of the group, as ingress-nginx does
+    for an Ingress with TLS unless its ssl-redirect is "false". A group that also serves
+    plain-HTTP Ingresses keeps its HTTP listener forwarding."""
+    return all(ing.spec.tls and ing.metadata.annotations.get(
+        "nginx.ingress.kubernetes.io/ssl-redirect", "true") != "false" for ing in ingresses)
 
 
 def _lb_name(name: str | None, notes: list[str]) -> str | None:
@@ -181,14 +199,23 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
     elif cls is not None:
         entry.mapped(class_path, Target(stack, f"/Resources/{alb.id('LoadBalancer')}"))
     if obj.spec.tls:
+        certificate = Target(stack, f"/Parameters/{alb.id('CertificateArn')}")
+        hosts = sorted({h for t in obj.spec.tls for h in t.get("hosts") or []})
         if alb.certificate:
-            entry.mapped("/spec/tls", Target(stack, f"/Parameters/{alb.id('CertificateArn')}"),
-                         "HTTPS terminates at the ALB with the ACM certificate; the "
-                         "Kubernetes TLS secret is not moved")
+            entry.mapped("/spec/tls", certificate, "HTTPS terminates at the ALB with the ACM "
+                         "certificate; the Kubernetes TLS secret is not moved")
+        elif any(proto == "HTTPS" for proto, _ in alb.listeners):
+            redirect = ("; HTTP redirects to HTTPS (301: an ALB has no 308, which ingress-nginx "
+                        "sends)" if alb.ssl_redirect is not None else "")
+            entry.mapped("/spec/tls", certificate,
+                         f"HTTPS on 443 with the ACM certificate of parameter "
+                         f"{alb.id('CertificateArn')}, which has no default: import or request "
+                         f"one for {', '.join(hosts) or 'the hosts'} (the TLS secret, which "
+                         f"cert-manager may have issued, is not moved){redirect}")
         else:
             entry.lossy("/spec/tls", "Kubernetes TLS secrets are not moved: give an ACM "
-                        "certificate (alb.ingress.kubernetes.io/certificate-arn or parameter "
-                        "CertificateArn)")
+                        "certificate (alb.ingress.kubernetes.io/certificate-arn) and an HTTPS "
+                        "listener (listen-ports)")
     listeners = alb.forwarding_listeners()
     if obj.spec.default_backend is not None:
         actions = _backend_actions(obj.spec.default_backend, obj, alb, ctx, frag,

@@ -287,7 +287,7 @@ alb.ingress.kubernetes.io/waf-acl-id: abc
     assert fate(result, "Ingress", "main", prefix + "waf-acl-id")["status"] == "unsupported"
     assert "lossy" in [f["status"] for f in source(result, "Ingress", "main")["fields"]
                        if f["path"] == prefix + "target-type"]
-    assert fate(result, "Ingress", "main", "/spec/tls")["status"] == "lossy"
+    assert fate(result, "Ingress", "main", "/spec/tls")["status"] == "mapped"  # HTTPS on 443
     assert fate(result, "Ingress", "main", "/spec/ingressClassName")["status"] == "lossy"
     missing = fate(result, "Ingress", "main", "/spec/rules/0/http/paths/1/backend")
     assert (missing["status"], missing["note"]) == ("unsupported",
@@ -477,3 +477,46 @@ def test_a_malformed_conditions_annotation_is_reported_and_the_rule_kept() -> No
     assert len(props(result, "load-balancer", "RuleMainHttp80P10")["Conditions"]) == 1
     annotation = "/metadata/annotations/alb.ingress.kubernetes.io~1conditions.ui"
     assert fate(result, "Ingress", "main", annotation)["status"] == "unsupported"
+
+
+NGINX_TLS = ("ingressClassName: nginx\ntls:\n  - hosts: [shop.example.com]\n    secretName: "
+             "shop-tls\nrules:\n  - host: shop.example.com\n    http:\n      paths:\n"
+             + path("/", "ui", 3000))
+
+
+def test_an_nginx_ingress_with_tls_gets_https_with_a_required_certificate_and_a_redirect(
+) -> None:
+    """ingress-nginx served the TLS hosts on 443 (cert-manager's secret) and redirected HTTP
+    there: the ALB does the same with an ACM certificate the operator must name."""
+    result = translate_yaml(docs(UI, service("ui", 3000, 3000), ingress(
+        "cert-manager.io/cluster-issuer: letsencrypt", NGINX_TLS)))
+    lb = stack_for(result, "load-balancer")
+    assert lb.parameters["CertificateArn"].default is None  # required
+    https = lb.resources["ListenerHttps443"].properties
+    assert (https["Protocol"], https["Certificates"]) == (
+        "HTTPS", [{"CertificateArn": Ref("CertificateArn")}])
+    http = lb.resources["ListenerHttp80"]
+    assert http.properties["DefaultActions"] == [{"Type": "redirect", "RedirectConfig": {
+        "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+    assert http.metadata is None  # no checkov skip: nothing is served over plain HTTP
+    rules = [r.properties["ListenerArn"] for k, r in lb.resources.items() if k.startswith("Rule")]
+    assert rules == [Ref("ListenerHttps443")]
+    tls = fate(result, "Ingress", "main", "/spec/tls")
+    assert (tls["status"], tls["to"]) == ("mapped", "02-load-balancer.yaml#/Parameters/CertificateArn")
+    assert "shop.example.com" in tls["note"] and "HTTP redirects to HTTPS" in tls["note"]
+
+
+def test_a_group_that_also_serves_plain_http_keeps_http_forwarding_with_a_true_reason() -> None:
+    result = translate_yaml(docs(UI, service("ui", 3000, 3000), ingress("", NGINX_TLS),
+                                 API, service("api", 80, "http"), ingress(
+        "kubernetes.io/ingress.class: nginx",
+        "rules:\n  - host: api.example.com\n    http:\n      paths:\n" + path("/", "api", 80),
+        name="plain")))
+    lb = stack_for(result, "load-balancer")
+    http = lb.resources["ListenerHttp80"]
+    assert http.properties["DefaultActions"][0]["Type"] == "fixed-response"  # no redirect
+    [skip, _] = http.metadata["checkov"]["skip"]
+    assert "names no certificate" not in skip["comment"]
+    assert skip["comment"].startswith("plain HTTP on port 80, as on EKS: it serves routes of "
+                                      "Ingresses without TLS")
+    assert "ListenerHttps443" in lb.resources

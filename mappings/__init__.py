@@ -24,6 +24,7 @@ from mappings import accepted_findings, cluster, lint_rules
 from translator.rules import RuleSet
 
 _RULES = {
+    "ClusterExternalSecret": "clusterexternalsecret",
     "ClusterRole": "rbac",
     "ClusterRoleBinding": "rbac",
     "ConfigMap": "configmap",

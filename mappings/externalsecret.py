@@ -23,41 +23,50 @@ FIELDS = (
 
 
 def map(obj: ExternalSecret, frag: Fragment, ctx: Context) -> None:
+    report_spec(obj, "/spec", frag, ctx)
+
+
+def report_spec(es: ExternalSecret, base: str, frag: Fragment, ctx: Context) -> None:
+    """The fates of an ExternalSecret spec at `base` (a ClusterExternalSecret's is inside it):
+    how each data item reads on ECS, for the workloads of `es`'s namespace."""
     entry = frag.entry
-    src = external_source(obj, ctx)
-    entry.ignored("/spec/refreshInterval",
-                  "ECS reads the secret when a task starts; restart tasks to pick up rotation")
-    ref = obj.spec.secret_store_ref
-    if ref is not None and store_of(obj, ctx) is None:
-        entry.lossy("/spec/secretStoreRef", f"{ref.kind} {ref.name} is not in the input, so "
+    src = external_source(es, ctx)
+    spec = es.spec
+    if spec.refresh_interval is not None:
+        entry.ignored(f"{base}/refreshInterval",
+                      "ECS reads the secret when a task starts; restart tasks to pick up rotation")
+    ref = spec.secret_store_ref
+    if ref is not None and store_of(es, ctx) is None:
+        entry.lossy(f"{base}/secretStoreRef", f"{ref.kind} {ref.name} is not in the input, so "
                     "its provider is not known: each key's ARN parameter takes a Secrets "
                     "Manager secret or an SSM parameter, and the execution role reads it with "
                     "that service's action (a remoteRef property or version means a secret)")
-    else:
-        entry.mapped("/spec/secretStoreRef", None,
+    elif ref is not None:
+        entry.mapped(f"{base}/secretStoreRef", None,
                      "the store's provider decides the ARN form (Secrets Manager or SSM)")
-    if obj.spec.target.creation_policy is not None:
-        entry.ignored("/spec/target/creationPolicy", "no Kubernetes Secret is created on ECS")
-    if obj.spec.target.name is not None:
-        entry.mapped("/spec/target/name", None, "env vars reading this Secret read Secrets Manager")
-    if obj.spec.target.template is not None:
-        entry.unsupported("/spec/target/template",
+    if spec.target.creation_policy is not None:
+        entry.ignored(f"{base}/target/creationPolicy", "no Kubernetes Secret is created on ECS")
+    if spec.target.name is not None:
+        entry.mapped(f"{base}/target/name", None, "env vars reading this Secret read Secrets "
+                     "Manager")
+    if spec.target.template is not None:
+        entry.unsupported(f"{base}/target/template",
                           "ECS injects values as stored; templating has no equivalent "
                           "(store the rendered value as its own secret)")
-    for i, item in enumerate(obj.spec.data):
+    for i, item in enumerate(spec.data):
         value = src.values[item.secret_key]
-        path = f"/spec/data/{i}"
+        path = f"{base}/data/{i}"
         if isinstance(value, str):
             entry.unsupported(path, value)
         else:
             entry.mapped(path, None, f"ValueFrom of env vars reading key {item.secret_key!r}")
-    for i, extra in enumerate(obj.spec.data_from):
-        outcome = data_from(extra, store_service(obj, ctx), store_region(obj, ctx), ctx)
+    for i, extra in enumerate(spec.data_from):
+        outcome = data_from(extra, store_service(es, ctx), store_region(es, ctx), ctx)
         if isinstance(outcome, str):
-            entry.unsupported(f"/spec/dataFrom/{i}", outcome)
+            entry.unsupported(f"{base}/dataFrom/{i}", outcome)
         elif i > 0:
-            entry.lossy(f"/spec/dataFrom/{i}", "env vars read keys from the first dataFrom "
+            entry.lossy(f"{base}/dataFrom/{i}", "env vars read keys from the first dataFrom "
                         "only; merge these keys into that secret")
         else:
-            entry.lossy(f"/spec/dataFrom/{i}", "keys are not in the manifest: env vars that "
+            entry.lossy(f"{base}/dataFrom/{i}", "keys are not in the manifest: env vars that "
                         "name a key map to that JSON key; envFrom cannot be expanded")

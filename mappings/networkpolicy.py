@@ -17,13 +17,12 @@ import ipaddress
 from typing import Any
 
 from mappings.ingress import backends
-from mappings.workloads import Workload, all_workloads, matches, selected_by
+from mappings.workloads import Workload, all_workloads, matches, namespaces_matching, selected_by
 from translator.cfn import GetAtt, Join, Ref, Split
 from translator.context import CLUSTER_STACK, Context, export_name, import_from, pascal
 from translator.models import (
     Ingress,
     LabelSelector,
-    Namespace,
     NetworkPolicy,
     NetworkPolicyPeer,
     NetworkPolicyPort,
@@ -68,17 +67,9 @@ def _own_group(workload: Workload, frag: Fragment, ctx: Context) -> str:
     return logical
 
 
-def _namespaces(selector: LabelSelector, ctx: Context) -> list[str]:
-    """Namespaces of the input whose labels (plus kubernetes.io/metadata.name) match."""
-    labels = {ns: {"kubernetes.io/metadata.name": ns} for ns in ctx.namespaces}
-    for obj in ctx.all(Namespace):
-        labels.setdefault(obj.name, {"kubernetes.io/metadata.name": obj.name}).update(
-            obj.metadata.labels)
-    return sorted(ns for ns, found in labels.items() if matches(selector, found))
-
-
 def _peers(peer: NetworkPolicyPeer, ns: str, ctx: Context) -> list[Workload]:
-    namespaces = _namespaces(peer.namespace_selector, ctx) if peer.namespace_selector else [ns]
+    namespaces = namespaces_matching(peer.namespace_selector, ctx) if peer.namespace_selector \
+        else [ns]
     pods = peer.pod_selector or LabelSelector()
     return sorted((w for w in all_workloads(ctx) if w.namespace in namespaces
                    and matches(pods, w.obj.spec.template.labels)),

@@ -13,9 +13,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mappings.workloads import namespaces_matching
 from translator.cfn import Equals, If, Ref, Select, Split, Sub, sub_escape
 from translator.context import Context, import_from, pascal
-from translator.models import ClusterSecretStore, ExternalSecret, Secret, SecretStore
+from translator.models import (
+    ClusterExternalSecret,
+    ClusterSecretStore,
+    ExternalSecret,
+    ObjectMeta,
+    Secret,
+    SecretStore,
+)
 from translator.plan import Parameter
 
 SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$"
@@ -127,16 +135,38 @@ def lookup(name: str, namespace: str, ctx: Context) -> SecretSource:
 
 
 def _external_secrets(ctx: Context) -> dict[tuple[str, str], ExternalSecret]:
-    """(namespace, target Secret name) -> the ExternalSecret that makes it (first by name)."""
+    """(namespace, target Secret name) -> the ExternalSecret that makes it (first by name),
+    those a ClusterExternalSecret makes included."""
 
     def compute() -> dict[tuple[str, str], ExternalSecret]:
         found: dict[tuple[str, str], ExternalSecret] = {}
-        for es in sorted(ctx.all(ExternalSecret), key=lambda e: e.name):
+        made = [es for ces in ctx.all(ClusterExternalSecret) for es in made_by(ces, ctx)]
+        for es in sorted([*ctx.all(ExternalSecret), *made], key=lambda e: e.name):
             found.setdefault((ctx.namespace_of(es), es.target_name), es)
         return found
 
     external_secrets: dict[tuple[str, str], ExternalSecret] = ctx.memo("external-secrets", compute)
     return external_secrets
+
+
+def cluster_namespaces(ces: ClusterExternalSecret, ctx: Context) -> list[str]:
+    """The namespaces of the input a ClusterExternalSecret creates its ExternalSecret in: the
+    ones it lists, and those its namespaceSelector(s) match."""
+    spec = ces.spec
+    selectors = [*([spec.namespace_selector] if spec.namespace_selector else []),
+                 *spec.namespace_selectors]
+    found = {ns for ns in spec.namespaces if ns in ctx.namespaces}
+    for selector in selectors:
+        found.update(namespaces_matching(selector, ctx))
+    return sorted(found)
+
+
+def made_by(ces: ClusterExternalSecret, ctx: Context) -> list[ExternalSecret]:
+    """The ExternalSecrets the operator makes from a ClusterExternalSecret, one per namespace."""
+    return [ExternalSecret(api_version=ces.api_version, kind="ExternalSecret",
+                           metadata=ObjectMeta(name=ces.external_secret_name, namespace=ns),
+                           spec=ces.spec.external_secret_spec)
+            for ns in cluster_namespaces(ces, ctx)]
 
 
 def store_of(es: ExternalSecret, ctx: Context) -> SecretStore | None:

@@ -17,6 +17,7 @@ from translator.models import (
     Job,
     KubeObject,
     LabelSelector,
+    Namespace,
     PodSpec,
     Service,
     StatefulSet,
@@ -63,6 +64,15 @@ def matches(selector: LabelSelector, labels: dict[str, str]) -> bool:
                 or (operator == "DoesNotExist" and present):
             return False
     return True
+
+
+def namespaces_matching(selector: LabelSelector, ctx: Context) -> list[str]:
+    """Namespaces of the input whose labels (plus kubernetes.io/metadata.name) match."""
+    labels = {ns: {"kubernetes.io/metadata.name": ns} for ns in ctx.namespaces}
+    for obj in ctx.all(Namespace):
+        labels.setdefault(obj.name, {"kubernetes.io/metadata.name": obj.name}).update(
+            obj.metadata.labels)
+    return sorted(ns for ns, found in labels.items() if matches(selector, found))
 
 
 def all_workloads(ctx: Context) -> list[Workload]:

@@ -29,6 +29,8 @@ from translator.models.base import (
 )
 from translator.models.config import (
     AWSProvider,
+    ClusterExternalSecret,
+    ClusterExternalSecretSpec,
     ClusterSecretStore,
     ConfigMap,
     ExternalSecret,
@@ -130,6 +132,8 @@ __all__ = [
     "Capabilities",
     "ClaimTemplate",
     "ClaimVolumeSource",
+    "ClusterExternalSecret",
+    "ClusterExternalSecretSpec",
     "ClusterRole",
     "ClusterRoleBinding",
     "ClusterSecretStore",

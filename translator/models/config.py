@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from translator.models.base import K8sModel, KubeObject
+from translator.models.base import K8sModel, KubeObject, LabelSelector
 
 
 class RemoteRef(K8sModel):
@@ -46,6 +46,30 @@ class ExternalSecret(KubeObject):
     @property
     def target_name(self) -> str:
         return self.spec.target.name or self.metadata.name
+
+
+class ClusterExternalSecretSpec(K8sModel):
+    external_secret_spec: ExternalSecretSpec
+    external_secret_name: str | None = None
+    namespace_selector: LabelSelector | None = None
+    namespace_selectors: list[LabelSelector] = Field(default_factory=list)
+    namespaces: list[str] = Field(default_factory=list)
+    refresh_time: str | None = None
+    external_secret_metadata: dict[str, Any] | None = None
+
+
+class ClusterExternalSecret(KubeObject):
+    """An ExternalSecret the operator creates in every namespace the selectors match."""
+
+    spec: ClusterExternalSecretSpec
+
+    @classmethod
+    def cluster_scoped(cls) -> bool:
+        return True
+
+    @property
+    def external_secret_name(self) -> str:
+        return self.spec.external_secret_name or self.metadata.name
 
 
 class AWSProvider(K8sModel):

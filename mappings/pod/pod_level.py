@@ -202,7 +202,11 @@ def service_account(state: PodState) -> None:
     if name is None:
         return
     account = state.ctx.find(ServiceAccount, state.namespace, name)
-    if account is None:
+    if account is None and name == "default":  # every namespace has one, rarely with IRSA
+        state.entry.lossy(path, "the namespace's default ServiceAccount is not in the input: "
+                          "the tasks get no task role, as the pods had no IAM role unless it "
+                          "carried one (then give the task definition that TaskRoleArn)")
+    elif account is None:
         state.entry.unsupported(path, f"ServiceAccount {name} is not in the input: give the "
                                 "task definition its IAM role (TaskRoleArn) by hand")
     elif IRSA_ANNOTATION in account.metadata.annotations:

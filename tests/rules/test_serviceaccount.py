@@ -114,3 +114,11 @@ def test_a_placeholder_role_arn_is_no_default_and_reported_lossy(placeholder: st
     assert annotation["note"].startswith("not an ARN: placeholder, fill in TaskRoleArn")
     assert '"TaskRoleArn": "arn:aws:iam::123456789012:role/backend"' in result.files[
         "parameters.json.example"]
+
+
+def test_the_default_service_account_not_in_the_input_means_no_task_role() -> None:
+    result = translate_yaml(deployment(pod="serviceAccountName: default"))
+    path = "/spec/template/spec/serviceAccountName"
+    assert fate(result, "Deployment", "web", path)["status"] == "lossy"
+    assert "TaskRoleArn" not in props(result, "web", "TaskDefinition")
+    assert source(result, "Deployment", "web")["status"] == "partial"

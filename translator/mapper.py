@@ -49,9 +49,10 @@ IDENTITY = ("/apiVersion", "/kind", "/metadata/name", "/metadata/namespace")
 # envsubst placeholders ($VAR, ${VAR}) left in manifests meant to be rendered first. Scripts
 # and config files (multi-line values, command and args) use $ for their own variables.
 PLACEHOLDER = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
-# Values the scan never reads: a Secret's (a password may well hold a `$`), and kubectl's copy
-# of the whole object, which holds them again.
-SECRET_VALUES = ("/data", "/stringData")
+# The scan never reads a Secret (a password may well hold a `$`, and its values are never
+# copied, so a placeholder there deploys nothing; kubectl's copy of it in an annotation holds
+# them again, wherever a mangled manifest puts it), nor kubectl's copy of any object.
+LAST_APPLIED_KEY = LAST_APPLIED.rsplit("/", 1)[1]
 
 
 def build_model(manifest: Manifest, rule: Any) -> KubeObject:
@@ -265,11 +266,12 @@ def _annotations(doc: dict[str, Any]) -> list[str]:
 def _placeholders(entry: Entry, leaves: list[tuple[str, Any]]) -> None:
     """Report envsubst placeholders: they are kept literally, never expanded or turned into
     CloudFormation substitutions, so the value deployed is the placeholder itself."""
-    unread = (LAST_APPLIED, *(SECRET_VALUES if entry.kind == "Secret" else ()))
+    if entry.kind == "Secret":
+        return
     for path, value in leaves:
         if not isinstance(value, str) or "\n" in value or re.search(r"/(command|args)/\d+$", path):
             continue
-        if any(path == top or path.startswith(top + "/") for top in unread):
+        if f"/{LAST_APPLIED_KEY}/" in f"{path}/":
             continue
         found = sorted(set(PLACEHOLDER.findall(value)))
         if found:

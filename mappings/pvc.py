@@ -36,13 +36,13 @@ def map(obj: PersistentVolumeClaim, frag: Fragment, ctx: Context) -> None:
     stack = f"volume/{ns}/{obj.name}"
     frag.stacks.append(StackInfo(stack, title, 2, f"{ctx.app}: EFS file system of "
                                  f"PersistentVolumeClaim {ns}/{obj.name} (eks2ecs)"))
-    efs = storage.file_system(frag, stack, "", obj.ref, f"{ctx.app}-{title}")
+    efs = storage.file_system(frag, stack, "", obj.ref, ctx.stack_name(title))
     storage.export_file_system(frag, stack, efs)
     entry.mapped("/metadata/name", Target(stack, "/Resources/FileSystem"),
                  "mounted by " + ", ".join(users) + " through their own access points; "
                  "existing data is not migrated: copy it in before cut-over (AWS DataSync, "
                  "or rsync from a task that mounts both)")
-    entry.mapped("/metadata/namespace", None, f"stack {ctx.app}-{title}")
+    entry.mapped("/metadata/namespace", None, f"stack {ctx.stack_name(title)}")
     spec = obj.spec
     for j, mode in enumerate(spec.access_modes):
         note = ("EFS can be mounted by many tasks at once" if mode != "ReadWriteOncePod"

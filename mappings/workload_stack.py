@@ -109,7 +109,7 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     put(stack, "Resources", "ExecutionRole", Resource("AWS::IAM::Role", role, obj.ref))
 
     task: dict[str, Any] = {
-        "Family": f"{ctx.app}-{title}",
+        "Family": ctx.stack_name(title),
         "Cpu": str(pod.size.cpu),
         "Memory": str(pod.size.memory),
         "NetworkMode": "awsvpc",
@@ -126,7 +126,10 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     if not pod.size.fits:
         entry.status = "partial"
     entry.mapped("/metadata/namespace", Target(stack, "/Resources/TaskDefinition/Properties/Family"),
-                 f"stack {ctx.app}-{title}")
+                 f"stack {ctx.stack_name(title)}")
+    renamed = ctx.rename(ns, obj.name)
+    if renamed:
+        entry.notes.append(f"renamed: {renamed}")
     entry.ignored(f"{template_path}/metadata/annotations",
                   "pod annotations (scrape hints, sidecar injection) have no ECS meaning")
     entry.ignored("/metadata/labels", "labels are not carried to ECS tags")

@@ -27,12 +27,6 @@ def secret(name: str) -> str:
 
 
 CASES = {
-    # namespace a-b + c and namespace a + b-c: one workload vanished, exit 0
-    "namespace-dash": ([deployment("c", "a-b")], [deployment("b-c", "a")],
-                       "Deployment/b-c: becomes CloudFormation stack 'eks2ecs-a-b-c', log group "
-                       "'/ecs/eks2ecs/a-b-c', ECS service 'a-b-c' and task definition family "
-                       "'eks2ecs-a-b-c', as Deployment a-b/c ({a}:1) does: one would replace the "
-                       "other on deploy; rename one of them"),
     # a workload named like a stack eks2ecs makes replaced the cluster stack, exit 0
     "named-cluster": ([], [deployment("cluster")],
                       "Deployment/cluster: becomes CloudFormation stack 'default-cluster', as "

@@ -11,6 +11,7 @@ from translator.cfn import ImportValue, Sub
 from translator.errors import InputError
 from translator.load import Manifest
 from translator.models import KubeObject
+from translator.names import Titles, app_prefix, stack_name
 
 T = TypeVar("T", bound=KubeObject)
 
@@ -103,7 +104,7 @@ class Context:
         self.namespaces = sorted({self.namespace_of(s.model) for s in sources
                                   if not s.model.cluster_scoped()}) or [options.namespace]
         self.multi_namespace = len(self.namespaces) > 1
-        default_app = "eks2ecs" if self.multi_namespace else self.namespaces[0]
+        default_app = "eks2ecs" if self.multi_namespace else app_prefix(self.namespaces[0])
         self.app = options.app_name or default_app
         self.cluster_name = options.cluster_name or f"{self.app}-cluster"
         only = self.namespaces[0]
@@ -111,6 +112,9 @@ class Context:
             f"{self.app}.local" if self.multi_namespace else f"{only}.local"
         )
         self._memo: dict[str, Any] = {}
+        self.titles = Titles(self.app, self.multi_namespace, [
+            (self.namespace_of(s.model), s.model.name) for s in sources
+            if not s.model.cluster_scoped()])
         self._by_key = {(type(s.model).__name__, self.namespace_of(s.model), s.model.name): s
                         for s in sources}
 
@@ -146,7 +150,15 @@ class Context:
     # --- names shared by the rules, so a rule never guesses another rule's names ---
 
     def workload_title(self, namespace: str, name: str) -> str:
-        return f"{namespace}-{name}" if self.multi_namespace else name
+        """The title of an object's stack (translator.names.Titles)."""
+        return self.titles.title(namespace, name)
+
+    def stack_name(self, title: str) -> str:
+        return stack_name(self.app, title)
+
+    def rename(self, namespace: str, name: str) -> str | None:
+        """Why the object's AWS names are not its Kubernetes name, if they are not."""
+        return self.titles.renames.get((namespace, name))
 
     def cloud_map_name(self, namespace: str, service: str) -> str:
         return f"{service}.{namespace}" if self.multi_namespace else service

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from translator.cfn import literal
 from translator.errors import Source
+from translator.names import stack_name
 
 FieldStatus = Literal["mapped", "lossy", "unsupported", "ignored"]
 ObjectStatus = Literal["mapped", "partial", "unsupported", "ignored"]
@@ -316,7 +317,7 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
                 stacks[info.key] = Stack(info)
                 declared[info.key] = frag.entry
             elif known.info != info:
-                raise PlanConflict(f"CloudFormation stack '{app}-{info.title}'",
+                raise PlanConflict(f"CloudFormation stack '{stack_name(app, info.title)}'",
                                    declared[info.key], frag.entry)
     put_by: dict[tuple[str, str, str], Entry] = {}
     for frag in fragments:
@@ -325,7 +326,7 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
             if put.name in section and section[put.name] != put.value:
                 title = stacks[put.stack].info.title
                 raise PlanConflict(f"{put.section[:-1].lower()} {put.name} of CloudFormation "
-                                   f"stack '{app}-{title}'",
+                                   f"stack '{stack_name(app, title)}'",
                                    put_by[(put.stack, put.section, put.name)], frag.entry)
             section[put.name] = put.value
             put_by.setdefault((put.stack, put.section, put.name), frag.entry)
@@ -350,7 +351,7 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
     ordered = sorted(stacks.values(), key=lambda s: (s.info.order, s.info.title))
     for number, stack in enumerate(ordered, start=1):
         stack.file = f"{number:02d}-{stack.info.title}.yaml"
-        stack.stack_name = f"{app}-{stack.info.title}"
+        stack.stack_name = stack_name(app, stack.info.title)
     for stack in ordered:
         for resource in stack.resources.values():
             _sort_lists(resource.properties)

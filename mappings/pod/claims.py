@@ -55,7 +55,7 @@ def claim(vols: TaskVolumes, volume: Volume, path: str) -> Backing:
     stack_param = f"{prefix}VolumeStackName"
     state.frag.put(state.stack, "Parameters", stack_param, Parameter(
         "String", f"Name of the stack holding the EFS file system of claim {pvc.name}",
-        default=f"{state.ctx.app}-{claim_stack_title(state.ctx, state.namespace, pvc.name)}"))
+        default=state.ctx.stack_name(claim_stack_title(state.ctx, state.namespace, pvc.name))))
     efs = EfsRefs(
         file_system_id=import_from(stack_param, "FileSystemId"),
         file_system_arn=import_from(stack_param, "FileSystemArn"),

@@ -27,7 +27,7 @@ from translator.cfn import Ref
 from translator.context import LOAD_BALANCER_STACK, Context, pascal
 from translator.load import escape_pointer_token
 from translator.models import Ingress, IngressBackend, Service
-from translator.plan import Fragment, Resource, SetProperty, Target
+from translator.plan import Entry, Fragment, Resource, SetProperty, Target
 
 KIND = "Ingress"
 API_VERSIONS = ("networking.k8s.io/v1",)
@@ -216,7 +216,9 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
             entry.lossy("/spec/tls", "Kubernetes TLS secrets are not moved: give an ACM "
                         "certificate (alb.ingress.kubernetes.io/certificate-arn) and an HTTPS "
                         "listener (listen-ports)")
-    listeners = alb.forwarding_listeners()
+    listeners = _listeners_for(obj, alb, entry)
+    if not listeners:
+        return
     if obj.spec.default_backend is not None:
         actions = _backend_actions(obj.spec.default_backend, obj, alb, ctx, frag,
                                    "/spec/defaultBackend")
@@ -301,6 +303,35 @@ def _report_annotations(obj: Ingress, alb: Balancer, frag: Fragment) -> None:
                                         if k.endswith("/") and key.startswith(k)), None)
         if why is not None:
             entry.lossy(f"/metadata/annotations/{escape_pointer_token(key)}", why)
+
+
+def _listeners_for(obj: Ingress, alb: Balancer, entry: Entry) -> list[str]:
+    """The listeners that route an Ingress's paths. A GRPC or HTTP2 target group is served
+    only behind HTTPS listeners, and ALB refuses the action on any other (E9114):
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-group-protocol-version"""
+    listeners = alb.forwarding_listeners()
+    version = controller_annotations(obj).get("backend-protocol-version", "").upper()
+    if version not in ("GRPC", "HTTP2"):
+        return listeners
+    secure = [name for name in listeners if name.startswith(alb.id("ListenerHttps"))]
+    if secure == listeners:
+        return listeners
+    if secure:
+        entry.notes.append(f"{version} backends are routed on the HTTPS listeners only: ALB "
+                           "serves that protocol version behind HTTPS alone")
+        return secure
+    reason = (f"no listener rule: ALB serves {version} backends only behind an HTTPS listener, "
+              "and this load balancer has none (give alb.ingress.kubernetes.io/certificate-arn)")
+    for i, rule in enumerate(obj.spec.rules):
+        for j, _ in enumerate(rule.http.paths if rule.http else []):
+            pointer = f"/spec/rules/{i}/http/paths/{j}"
+            for part in ("path", "pathType", "backend"):
+                entry.lossy(f"{pointer}/{part}", reason)
+        if rule.host:
+            entry.lossy(f"/spec/rules/{i}/host", reason)
+    if obj.spec.default_backend is not None:
+        entry.lossy("/spec/defaultBackend", reason)
+    return []
 
 
 def _backend_actions(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: Context,

@@ -356,8 +356,9 @@ def test_ingress_groups_share_an_alb_and_different_groups_get_their_own() -> Non
 
 
 def test_health_check_annotations_and_grpc_backends() -> None:
-    result = translate_yaml(docs(API, service("api", 80, "http"), ingress("""
+    result = translate_yaml(docs(API, service("api", 80, "http"), ingress(f"""
 alb.ingress.kubernetes.io/backend-protocol-version: GRPC
+alb.ingress.kubernetes.io/certificate-arn: {CERT}
 alb.ingress.kubernetes.io/healthcheck-port: "9000"
 alb.ingress.kubernetes.io/healthcheck-protocol: HTTP
 alb.ingress.kubernetes.io/healthcheck-interval-seconds: "30"
@@ -373,6 +374,25 @@ alb.ingress.kubernetes.io/success-codes: "0-99"
     assert (group["HealthCheckPort"], group["HealthCheckProtocol"]) == ("9000", "HTTP")
     assert (group["HealthCheckIntervalSeconds"], group["HealthCheckTimeoutSeconds"]) == (30, 6)
     assert (group["HealthyThresholdCount"], group["UnhealthyThresholdCount"]) == (4, 7)
+    # ALB serves GRPC behind HTTPS only (E9114): the rule is on the HTTPS listener alone
+    rules = [r.properties for r in stack_for(result, "load-balancer").resources.values()
+             if r.type == "AWS::ElasticLoadBalancingV2::ListenerRule"]
+    assert [r["ListenerArn"] for r in rules] == [Ref("ListenerHttps443")]
+
+
+def test_a_grpc_backend_without_an_https_listener_is_not_routed_and_says_why() -> None:
+    """It was a GRPC target group behind HTTP:80, which ALB refuses (fixture ingress-group)."""
+    result = translate_yaml(docs(API, service("api", 80, "http"), ingress(
+        "alb.ingress.kubernetes.io/backend-protocol-version: HTTP2",
+        "rules:\n  - http:\n      paths:\n" + path("/", "api", 80))))
+    balancer = stack_for(result, "load-balancer").resources
+    assert not [r for r in balancer.values() if r.type in (
+        "AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::ElasticLoadBalancingV2::TargetGroup")]
+    assert "LoadBalancers" not in props(result, "api", "Service")
+    (entry,) = [e for e in result.plan.entries if e.kind == "Ingress"]
+    fates = {f.path: f for f in entry.fields}
+    assert fates["/spec/rules/0/http/paths/0/path"].status == "lossy"
+    assert "only behind an HTTPS listener" in (fates["/spec/rules/0/http/paths/0/path"].note or "")
 
 
 def test_default_backend_is_every_forwarding_listener_default_action() -> None:

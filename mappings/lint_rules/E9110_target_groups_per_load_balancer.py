@@ -1,0 +1,33 @@
+"""E9110: a load balancer whose actions forward to more than 100 target groups. Elastic
+Load Balancing refuses the 101st (a quota that cannot be raised):
+https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+from mappings.lint_rules._load_balancers import load_balancers
+
+TARGET_GROUPS_PER_LOAD_BALANCER = 100
+
+
+class TargetGroupsPerLoadBalancer(CloudFormationLintRule):
+    id = "E9110"
+    shortdesc = "More than 100 target groups behind one load balancer"
+    description = ("A load balancer's listeners and listener rules forward to at most 100 "
+                   "target groups (not adjustable)")
+    tags: ClassVar[list[str]] = ["resources", "elasticloadbalancingv2", "eks2ecs"]
+
+    def match(self, cfn: Any) -> list[Any]:
+        matches = []
+        for balancer in load_balancers(cfn):
+            groups = balancer.target_groups()
+            if len(groups) > TARGET_GROUPS_PER_LOAD_BALANCER:
+                matches.append(RuleMatch(
+                    ["Resources", balancer.name],
+                    f"{balancer.name}: forwards to {len(groups)} target groups, more than the "
+                    f"{TARGET_GROUPS_PER_LOAD_BALANCER} a load balancer may have; split its "
+                    "Ingresses over several load balancers (alb.ingress.kubernetes.io/group.name)"))
+        return matches

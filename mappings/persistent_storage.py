@@ -10,12 +10,18 @@ from typing import Any
 
 from mappings.workloads import pod_owners
 from translator import quantity
-from translator.cfn import Equals, GetAtt, Join, Not, Ref, Select, Split
+from translator.cfn import NO_VALUE, Equals, GetAtt, If, Join, Not, Ref, Select, Split
 from translator.context import Context, export_name
 from translator.models import PVCSpec, StorageClass
 from translator.plan import Fragment, Output, Parameter, Resource
 
-SUBNET_SLOTS = 3  # EFS mount targets made for the first three task subnets (one per AZ)
+# A mount target per task subnet, and EFS allows one per Availability Zone, so the subnets
+# are one per zone; 6 slots cover the region with the most zones (us-east-1).
+# https://docs.aws.amazon.com/efs/latest/ug/accessing-fs.html
+SUBNET_SLOTS = 6
+SUBNETS = Parameter("List<AWS::EC2::Subnet::Id>", "Private subnets the tasks run in, one per "
+                    "Availability Zone: an EFS file system the tasks mount has a mount target "
+                    f"in each (at most one per zone; up to {SUBNET_SLOTS})")
 
 EFS_PROVISIONER = "efs.csi.aws.com"
 
@@ -45,6 +51,8 @@ class EfsRefs:
     file_system_id: Any
     file_system_arn: Any
     mount_target_group: Any
+    ready: str = ""  # a resource of the file system's stack that exists once all its mount
+    # targets do (a DependsOn cannot name a resource whose condition may be false)
 
 
 def claim_stack_title(ctx: Context, namespace: str, claim: str) -> str:
@@ -70,8 +78,7 @@ def file_system(frag: Fragment, stack: str, prefix: str, origin: str, label: str
     group that admits NFS only from the client groups `nfs_client` adds."""
     put = frag.put
     _vpc(frag, stack)
-    put(stack, "Parameters", "SubnetIds", Parameter(
-        "List<AWS::EC2::Subnet::Id>", "Private subnets the tasks run in"))
+    put(stack, "Parameters", "SubnetIds", SUBNETS)
     put(stack, "Resources", f"{prefix}FileSystem", Resource("AWS::EFS::FileSystem", {
         "Encrypted": True,
         "PerformanceMode": "generalPurpose",
@@ -88,19 +95,27 @@ def file_system(frag: Fragment, stack: str, prefix: str, origin: str, label: str
             "GroupDescription": f"Mount targets of EFS file system {label}: NFS from its clients",
             "VpcId": Ref("VpcId"),
         }, origin))
+    targets: list[Any] = []
     for n in range(SUBNET_SLOTS):
         condition = None
+        target_id = f"{prefix}MountTarget{n + 1}"
         if n:
             condition = f"HasSubnet{n + 1}"
             put(stack, "Conditions", condition, Not(Equals(_subnet(n), "")))
+        targets.append(If(condition, Ref(target_id), NO_VALUE) if condition else Ref(target_id))
         target = Resource("AWS::EFS::MountTarget", {
             "FileSystemId": Ref(f"{prefix}FileSystem"),
             "SubnetId": _subnet(n),
             "SecurityGroups": [GetAtt(f"{prefix}MountTargetSecurityGroup", "GroupId")],
         }, origin, condition=condition)
-        put(stack, "Resources", f"{prefix}MountTarget{n + 1}", target)
+        put(stack, "Resources", target_id, target)
+    # what depends on this waits for every mount target made (its metadata refers to them)
+    put(stack, "Resources", f"{prefix}MountTargetsReady", Resource(
+        "AWS::CloudFormation::WaitConditionHandle", {}, origin,
+        metadata={"MountTargets": targets}))
     return EfsRefs(Ref(f"{prefix}FileSystem"), GetAtt(f"{prefix}FileSystem", "Arn"),
-                   GetAtt(f"{prefix}MountTargetSecurityGroup", "GroupId"))
+                   GetAtt(f"{prefix}MountTargetSecurityGroup", "GroupId"),
+                   f"{prefix}MountTargetsReady")
 
 
 def nfs_client(frag: Fragment, stack: str, prefix: str, origin: str, efs: EfsRefs,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mappings.persistent_storage import SUBNETS
 from mappings.pod.pod_level import irsa_role
 from mappings.pod.spec import PodResult, map_pod
 from mappings.workloads import Workload, reached_ports
@@ -82,8 +83,7 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     put(stack, "Parameters", "ClusterStackName", Parameter(
         "String", "Name of the stack that holds the ECS cluster and Cloud Map namespace",
         default=f"{ctx.app}-cluster"))
-    put(stack, "Parameters", "SubnetIds", Parameter(
-        "List<AWS::EC2::Subnet::Id>", "Private subnets the tasks run in"))
+    put(stack, "Parameters", "SubnetIds", SUBNETS)
     put(stack, "Parameters", "SecurityGroupIds", Parameter(
         "List<AWS::EC2::SecurityGroup::Id>", "Security groups of the tasks"))
 

@@ -8,7 +8,7 @@ import pytest
 from mappings.statefulset import one_at_a_time
 from tests.helpers import docs, fate, fates, props, source, stack_for, translate_yaml
 from translator.api import Result
-from translator.cfn import GetAtt, Ref
+from translator.cfn import NO_VALUE, GetAtt, If, Ref
 
 STATEFULSET = """
 apiVersion: apps/v1
@@ -57,7 +57,7 @@ def test_an_ecs_service_with_its_own_cloud_map_service(kafka: Result) -> None:
     assert service["ServiceRegistries"] == [{"RegistryArn": GetAtt("CloudMapService", "Arn")}]
     assert props(kafka, "kafka", "CloudMapService")["Name"] == "kafka-headless"
     assert stack_for(kafka, "kafka").resources["Service"].depends_on == [
-        "LogsMountTarget1", "LogsNfsIngress"]
+        "LogsMountTargetsReady", "LogsNfsIngress"]
     assert fate(kafka, "StatefulSet", "kafka", "/spec/serviceName")["status"] == "lossy"
 
 
@@ -101,7 +101,15 @@ def test_nfs_is_open_only_to_the_tasks_and_the_task_role_mounts_only_this_access
     assert props(kafka, "kafka", "TaskDefinition")["TaskRoleArn"] == GetAtt("TaskRole", "Arn")
     targets = [r for r in stack_for(kafka, "kafka").resources.values()
                if r.type == "AWS::EFS::MountTarget"]
-    assert [t.condition for t in targets] == [None, "HasSubnet2", "HasSubnet3"]
+    # one mount target per subnet given (one per Availability Zone), up to the 6 zones of
+    # the largest region (it was the first three); the service waits for all of them
+    assert [t.condition for t in targets] == [None] + [f"HasSubnet{n}" for n in range(2, 7)]
+    ready = stack_for(kafka, "kafka").resources["LogsMountTargetsReady"]
+    assert ready.type == "AWS::CloudFormation::WaitConditionHandle"
+    assert ready.metadata == {"MountTargets": [Ref("LogsMountTarget1")] + [
+        If(f"HasSubnet{n}", Ref(f"LogsMountTarget{n}"), NO_VALUE) for n in range(2, 7)]}
+    assert "one per Availability Zone" in stack_for(kafka, "kafka").parameters[
+        "SubnetIds"].description
 
 
 def test_what_is_lost_is_reported(kafka: Result) -> None:

@@ -28,7 +28,8 @@ PACKAGES = ("translator", "mappings")
 # What a rule may import from the pipeline: the models it reads, the plan it fills, the
 # context it asks, and their helpers.
 SDK = {"translator.cfn", "translator.context", "translator.errors", "translator.load",
-       "translator.models", "translator.plan", "translator.quantity", "translator.rules"}
+       "translator.models", "translator.names", "translator.plan", "translator.quantity",
+       "translator.rules"}
 MODULE_LINES = 500
 CLASS_LINES = 300
 

@@ -51,8 +51,6 @@ class EfsRefs:
     file_system_id: Any
     file_system_arn: Any
     mount_target_group: Any
-    ready: str = ""  # a resource of the file system's stack that exists once all its mount
-    # targets do (a DependsOn cannot name a resource whose condition may be false)
 
 
 def claim_stack_title(ctx: Context, namespace: str, claim: str) -> str:
@@ -95,27 +93,33 @@ def file_system(frag: Fragment, stack: str, prefix: str, origin: str, label: str
             "GroupDescription": f"Mount targets of EFS file system {label}: NFS from its clients",
             "VpcId": Ref("VpcId"),
         }, origin))
-    targets: list[Any] = []
     for n in range(SUBNET_SLOTS):
         condition = None
-        target_id = f"{prefix}MountTarget{n + 1}"
         if n:
             condition = f"HasSubnet{n + 1}"
             put(stack, "Conditions", condition, Not(Equals(_subnet(n), "")))
-        targets.append(If(condition, Ref(target_id), NO_VALUE) if condition else Ref(target_id))
         target = Resource("AWS::EFS::MountTarget", {
             "FileSystemId": Ref(f"{prefix}FileSystem"),
             "SubnetId": _subnet(n),
             "SecurityGroups": [GetAtt(f"{prefix}MountTargetSecurityGroup", "GroupId")],
         }, origin, condition=condition)
-        put(stack, "Resources", target_id, target)
-    # what depends on this waits for every mount target made (its metadata refers to them)
-    put(stack, "Resources", f"{prefix}MountTargetsReady", Resource(
+        put(stack, "Resources", f"{prefix}MountTarget{n + 1}", target)
+    return EfsRefs(Ref(f"{prefix}FileSystem"), GetAtt(f"{prefix}FileSystem", "Arn"),
+                   GetAtt(f"{prefix}MountTargetSecurityGroup", "GroupId"))
+
+
+def mount_targets_ready(frag: Fragment, stack: str, prefix: str, origin: str) -> str:
+    """A resource that exists once every mount target `file_system` made in this stack does,
+    for a service of the same stack to depend on (a DependsOn cannot name a resource whose
+    condition may be false; a reference inside Fn::If can). Returns its logical id."""
+    targets = [Ref(f"{prefix}MountTarget1")] + [
+        If(f"HasSubnet{n + 1}", Ref(f"{prefix}MountTarget{n + 1}"), NO_VALUE)
+        for n in range(1, SUBNET_SLOTS)]
+    logical = f"{prefix}MountTargetsReady"
+    frag.put(stack, "Resources", logical, Resource(
         "AWS::CloudFormation::WaitConditionHandle", {}, origin,
         metadata={"MountTargets": targets}))
-    return EfsRefs(Ref(f"{prefix}FileSystem"), GetAtt(f"{prefix}FileSystem", "Arn"),
-                   GetAtt(f"{prefix}MountTargetSecurityGroup", "GroupId"),
-                   f"{prefix}MountTargetsReady")
+    return logical
 
 
 def nfs_client(frag: Fragment, stack: str, prefix: str, origin: str, efs: EfsRefs,

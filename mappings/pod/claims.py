@@ -15,6 +15,7 @@ from mappings.persistent_storage import (
     claim_size_gib,
     claim_stack_title,
     file_system,
+    mount_targets_ready,
     nfs_client,
     storage_class_of,
 )
@@ -86,7 +87,8 @@ def claim_template(vols: TaskVolumes, claim: ClaimTemplate, path: str) -> Backin
     title = state.ctx.workload_title(state.namespace, state.entry.name)
     efs = file_system(state.frag, state.stack, prefix, f"{state.entry.kind}/{state.entry.name}",
                       f"{state.ctx.app}-{title}-{name}")
-    vols.storage.service_depends_on.append(efs.ready)
+    vols.storage.service_depends_on.append(mount_targets_ready(
+        state.frag, state.stack, prefix, f"{state.entry.kind}/{state.entry.name}"))
     sc = storage_class_of(claim.storage_class, state.ctx)
     backing = _efs_volume(vols, name, prefix, efs, name, sc, False, path)
     owner = state.ctx.find(StatefulSet, state.namespace, state.entry.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -37,6 +38,15 @@ class EnvVarSource(K8sModel):
 
 class EnvVar(K8sModel):
     name: str
+
+    @field_validator("name")
+    @classmethod
+    def _env_name(cls, name: str) -> str:
+        # as the API server: one or more printable ASCII characters other than '='
+        if not re.fullmatch(r"[!-<>-~]+", name):
+            raise ValueError(f"not an environment variable name (printable ASCII, no '=', "
+                             f"not empty): {name!r}")
+        return name
     value: str | None = None
     value_from: EnvVarSource | None = None
 
@@ -67,6 +77,16 @@ class ResourceRequirements(K8sModel):
         return value
 
 
+def _probe_port(port: int | str) -> int | str:
+    """A port number, or the name of a container port (an IANA service name)."""
+    if isinstance(port, int) and not 1 <= port <= 65535:
+        raise ValueError(f"a port number is 1 to 65535, not {port}")
+    if isinstance(port, str) and not re.fullmatch(r"(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?",
+                                                  port):
+        raise ValueError(f"not a port name (at most 15 lowercase letters, digits and -): {port!r}")
+    return port
+
+
 class HTTPGetAction(K8sModel):
     port: IntOrString
     path: str = "/"
@@ -74,10 +94,14 @@ class HTTPGetAction(K8sModel):
     scheme: Literal["HTTP", "HTTPS"] = "HTTP"
     http_headers: list[dict[str, Any]] = Field(default_factory=list)
 
+    _port = field_validator("port")(_probe_port)
+
 
 class TCPSocketAction(K8sModel):
     port: IntOrString
     host: str | None = None
+
+    _port = field_validator("port")(_probe_port)
 
 
 class ExecAction(K8sModel):

@@ -3,9 +3,11 @@ that act on them (HorizontalPodAutoscaler, PodDisruptionBudget)."""
 
 from __future__ import annotations
 
+import zoneinfo
+from functools import cache
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from translator.models.base import IntOrString, K8sModel, KubeObject, LabelSelector, Quantity
 from translator.models.pod import PodTemplateSpec
@@ -22,8 +24,12 @@ class DeploymentStrategy(K8sModel):
     rolling_update: RollingUpdate | None = None
 
 
+# replica counts are int32 in the API (https://kubernetes.io/docs/reference/kubernetes-api/)
+INT32 = 2**31 - 1
+
+
 class DeploymentSpec(K8sModel):
-    replicas: int = Field(default=1, ge=0)
+    replicas: int = Field(default=1, ge=0, le=INT32)
     selector: LabelSelector | None = None
     template: PodTemplateSpec
     strategy: DeploymentStrategy = Field(default_factory=DeploymentStrategy)
@@ -34,7 +40,7 @@ class Deployment(KubeObject):
 
 
 class StatefulSetSpec(K8sModel):
-    replicas: int = Field(default=1, ge=0)
+    replicas: int = Field(default=1, ge=0, le=INT32)
     service_name: str | None = None
     selector: LabelSelector | None = None
     template: PodTemplateSpec
@@ -70,6 +76,15 @@ class CronJobSpec(K8sModel):
     job_template: JobTemplate
     time_zone: str | None = None
     suspend: bool = False
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, zone: str | None) -> str | None:
+        # the API server loads the zone from the tz database; an unknown or empty one is refused
+        if zone is not None and zone not in _zones():
+            raise ValueError(f"not a time zone of the tz database: {zone!r} (e.g. Etc/UTC, "
+                             "Europe/Berlin)")
+        return zone
     concurrency_policy: Literal["Allow", "Forbid", "Replace"] = "Allow"
     starting_deadline_seconds: int | None = Field(default=None, ge=0)
     successful_jobs_history_limit: int | None = Field(default=None, ge=0)
@@ -129,13 +144,21 @@ class HPABehavior(K8sModel):
 
 class HPASpec(K8sModel):
     scale_target_ref: ScaleTargetRef
-    min_replicas: int = Field(default=1, ge=0)
-    max_replicas: int = Field(ge=1)
+    min_replicas: int = Field(default=1, ge=0, le=INT32)
+    max_replicas: int = Field(ge=1, le=INT32)
     metrics: list[MetricSpec] = Field(default_factory=list)
     behavior: HPABehavior | None = None
     target_cpu_utilization_percentage: int | None = Field(
         default=None, ge=1, alias="targetCPUUtilizationPercentage"
     )
+
+
+    @model_validator(mode="after")
+    def _range(self) -> HPASpec:
+        if self.min_replicas > self.max_replicas:  # as the API server refuses it
+            raise ValueError(f"minReplicas ({self.min_replicas}) is above maxReplicas "
+                             f"({self.max_replicas})")
+        return self
 
 
 class HorizontalPodAutoscaler(KubeObject):
@@ -151,3 +174,8 @@ class PDBSpec(K8sModel):
 
 class PodDisruptionBudget(KubeObject):
     spec: PDBSpec = Field(default_factory=PDBSpec)
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mappings.workloads import registered_service, selected_by, target_port_number
 from translator.context import Context
@@ -23,19 +23,60 @@ class Rewrite:
     new: str
 
 
+@dataclass
+class Rewritten:
+    """A value after the rewrite: what changed, the Service names left alone (they may not
+    be addresses) and the in-cluster names of Services that are not in the input."""
+
+    value: str
+    done: list[Rewrite] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+
 _NAME_RUN = re.compile(r"[A-Za-z0-9-]+")
+# A variable whose name says its value is an address: a bare Service name there is a host.
+ADDRESS_KEY = re.compile(r"(?:^|[_.-])(?:HOST|HOSTNAME|HOSTS|ADDR|ADDRESS|ADDRS|URL|URLS|URI|"
+                         r"ENDPOINT|ENDPOINTS|SERVER|SERVERS|BROKER|BROKERS|DSN|UPSTREAM)$",
+                         re.IGNORECASE)
+# What stands before a host in a URL (scheme, optional user info) or a connection string.
+_URL_HOST = re.compile(r"://(?:[^@/\s]*@)?$")
+_CONN_HOST = re.compile(r"(?:^|[;\s])(?:host|server|address|addr|data source)\s*=\s*$",
+                        re.IGNORECASE)
+# The port a URL scheme implies when the URL names none.
+_SCHEME_PORT = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://(?:[^@/\s]*@)?$")
+# An in-cluster name of any Service: `svc.ns.svc` or `svc.ns.svc.cluster.local`.
+_CLUSTER_NAME = re.compile(r"(?<![A-Za-z0-9.-])([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\."
+                           r"([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.svc(?:\.cluster\.local)?"
+                           r"(?![A-Za-z0-9-]|\.[A-Za-z0-9])")
+
+
+@dataclass(frozen=True)
+class _Target:
+    host: str
+    ports: dict[int, int]  # Service port -> container port, where they differ
+    service_ports: frozenset[int]
 
 
 class DnsRewriter:
-    """Rewrites in-cluster DNS names (and their ports) in env values."""
+    """Rewrites in-cluster DNS names (and their ports) where they are addresses.
+
+    A `.svc`/`.svc.cluster.local` or `svc.ns` name is an address wherever it stands. A bare
+    Service name is one only as a URL's host, as `host:port` with a port of the Service, as
+    a connection string's `Host=`, or as a whole value whose variable names an address
+    (`*_HOST`, `*_ADDR`, `*_URL`, ...): `POSTGRES_DB: accounts-db` stays a database name."""
 
     def __init__(self, ctx: Context) -> None:
-        self.targets: dict[tuple[str, str], tuple[str, dict[int, int]]] = {}
+        self.targets: dict[tuple[str, str], _Target] = {}
+        self.services = {(ctx.namespace_of(s), s.name) for s in ctx.all(Service)}
         for service in ctx.all(Service):
             ns = ctx.namespace_of(service)
+            numbers = frozenset(port.port for port in service.spec.ports)
             if service.spec.type == "ExternalName":
                 if service.spec.external_name:
-                    self.targets[(ns, service.name)] = (service.spec.external_name, {})
+                    self.targets[(ns, service.name)] = _Target(
+                        service.spec.external_name, {}, numbers)
                 continue
             workloads = selected_by(service, ctx)
             if not workloads:
@@ -47,7 +88,7 @@ class DnsRewriter:
                 number = target_port_number(service, port.target, ctx)
                 if number is not None and number != port.port:
                     ports[port.port] = number
-            self.targets[(ns, service.name)] = (host, ports)
+            self.targets[(ns, service.name)] = _Target(host, ports, numbers)
         self.namespaces = {ns for ns, _ in self.targets}
         # A DNS-label name can only match where it stands as a whole run of name characters,
         # so `rewrite` tries only the targets it sees such a run for (any odd name, filed
@@ -63,40 +104,75 @@ class DnsRewriter:
             ns, name = self._order[i]
             fqdn = re.compile(rf"(?<![A-Za-z0-9.-]){re.escape(name)}\.{re.escape(ns)}"
                               r"(?:\.svc(?:\.cluster\.local)?)?(?![A-Za-z0-9-]|\.[A-Za-z0-9])"
-                              r"(?P<port>:\d{1,5})?")
-            # a bare name only where it stands as a host: whole value, after :// or @
-            bare = re.compile(rf"(?:(?<=^)|(?<=://)|(?<=@)){re.escape(name)}"
-                              r"(?=$|[:/])(?P<port>:\d{1,5})?")
+                              r"(?P<port>:\d{1,5}(?!\d))?")
+            # `_` joins identifiers (grafana_dashboard), never a DNS name
+            bare = re.compile(rf"(?<![\w.-]){re.escape(name)}"
+                              r"(?![\w-]|\.[A-Za-z0-9])(?P<port>:\d{1,5}(?!\d))?")
             self._compiled[i] = fqdn, bare
         return self._compiled[i]
 
-    def rewrite(self, value: str, namespace: str) -> tuple[str, list[Rewrite]]:
-        done: list[Rewrite] = []
+    def rewrite(self, value: str, namespace: str, key: str | None = None) -> Rewritten:
+        """`value` with its Service addresses rewritten; `key` is the variable it is read
+        from (None for files, args and command)."""
+        out = Rewritten(value)
+        address_key = key is not None and bool(ADDRESS_KEY.search(key))
 
-        def replacer(host: str, ports: dict[int, int]) -> Callable[[re.Match[str]], str]:
+        def replacer(target: _Target, bare: bool) -> Callable[[re.Match[str]], str]:
             def replace(match: re.Match[str]) -> str:
+                before = match.string[:match.start()]
                 port = match.group("port")
-                new = host
+                if bare and not _is_host(match, before, port, target, address_key):
+                    if not before.endswith("/"):  # a path's segment is no candidate
+                        out.left.append(match.group(0))
+                    return match.group(0)
+                new = target.host
                 if port is not None:
                     number = int(port[1:])
-                    new += f":{ports.get(number, number)}"
-                done.append(Rewrite(match.group(0), new))
+                    new += f":{target.ports.get(number, number)}"
+                else:
+                    scheme = _SCHEME.search(before)
+                    implied = _SCHEME_PORT.get(scheme.group(1).lower()) if scheme else None
+                    if implied is not None and implied in target.ports:
+                        new += f":{target.ports[implied]}"
+                out.done.append(Rewrite(match.group(0), new))
                 return new
             return replace
 
         applied = -1  # targets apply in sorted order, each to the value the earlier ones left
         while True:
-            candidates = [i for run in {"", *_NAME_RUN.findall(value)}
+            candidates = [i for run in {"", *_NAME_RUN.findall(out.value)}
                           for i in self._by_name.get(run, ()) if i > applied]
             if not candidates:
-                return value, done
+                break
             applied = min(candidates)
             ns = self._order[applied][0]
-            host, ports = self.targets[self._order[applied]]
+            target = self.targets[self._order[applied]]
             fqdn, bare = self._patterns(applied)
-            value = fqdn.sub(replacer(host, ports), value)
+            out.value = fqdn.sub(replacer(target, False), out.value)
             if ns == namespace:
-                value = bare.sub(replacer(host, ports), value)
+                out.value = bare.sub(replacer(target, True), out.value)
+        out.unresolved = [m.group(0) for m in _CLUSTER_NAME.finditer(out.value)
+                          if (m.group(2), m.group(1)) not in self.services]
+        return out
+
+
+def line_of(text: str, name: str) -> str:
+    """The first line of `text` where `name` stands as a name, numbered, for the report."""
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w-])")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.search(line):
+            return f"line {number}: {line.strip()[:160]}"
+    return text[:160]
+
+
+def _is_host(match: re.Match[str], before: str, port: str | None, target: _Target,
+             address_key: bool) -> bool:
+    """Whether a bare Service name stands where only an address can."""
+    if _URL_HOST.search(before) or _CONN_HOST.search(before):
+        return True
+    if port is not None and int(port[1:]) in target.service_ports:
+        return True
+    return address_key and match.start() == 0 and match.end() == len(match.string)
 
 
 def dns_rewriter(ctx: Context) -> DnsRewriter:

@@ -31,7 +31,7 @@ CONTAINER_IGNORED = {
 
 # What this module may claim, relative to a container (app or init).
 CONTAINER_FIELDS = (
-    "name", "image", "imagePullPolicy", "command", "args", "workingDir", "ports/*",
+    "name", "image", "imagePullPolicy", "command", "command/*", "args", "args/*", "workingDir", "ports/*",
     "ports/*/hostPort", "stdin", "tty", "restartPolicy", *CONTAINER_IGNORED,
 )
 
@@ -97,10 +97,10 @@ def container(state: PodState, c: Container, i: int, path: str,
     if c.image_pull_policy is not None:
         entry.ignored(f"{path}/imagePullPolicy", "Fargate pulls the image at task start")
     if c.command:
-        out["EntryPoint"] = list(c.command)
+        out["EntryPoint"] = env.words(state, c.command, f"{path}/command")
         entry.mapped(f"{path}/command", state.to(f"{at}/EntryPoint"))
     if c.args:
-        out["Command"] = list(c.args)
+        out["Command"] = env.words(state, c.args, f"{path}/args")
         entry.mapped(f"{path}/args", state.to(f"{at}/Command"))
     if c.working_dir:
         out["WorkingDirectory"] = c.working_dir

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mappings import secretsource
-from mappings.dns import DnsRewriter, dns_rewriter
+from mappings.dns import DnsRewriter, Rewritten, dns_rewriter
 from mappings.pod.state import PodState
 from translator.models import ConfigMap, Container, EnvFromSource
 from translator.models import EnvVar as KubeEnvVar
@@ -95,7 +95,7 @@ def _env_from(state: PodState, c: Container, source: EnvFromSource, src_path: st
                       "ConfigMap not in the input")
             return
         for key, value in cm.data.items():
-            new, rewrites = _rewrite(state, value, src_path, rewriter)
+            new, rewrites = _rewrite(state, value, src_path, rewriter, source.prefix + key)
             found[source.prefix + key] = ("value", new, _Origin(
                 src_path, f"ConfigMap {cm_name} key {key}", rewrites=rewrites,
                 reads=("ConfigMap", cm_name, key)))
@@ -117,7 +117,7 @@ def _env_from(state: PodState, c: Container, source: EnvFromSource, src_path: st
 def _env(state: PodState, c: Container, var: KubeEnvVar, var_path: str, rewriter: DnsRewriter,
          found: Found) -> None:
     if var.value_from is None:
-        new, rewrites = _rewrite(state, var.value or "", var_path, rewriter)
+        new, rewrites = _rewrite(state, var.value or "", var_path, rewriter, var.name)
         found[var.name] = ("value", new, _Origin(var_path, "value", rewrites=rewrites))
         return
     src = var.value_from
@@ -129,7 +129,7 @@ def _env(state: PodState, c: Container, var: KubeEnvVar, var_path: str, rewriter
             _missing(state, var_path, "ConfigMap", f"{ref.name} key {ref.key}", ref.optional)
             _unmapped(state, c, var.name, eks, "not in the input")
             return
-        new, rewrites = _rewrite(state, cm.data[ref.key], var_path, rewriter)
+        new, rewrites = _rewrite(state, cm.data[ref.key], var_path, rewriter, var.name)
         found[var.name] = ("value", new, _Origin(var_path, eks, rewrites=rewrites,
                                                  reads=("ConfigMap", ref.name, ref.key)))
     elif src.secret_key_ref is not None:
@@ -153,15 +153,38 @@ def _unmapped(state: PodState, c: Container, name: str, eks: str, why: str,
     state.entry.env.append(EnvVar(c.name, name, eks, f"not mapped: {why}", secret=secret))
 
 
-def _rewrite(state: PodState, value: str, path: str,
-             rewriter: DnsRewriter) -> tuple[str, tuple[str, ...]]:
+def _rewrite(state: PodState, value: str, path: str, rewriter: DnsRewriter,
+             key: str) -> tuple[str, tuple[str, ...]]:
     """A value with its in-cluster DNS names rewritten; `$(VAR)` references are kept."""
-    new, done = rewriter.rewrite(value, state.namespace)
-    for change in done:
-        state.entry.mapped(path, None, f"DNS rewrite: {change.old} -> {change.new}")
+    out = rewriter.rewrite(value, state.namespace, key)
+    report_rewrite(state, path, out, f"{key}={value}")
     if "$(" in value:
         state.entry.lossy(path, "$(VAR) references are not expanded by ECS")
-    return str(new), tuple(f"{change.old} -> {change.new}" for change in done)
+    return out.value, tuple(f"{change.old} -> {change.new}" for change in out.done)
+
+
+def words(state: PodState, items: list[str], path: str) -> list[str]:
+    """A container's command or args with the Service addresses in them rewritten."""
+    rewriter = dns_rewriter(state.ctx)
+    out = []
+    for j, word in enumerate(items):
+        done = rewriter.rewrite(word, state.namespace)
+        report_rewrite(state, f"{path}/{j}", done, word)
+        out.append(done.value)
+    return out
+
+
+def report_rewrite(state: PodState, path: str, out: Rewritten, where: str) -> None:
+    """Every rewrite (mapped), every Service name left alone and every name of a Service
+    not in the input (lossy), quoting `where` the value was read."""
+    for change in out.done:
+        state.entry.mapped(path, None, f"DNS rewrite: {change.old} -> {change.new}")
+    for name in dict.fromkeys(out.left):
+        state.entry.lossy(path, f"{name} names a Service but does not stand as an address "
+                          f"here, left as written: {where}")
+    for name in dict.fromkeys(out.unresolved):
+        state.entry.lossy(path, f"{name}: not in the input: will not resolve on ECS "
+                          f"({where})")
 
 
 def _missing(state: PodState, path: str, kind: str, name: str, optional: bool) -> None:

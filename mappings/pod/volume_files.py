@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mappings import secretsource
-from mappings.dns import dns_rewriter
+from mappings.dns import dns_rewriter, line_of
 from mappings.pod.backing import Backing, TaskVolumes
 from mappings.pod.state import TASK
 from translator.cfn import Ref
@@ -73,9 +73,15 @@ class FileWriter:
                                        + (" (binaryData cannot be an environment variable)"
                                           if key in cm.binary_data else ""))
                 continue
-            value, changes = rewriter.rewrite(cm.data[key], self.state.namespace)
-            for change in changes:
+            out = rewriter.rewrite(cm.data[key], self.state.namespace)
+            for change in out.done:
                 self.entry.mapped(where, None, f"DNS rewrite in {key}: {change.old} -> {change.new}")
+            for name in dict.fromkeys(out.left + out.unresolved):
+                why = ("not in the input: will not resolve on ECS" if name in out.unresolved
+                       else "names a Service but does not stand as an address here, left as "
+                       "written")
+                self.entry.lossy(where, f"{name} in {key}: {why} ({line_of(cm.data[key], name)})")
+            value = out.value
             self.add_file(VolumeFile(volume.name, file_path, mode or source.default_mode,
                                      str(value), where))
         for key in cm.binary_data if not source.items else ():

@@ -49,17 +49,24 @@ VALUES = {
     "FQDN": ("http://api.shop.svc.cluster.local:80/v1", "http://api.shop.local:8080/v1"),
     "SVC": ("api.shop.svc", "api.shop.local"),
     "SHORT": ("api.shop", "api.shop.local"),
-    "BARE": ("api", "api.shop.local"),
+    # a bare name is an address only where the variable says so, or as a URL's host
+    "BARE": ("api", "api"),
+    "API_HOST": ("api", "api.shop.local"),
+    "POSTGRES_DB": ("api", "api"),
     "BARE_PORT": ("api:80", "api.shop.local:8080"),
-    "BARE_URL": ("http://api/x", "http://api.shop.local/x"),
+    "BARE_URL": ("http://api/x", "http://api.shop.local:8080/x"),
+    "HTTPS_URL": ("https://api/x", "https://api.shop.local/x"),
+    "CONN": ("Host=api;Port=80", "Host=api.shop.local;Port=80"),
     "USER_AT": ("user@api:80", "user@api.shop.local:8080"),
-    "OTHER_PORT": ("api:9000", "api.shop.local:9000"),
+    "OTHER_PORT": ("api:9000", "api:9000"),
     "PREFIXED": ("apiary", "apiary"),
     "SUFFIXED": ("my-api", "my-api"),
     "LONGER_DOMAIN": ("api.shop.example.com", "api.shop.example.com"),
     "OTHER_NS": ("api.other", "api.other"),
+    "MISSING": ("http://gone.shop.svc.cluster.local:80", "http://gone.shop.svc.cluster.local:80"),
     "EXT_FQDN": ("ext-db.shop.svc.cluster.local:5432", "db.example.com:5432"),
-    "EXT_BARE": ("ext-db", "db.example.com"),
+    "EXT_BARE": ("ext-db", "ext-db"),
+    "EXT_ADDR": ("ext-db", "db.example.com"),
 }
 
 
@@ -119,11 +126,41 @@ def test_every_rewrite_is_reported_on_its_env_field(shop: Result) -> None:
                     if f.get("note", "").startswith("DNS rewrite")]
         notes[name] = rewrites
     assert notes["FQDN"] == ["DNS rewrite: api.shop.svc.cluster.local:80 -> api.shop.local:8080"]
-    assert notes["BARE"] == ["DNS rewrite: api -> api.shop.local"]
+    assert notes["API_HOST"] == ["DNS rewrite: api -> api.shop.local"]
     assert notes["BARE_PORT"] == ["DNS rewrite: api:80 -> api.shop.local:8080"]
-    assert notes["EXT_BARE"] == ["DNS rewrite: ext-db -> db.example.com"]
+    assert notes["BARE_URL"] == ["DNS rewrite: api -> api.shop.local:8080"]
+    assert notes["EXT_ADDR"] == ["DNS rewrite: ext-db -> db.example.com"]
     assert notes["PREFIXED"] == notes["SUFFIXED"] == notes["OTHER_NS"] == []
+    assert notes["BARE"] == notes["POSTGRES_DB"] == notes["OTHER_PORT"] == []
     assert "## DNS rewrites" in shop.files["report.md"]
+
+
+def test_names_left_alone_and_services_not_in_the_input_are_lossy(shop: Result) -> None:
+    names = list(VALUES)
+
+    def lossy(name: str) -> list[str]:
+        return [f["note"] for f in fates(shop, "Deployment", "web",
+                                         f"/spec/template/spec/containers/0/env/{names.index(name)}")
+                if f["status"] == "lossy"]
+    assert lossy("POSTGRES_DB") == ["api names a Service but does not stand as an address here, "
+                                    "left as written: POSTGRES_DB=api"]
+    assert lossy("OTHER_PORT") == ["api:9000 names a Service but does not stand as an address "
+                                   "here, left as written: OTHER_PORT=api:9000"]
+    assert lossy("MISSING") == ["gone.shop.svc.cluster.local: not in the input: will not resolve "
+                                "on ECS (MISSING=http://gone.shop.svc.cluster.local:80)"]
+    assert lossy("API_HOST") == lossy("PREFIXED") == []
+
+
+def test_args_and_command_are_rewritten_and_reported() -> None:
+    result = translate_yaml(docs(API, API_SERVICE, deployment("web", container="""
+        command: [/bin/proxy, "--upstream=http://api.shop.svc.cluster.local:80"]
+        args: [--target, "api:80", --name, api]
+    """)))
+    definition = container(result, "web")
+    assert definition["EntryPoint"] == ["/bin/proxy", "--upstream=http://api.shop.local:8080"]
+    assert definition["Command"] == ["--target", "api.shop.local:8080", "--name", "api"]
+    assert any(f.get("note") == "DNS rewrite: api:80 -> api.shop.local:8080" for f in fates(
+        result, "Deployment", "web", "/spec/template/spec/containers/0/args/1"))
 
 
 def test_port_differing_from_target_port_is_lossy(shop: Result) -> None:

@@ -97,10 +97,10 @@ def container(state: PodState, c: Container, i: int, path: str,
     if c.image_pull_policy is not None:
         entry.ignored(f"{path}/imagePullPolicy", "Fargate pulls the image at task start")
     if c.command:
-        out["EntryPoint"] = env.words(state, c.command, f"{path}/command")
+        out["EntryPoint"] = env.words(state, c, c.command, f"{path}/command")
         entry.mapped(f"{path}/command", state.to(f"{at}/EntryPoint"))
     if c.args:
-        out["Command"] = env.words(state, c.args, f"{path}/args")
+        out["Command"] = env.words(state, c, c.args, f"{path}/args")
         entry.mapped(f"{path}/args", state.to(f"{at}/Command"))
     if c.working_dir:
         out["WorkingDirectory"] = c.working_dir

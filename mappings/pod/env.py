@@ -46,6 +46,81 @@ def _secret_origin(name: str, key: str, source: secretsource.SecretSource) -> st
     return f"Secret {name} key {key}"
 
 
+@dataclass(frozen=True)
+class Unknown:
+    """A variable whose value the task definition cannot hold, and what it is instead."""
+
+    what: str  # "a secret's value", "status.podIP", ...
+
+
+Scope = dict[str, "str | Unknown"]
+
+
+def expand(value: str, scope: Scope) -> tuple[str, list[tuple[str, Unknown]]]:
+    """`value` with `$(VAR)` expanded as kubelet does: `$$` is `$`, a variable of `scope`
+    is its value, any other reference stays literal. Also the variables referred to whose
+    value the template cannot hold (Unknown in `scope`), which stay literal.
+    https://kubernetes.io/docs/tasks/inject-data-application/define-interdependent-environment-variables/"""
+    out: list[str] = []
+    hidden: list[tuple[str, Unknown]] = []
+    cursor = checkpoint = 0
+    while cursor < len(value):
+        if value[cursor] == "$" and cursor + 1 < len(value):
+            out.append(value[checkpoint:cursor])
+            following = value[cursor + 1]
+            closer = value.find(")", cursor + 2) if following == "(" else -1
+            if following == "$":
+                out.append("$")
+                cursor += 1
+            elif closer != -1:
+                name = value[cursor + 2:closer]
+                known = scope.get(name)
+                if isinstance(known, Unknown):
+                    hidden.append((name, known))
+                out.append(known if isinstance(known, str) else f"$({name})")
+                cursor = closer
+            else:
+                out.append(value[cursor:cursor + 2])
+                cursor += 1
+            checkpoint = cursor + 1
+        cursor += 1
+    return "".join(out) + value[checkpoint:], hidden
+
+
+def scope_of(state: PodState, c: Container, *, env: bool = True) -> Scope:
+    """The container's variables as kubelet defines them (envFrom, then env in order, each
+    value expanded from those before it)."""
+    scope: Scope = {}
+    for source in c.env_from:
+        if source.config_map_ref is not None:
+            cm = state.ctx.find(ConfigMap, state.namespace, source.config_map_ref.name)
+            scope.update({source.prefix + k: v for k, v in (cm.data if cm else {}).items()})
+        elif source.secret_ref is not None:
+            secret = secretsource.lookup(source.secret_ref.name, state.namespace, state.ctx)
+            scope.update({source.prefix + k: _SECRET for k in secret.keys or ()})
+    for var in c.env if env else ():
+        scope[var.name] = _known_value(state, var, scope)
+    return scope
+
+
+_SECRET = Unknown("a secret's value")
+
+
+def _known_value(state: PodState, var: KubeEnvVar, scope: Scope) -> str | Unknown:
+    if var.value_from is None:
+        return expand(var.value or "", scope)[0]
+    src = var.value_from
+    if src.config_map_key_ref is not None:
+        cm = state.ctx.find(ConfigMap, state.namespace, src.config_map_key_ref.name)
+        value = cm.data.get(src.config_map_key_ref.key) if cm else None
+        return Unknown("not in the input") if value is None else value
+    if src.field_ref is not None:
+        if src.field_ref.field_path == "metadata.namespace":
+            return state.namespace
+        return Unknown(src.field_ref.field_path)
+    return _SECRET if src.secret_key_ref is not None else Unknown("a resourceFieldRef")
+
+
 # name -> ("value", str) | ("secret", SecretValue | why not), and where it came from
 Found = dict[str, tuple[str, Any, _Origin]]
 
@@ -57,8 +132,10 @@ def environment(state: PodState, c: Container, path: str,
     rewriter = dns_rewriter(state.ctx)
     for j, source in enumerate(c.env_from):
         _env_from(state, c, source, f"{path}/envFrom/{j}", rewriter, found)
+    scope = scope_of(state, c, env=False)
     for j, var in enumerate(c.env):
-        _env(state, c, var, f"{path}/env/{j}", rewriter, found)
+        _env(state, c, var, f"{path}/env/{j}", rewriter, found, scope)
+        scope[var.name] = _known_value(state, var, scope)
     entry = state.entry
     environment: list[dict[str, Any]] = []
     secrets: list[dict[str, Any]] = []
@@ -115,9 +192,10 @@ def _env_from(state: PodState, c: Container, source: EnvFromSource, src_path: st
 
 
 def _env(state: PodState, c: Container, var: KubeEnvVar, var_path: str, rewriter: DnsRewriter,
-         found: Found) -> None:
+         found: Found, scope: Scope) -> None:
     if var.value_from is None:
-        new, rewrites = _rewrite(state, var.value or "", var_path, rewriter, var.name)
+        value = _expanded(state, var.value or "", var_path, scope, var.name)
+        new, rewrites = _rewrite(state, value, var_path, rewriter, var.name)
         found[var.name] = ("value", new, _Origin(var_path, "value", rewrites=rewrites))
         return
     src = var.value_from
@@ -155,19 +233,39 @@ def _unmapped(state: PodState, c: Container, name: str, eks: str, why: str,
 
 def _rewrite(state: PodState, value: str, path: str, rewriter: DnsRewriter,
              key: str) -> tuple[str, tuple[str, ...]]:
-    """A value with its in-cluster DNS names rewritten; `$(VAR)` references are kept."""
+    """A value with its in-cluster DNS names rewritten."""
     out = rewriter.rewrite(value, state.namespace, key)
     report_rewrite(state, path, out, f"{key}={value}")
-    if "$(" in value:
-        state.entry.lossy(path, "$(VAR) references are not expanded by ECS")
     return out.value, tuple(f"{change.old} -> {change.new}" for change in out.done)
 
 
-def words(state: PodState, items: list[str], path: str) -> list[str]:
-    """A container's command or args with the Service addresses in them rewritten."""
+def _expanded(state: PodState, value: str, path: str, scope: Scope, name: str | None) -> str:
+    """`value` expanded as kubelet does, reported: what was expanded, and each secret a
+    reference reads, which ECS cannot compose into the value."""
+    if "$" not in value:
+        return value
+    new, hidden = expand(value, scope)
+    if new != value:
+        state.entry.mapped(path, None, f"$(VAR) expanded as kubelet does: {value} -> {new}")
+    for ref, unknown in dict.fromkeys(hidden):
+        fix = (f"have the entrypoint export {name}=\"...${ref}...\"" if name else
+               f"have the entrypoint (sh -c) compose the argument from ${ref}")
+        if unknown is _SECRET and name:
+            fix = f"store the composed value as its own secret, or {fix}"
+        state.entry.lossy(path, f"$({ref}) is {unknown.what}, which a task definition "
+                          f"cannot compose into {name or 'an argument'}; left as $({ref}): "
+                          f"{fix}")
+    return new
+
+
+def words(state: PodState, c: Container, items: list[str], path: str) -> list[str]:
+    """A container's command or args, expanded from its variables as kubelet does, with the
+    Service addresses in them rewritten."""
     rewriter = dns_rewriter(state.ctx)
+    scope = scope_of(state, c)
     out = []
-    for j, word in enumerate(items):
+    for j, item in enumerate(items):
+        word = _expanded(state, item, f"{path}/{j}", scope, None)
         done = rewriter.rewrite(word, state.namespace)
         report_rewrite(state, f"{path}/{j}", done, word)
         out.append(done.value)

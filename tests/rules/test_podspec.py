@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mappings.pod.env import Unknown, expand
 from tests.helpers import (
     container,
     deployment,
@@ -15,6 +16,7 @@ from tests.helpers import (
     secrets_of,
     source,
     stack_for,
+    statuses,
     translate_yaml,
 )
 from translator.api import Result
@@ -69,7 +71,7 @@ def test_environment_values_in_kubernetes_precedence_order(env: Result) -> None:
         "PLAIN": "hello",
         "FROM_CM": "debug",
         "NS": "shop",
-        "EXPANDED": "$(PLAIN)/x",
+        "EXPANDED": "hello/x",
     }
     assert "Secrets" not in container(env, "web")
 
@@ -95,10 +97,56 @@ def test_missing_config_map_is_unsupported_unless_optional(env: Result) -> None:
     assert optional["note"] == "optional ConfigMap absent is not in the input"
 
 
-def test_variable_references_are_kept_verbatim_and_reported_lossy(env: Result) -> None:
-    assert sorted(f["status"] for f in fates(env, "Deployment", "web", f"{C0}/env/6")) == \
-        ["lossy", "mapped"]
-    assert source(env, "Deployment", "web")["status"] == "partial"
+def test_variable_references_are_expanded_and_reported(env: Result) -> None:
+    assert [f.get("note") for f in fates(env, "Deployment", "web", f"{C0}/env/6")] == [
+        "$(VAR) expanded as kubelet does: $(PLAIN)/x -> hello/x", None]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("$(A)-$(B)", "1-$(B)"),          # B is defined later: stays literal
+    ("$$(A)", "$(A)"),                # escaped
+    ("$$A $A", "$A $A"),              # $$ is $; $ before anything else stays
+    ("$(UNKNOWN)", "$(UNKNOWN)"),
+    ("$(A", "$(A"),                   # unclosed
+    ("x$", "x$"),
+    ("$(S)", "$(S)"),                 # a secret's value: cannot be expanded in a template
+    ("$(NS).$(A)", "shop.1"),
+])
+def test_expansion_follows_kubelet(value: str, expected: str) -> None:
+    secret = Unknown("a secret's value")
+    assert expand(value, {"A": "1", "NS": "shop", "S": secret}) == (
+        expected, [("S", secret)] if "$(S)" in value else [])
+
+
+def test_expansion_in_command_args_and_the_dns_rewrite_after_it() -> None:
+    result = translate_yaml(docs(deployment("api", container="ports: [{containerPort: 8080}]"),
+                                 """
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8080}]
+""", deployment(container="""
+        env:
+          - {name: API_NAME, value: api}
+          - {name: API_URL, value: "http://$(API_NAME):80/v1"}
+          - name: TOKEN
+            valueFrom:
+              secretKeyRef: {name: creds, key: token}
+          - {name: AUTH, value: "Bearer $(TOKEN)"}
+        args: ["--api=$(API_URL)", "--token=$(TOKEN)"]
+    """)))
+    web = container(result, "web")
+    assert env_of(web)["API_URL"] == "http://api.shop.local:8080/v1"
+    assert env_of(web)["AUTH"] == "Bearer $(TOKEN)"
+    assert web["Command"] == ["--api=http://api.shop.local:8080/v1", "--token=$(TOKEN)"]
+    auth = [f["note"] for f in fates(result, "Deployment", "web", f"{C0}/env/3")
+            if f["status"] == "lossy"]
+    assert auth == ["$(TOKEN) is a secret's value, which a task definition cannot compose into "
+                    "AUTH; left as $(TOKEN): store the composed value as its own secret, or "
+                    'have the entrypoint export AUTH="...$TOKEN..."']
+    assert statuses(result, "Deployment", "web", f"{C0}/args/1") == ["lossy"]
 
 
 def test_secret_not_in_the_input_asks_for_its_arn_and_reads_the_json_key() -> None:

@@ -215,8 +215,10 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> No
                               f"port {port.port} stays as the container port")
         else:
             frag.entry.lossy(path, f"Cloud Map A records carry no port: clients reach "
-                             f"{resolved} instead of {port.port}; env values naming "
-                             f"host:{port.port} are rewritten")
+                             f"{resolved} instead of {port.port}; addresses naming port "
+                             f"{port.port} (host:{port.port}, or a URL whose scheme implies "
+                             "it) in env, command, args and ConfigMap files are rewritten to "
+                             f"{resolved}; a port given apart from its host (X_PORT) is not")
         if port.node_port is not None:
             frag.entry.ignored(f"{path}/nodePort", "no node ports on Fargate")
         if port.protocol == "SCTP":

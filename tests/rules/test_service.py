@@ -167,7 +167,9 @@ def test_port_differing_from_target_port_is_lossy(shop: Result) -> None:
     port = fate(shop, "Service", "api", "/spec/ports/0")
     assert port["status"] == "lossy"
     assert port["note"] == ("Cloud Map A records carry no port: clients reach 8080 instead of "
-                            "80; env values naming host:80 are rewritten")
+                            "80; addresses naming port 80 (host:80, or a URL whose scheme "
+                            "implies it) in env, command, args and ConfigMap files are "
+                            "rewritten to 8080; a port given apart from its host (X_PORT) is not")
     assert source(shop, "Service", "api")["status"] == "partial"
 
 

@@ -241,6 +241,18 @@ class PodTemplateSpec(K8sModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     spec: PodSpec
 
+    @field_validator("metadata")
+    @classmethod
+    def _string_maps(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        # read as the API server reads them (a label value " " set where the map was crashed
+        # the Service selector match)
+        for key in ("labels", "annotations"):
+            value = metadata.get(key)
+            if value is not None and not (isinstance(value, dict) and all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+                raise ValueError(f"{key} must map names to string values")
+        return metadata
+
     @property
     def labels(self) -> dict[str, str]:
         labels = self.metadata.get("labels") or {}

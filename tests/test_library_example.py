@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.helpers import decoded
@@ -40,3 +41,32 @@ def test_the_migration_script_adjusts_validates_and_writes(tmp_path: Path) -> No
     assert tagged > 10
     assert "takes no Tags" in run.stdout  # the scaling policy: said, not silently skipped
     assert yaml.safe_load((out / "report.json").read_text())["summary"]["objects"] > 0
+
+
+def test_a_script_removes_a_stack_and_what_points_into_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from translator import Options
+    from translator.api import finish, translate
+    from translator.plan import PlanError
+
+    monkeypatch.chdir(REPO)
+    draft = translate(["examples/k8s"], Options(validate=False))
+    with pytest.raises(PlanError, match="workload/angel-backend/weaviate import: remove those"):
+        draft.plan.remove_stack("volume/angel-backend/weaviate-data")
+    draft.plan.remove_stack("workload/angel-backend/weaviate")
+    draft.plan.remove_stack("volume/angel-backend/weaviate-data")
+    result = finish(draft.plan, Options())  # rendered, reported, priced and validated
+    assert "05-weaviate.yaml" not in result.files and "angel-backend-weaviate" not in \
+        result.files["deploy.sh"]
+    assert result.cost is not None and "weaviate" not in str(result.cost.as_dict()["lines"])
+
+
+def test_a_stack_removed_by_hand_is_a_clear_error_not_a_key_error_deep_inside() -> None:
+    from translator import Options
+    from translator.api import finish, translate
+    from translator.plan import PlanError
+
+    draft = translate([str(REPO / "examples" / "k8s")], Options(validate=False))
+    draft.plan.stacks = [s for s in draft.plan.stacks
+                         if s.info.key != "workload/angel-backend/weaviate"]
+    with pytest.raises(PlanError, match="no stack 'workload/angel-backend/weaviate' in the plan"):
+        finish(draft.plan, Options(validate=False))

@@ -74,6 +74,7 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
     """Render, report and validate a plan: what `translate` does after mapping, and what a
     migration script calls again after adjusting `result.plan`."""
     options = options or Options()
+    plan.check()
     estimate = cost.from_options(plan, options)
     suppressions = suppress.apply(plan, options.ignore)
     files = render.render(plan, _report_files(

@@ -7,7 +7,7 @@ service, say), and the report entry of its object. `assemble` merges fragments i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from translator.cfn import literal
@@ -295,8 +295,49 @@ class Plan:
                 self._positions.setdefault(stack.info.key, i)
             position = self._positions.get(key, -1)
             if position < 0:
-                raise KeyError(key)
+                raise PlanError(f"no stack {key!r} in the plan; its stacks are "
+                                f"{', '.join(s.info.key for s in self.stacks)}")
         return self.stacks[position]
+
+    def dependents(self, key: str) -> list[str]:
+        """Stacks that import from stack `key` (a *StackName parameter naming it)."""
+        name = self.stack(key).stack_name
+        return [s.info.key for s in self.stacks if s.info.key != key
+                and any(p.default == name for p in s.parameters.values())]
+
+    def remove_stack(self, key: str) -> Stack:
+        """Take a stack out of the plan with everything that points into it: the objects'
+        resources and field targets there, the additions of other rules. Refused while
+        another stack imports from it (remove those first), as CloudFormation would refuse
+        to delete an export in use."""
+        stack, users = self.stack(key), self.dependents(key)
+        if users:
+            raise PlanError(f"stack {key!r} exports what {', '.join(users)} import: remove "
+                            "those first (plan.remove_stack), or keep it")
+        self.stacks.remove(stack)
+        for entry in self.entries:
+            entry.resources = [r for r in entry.resources if r[0] != key]
+            entry.fields = [replace(f, to=None) if f.to is not None and f.to.stack == key
+                            else f for f in entry.fields]
+            entry.env = [replace(v, to=None) if v.to is not None and v.to.stack == key
+                         else v for v in entry.env]
+        self.contributions = [c for c in self.contributions if c.stack != key]
+        return stack
+
+    def check(self) -> None:
+        """Refuse a plan a script left pointing at stacks it removed by hand."""
+        for entry in self.entries:
+            targets = [*(f.to for f in entry.fields), *(v.to for v in entry.env)]
+            for key in {*(r[0] for r in entry.resources), *(t.stack for t in targets if t)}:
+                self.stack(key)
+
+
+class PlanError(KeyError):
+    """A plan a script changed into one that cannot be rendered; the message says what to do.
+    A KeyError for what looked a stack up by key before, with a message, not a bare key."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class PlanConflict(Exception):

@@ -544,3 +544,15 @@ def test_console_script_bad_stdin_exits_2_without_traceback(tmp_path: Path) -> N
     assert done.stdout == b""
     assert done.stderr == b"eks2ecs: -:4: not UTF-8: byte 0xff cannot be decoded\n"
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("argv", "hint"), [
+    (["transalte", "k8s"], "(did you mean translate?)"),
+    (["translate", str(EXAMPLES), "-o", "x", "--clustr-name", "y"], "(did you mean --cluster-name?)"),
+    (["report", str(EXAMPLES), "--formt=md"], "(did you mean --format?)"),
+])
+def test_a_mistyped_command_or_flag_says_what_was_meant(
+        capsys: pytest.CaptureFixture[str], argv: list[str], hint: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2 and hint in capsys.readouterr().err

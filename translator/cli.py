@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from translator import __version__, completion
 from translator.progress import Bar
@@ -48,8 +49,39 @@ exit status:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, adding which command or flag a mistyped one most likely was."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(message + _did_you_mean(self, message))
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if choice:
+        typed, known = choice.group(1), re.findall(r"'([^']*)'", choice.group(2))
+    elif unknown:
+        typed = next((a.split("=", 1)[0] for a in unknown.group(1).split()
+                      if a.startswith("--")), "")
+        parsers = [parser, *_subcommands(parser).values()]
+        known = sorted({o for p in parsers for a in p._actions for o in a.option_strings
+                        if o.startswith("--")})
+    else:
+        return ""
+    close = difflib.get_close_matches(typed, known, n=1) if typed else []
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:  # argparse keeps no public handle on the subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="eks2ecs", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"eks2ecs {__version__}")

@@ -99,6 +99,10 @@ class DnsRewriter:
             self._by_name.setdefault(name if _NAME_RUN.fullmatch(name) else "", []).append(i)
         self._compiled: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
 
+    def remapped(self, host: str) -> dict[int, int]:
+        """The Service ports a rewritten `host` remaps to container ports."""
+        return next((t.ports for t in self.targets.values() if t.host == host), {})
+
     def _patterns(self, i: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
         if i not in self._compiled:
             ns, name = self._order[i]

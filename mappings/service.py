@@ -218,7 +218,7 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> No
                              f"{resolved} instead of {port.port}; addresses naming port "
                              f"{port.port} (host:{port.port}, or a URL whose scheme implies "
                              "it) in env, command, args and ConfigMap files are rewritten to "
-                             f"{resolved}; a port given apart from its host (X_PORT) is not")
+                             f"{resolved}, as is X_PORT beside an X_HOST naming the Service")
         if port.node_port is not None:
             frag.entry.ignored(f"{path}/nodePort", "no node ports on Fargate")
         if port.protocol == "SCTP":

@@ -5,7 +5,7 @@ its value came from on EKS."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mappings import secretsource
@@ -137,6 +137,7 @@ def environment(state: PodState, c: Container, path: str,
         _env(state, c, var, f"{path}/env/{j}", rewriter, found, scope)
         scope[var.name] = _known_value(state, var, scope)
     entry = state.entry
+    _split_ports(state, rewriter, found)
     environment: list[dict[str, Any]] = []
     secrets: list[dict[str, Any]] = []
     for name, (how, value, origin) in found.items():
@@ -159,6 +160,25 @@ def environment(state: PodState, c: Container, path: str,
                                     f"{value.store} -> task definition Secrets", to,
                                     origin.secret, origin.secret_source, reads=origin.reads))
     return environment, secrets
+
+
+def _split_ports(state: PodState, rewriter: DnsRewriter, found: Found) -> None:
+    """A port given apart from its host (`X_HOST: grafana` + `X_PORT: "80"`) becomes the
+    container port behind the Service port, as `grafana:80` does."""
+    for name, (how, value, _) in list(found.items()):
+        if how != "value" or not name.upper().endswith("_HOST"):
+            continue
+        port_name = name[:-4] + ("PORT" if name[-4:].isupper() else "port")
+        port = found.get(port_name)
+        remapped = rewriter.remapped(value)
+        if port is None or port[0] != "value" or not str(port[1]).isdigit() or not remapped:
+            continue
+        number = remapped.get(int(port[1]))
+        if number is not None:
+            state.entry.mapped(port[2].path, None, f"DNS rewrite: {port_name} {port[1]} -> "
+                               f"{number}, the container port behind {name}'s Service port")
+            found[port_name] = ("value", str(number), replace(
+                port[2], rewrites=(*port[2].rewrites, f"{port[1]} -> {number}")))
 
 
 def _env_from(state: PodState, c: Container, source: EnvFromSource, src_path: str,

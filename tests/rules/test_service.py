@@ -151,6 +151,17 @@ def test_names_left_alone_and_services_not_in_the_input_are_lossy(shop: Result) 
     assert lossy("API_HOST") == lossy("PREFIXED") == []
 
 
+def test_a_port_given_apart_from_its_host_is_the_container_port() -> None:
+    result = translate_yaml(docs(API, API_SERVICE, deployment("web", container="""
+        env:
+          - {name: API_HOST, value: api}
+          - {name: API_PORT, value: "80"}
+          - {name: OTHER_PORT, value: "80"}
+    """)))
+    env = env_of(container(result, "web"))
+    assert (env["API_HOST"], env["API_PORT"], env["OTHER_PORT"]) == ("api.shop.local", "8080", "80")
+
+
 def test_args_and_command_are_rewritten_and_reported() -> None:
     result = translate_yaml(docs(API, API_SERVICE, deployment("web", container="""
         command: [/bin/proxy, "--upstream=http://api.shop.svc.cluster.local:80"]
@@ -169,7 +180,7 @@ def test_port_differing_from_target_port_is_lossy(shop: Result) -> None:
     assert port["note"] == ("Cloud Map A records carry no port: clients reach 8080 instead of "
                             "80; addresses naming port 80 (host:80, or a URL whose scheme "
                             "implies it) in env, command, args and ConfigMap files are "
-                            "rewritten to 8080; a port given apart from its host (X_PORT) is not")
+                            "rewritten to 8080, as is X_PORT beside an X_HOST naming the Service")
     assert source(shop, "Service", "api")["status"] == "partial"
 
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from mappings import accepted_findings, cluster, lint_rules
+from mappings import accepted_findings, calls, cluster, lint_rules
+from translator.context import Context
+from translator.plan import Fragment
 from translator.rules import RuleSet
 
 _RULES = {
@@ -88,7 +90,14 @@ def supported() -> dict[str, tuple[str, ...]]:
     return out
 
 
+def foundation(frag: Fragment, ctx: Context) -> None:
+    """What every translation has: the cluster stack, and the connections between the
+    workloads that its security groups must keep."""
+    cluster.foundation(frag, ctx)
+    frag.reaches.extend(calls.reaches(ctx))
+
+
 RULES = RuleSet(rule_for=rule_for, supported=supported, ignored_kinds=IGNORED_KINDS,
-                foundation=cluster.foundation, annotate=accepted_findings.annotate,
+                foundation=foundation, annotate=accepted_findings.annotate,
                 lint_rules=lint_rules.RULES_DIR, package=__name__,
                 controller_annotations=CONTROLLER_ANNOTATIONS)

@@ -1,10 +1,12 @@
-"""The shared cluster stack: ECS cluster and the Cloud Map private DNS namespace.
+"""The shared cluster stack: ECS cluster, the Cloud Map private DNS namespace, and the
+security group every task of the app is in (mappings/security_groups.py).
 
 Not a Kubernetes kind: every translation has one, so the engine asks for it directly.
 """
 
 from __future__ import annotations
 
+from mappings import security_groups
 from translator.cfn import GetAtt, Ref
 from translator.context import CLUSTER_STACK, Context, export_name
 from translator.plan import Fragment, Output, Parameter, Resource, StackInfo
@@ -15,11 +17,13 @@ ORIGIN = "eks2ecs (shared by every workload)"
 def foundation(frag: Fragment, ctx: Context) -> None:
     frag.stacks.append(StackInfo(
         CLUSTER_STACK, "cluster", 1,
-        f"{ctx.app}: ECS cluster and Cloud Map namespace shared by every workload (eks2ecs)",
+        f"{ctx.app}: ECS cluster, Cloud Map namespace and the tasks' security group, shared "
+        "by every workload (eks2ecs)",
     ))
     put = frag.put
     put(CLUSTER_STACK, "Parameters", "VpcId", Parameter(
-        "AWS::EC2::VPC::Id", "VPC the cluster's private DNS namespace serves (the VPC EKS used)"))
+        "AWS::EC2::VPC::Id", "VPC the tasks run in (the VPC EKS used): the private DNS namespace and "
+        "the tasks' security group are made in it"))
     put(CLUSTER_STACK, "Parameters", "ClusterName", Parameter(
         "String", "Name of the ECS cluster", default=ctx.cluster_name,
         allowed_pattern="^[a-zA-Z0-9_-]{1,255}$"))
@@ -38,6 +42,7 @@ def foundation(frag: Fragment, ctx: Context) -> None:
             "Vpc": Ref("VpcId"),
             "Description": "Service discovery for the services that ran on EKS",
         }, ORIGIN))
+    security_groups.app_group(frag, ctx, ORIGIN)
     outputs = {
         "ClusterName": (Ref("Cluster"), "Name of the ECS cluster"),
         "ClusterArn": (GetAtt("Cluster", "Arn"), "ARN of the ECS cluster"),

@@ -115,6 +115,22 @@ class DnsRewriter:
             self._compiled[i] = fqdn, bare
         return self._compiled[i]
 
+    def services_named(self, value: str, namespace: str) -> list[tuple[str, str, int | None]]:
+        """(namespace, name, port) of every Service whose DNS name the value holds, in the
+        forms `rewrite` rewrites; the port is the one written after the name, if any."""
+        found: list[tuple[str, str, int | None]] = []
+        for i in sorted({i for run in {"", *_NAME_RUN.findall(value)}
+                         for i in self._by_name.get(run, ())}):
+            fqdn, bare = self._patterns(i)
+            ns, name = self._order[i]
+            matches = [*fqdn.finditer(value), *(bare.finditer(value) if ns == namespace else ())]
+            for match in matches:
+                port = match.group("port")
+                named = (ns, name, int(port[1:]) if port else None)
+                if named not in found:
+                    found.append(named)
+        return found
+
     def rewrite(self, value: str, namespace: str, key: str | None = None) -> Rewritten:
         """`value` with its Service addresses rewritten; `key` is the variable it is read
         from (None for files, args and command)."""

@@ -382,7 +382,7 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
     # a Service port that Ingresses of one group configure differently gets a target group
     # per Ingress, as the controller makes them
     prefix = alb.prefix + (pascal(ing.name) if _settings_differ(ctx, ing, svc.name) else "")
-    logical = target_group(frag, ctx, workload, svc, container, number, prefix,
+    logical = target_group(frag, ctx, workload, svc, container, number, alb, prefix,
                            target_group_check(container, settings_)
                            | _protocol(settings_), pointer)
     entry.mapped(pointer, Target(LOAD_BALANCER_STACK, f"/Resources/{logical}"),

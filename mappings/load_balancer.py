@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mappings import security_groups
 from mappings.pod.probes import health_check_grace, health_check_target
 from mappings.workloads import Workload
 from translator.cfn import GetAtt, Ref
@@ -64,6 +65,11 @@ def parse_cidrs(raw: str, notes: list[str]) -> tuple[str, ...]:
     return tuple(cidrs)
 
 
+def _cidr_key(cidr: Any) -> str:
+    """CidrIpv6 for an IPv6 range (a CidrIp of one is refused), CidrIp otherwise."""
+    return "CidrIpv6" if isinstance(cidr, str) and ":" in cidr else "CidrIp"
+
+
 def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
                   forward: Mapping[int, str] | None = None) -> None:
     """Declare a load balancer with its security group, listeners and outputs. Listeners
@@ -84,7 +90,7 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
             allowed_pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"))
         cidrs = [Ref(lb.id("InboundCidr"))]
     ingress_rules = [{"IpProtocol": "udp" if proto == "UDP" else "tcp", "FromPort": port,
-                      "ToPort": port, "CidrIp": cidr, "Description": f"{proto} listener"}
+                      "ToPort": port, _cidr_key(cidr): cidr, "Description": f"{proto} listener"}
                      for proto, port in lb.listeners for cidr in cidrs]
     group = lb.id("LoadBalancerSecurityGroup")
     put(stack, "Resources", group, Resource("AWS::EC2::SecurityGroup", {
@@ -136,25 +142,27 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
         export_name(lb.id("LoadBalancerDnsName"))))
     put(stack, "Outputs", lb.id("LoadBalancerSecurityGroupId"), Output(
         GetAtt(group, "GroupId"),
-        "Allow this group into the tasks' security groups on their container ports",
+        "Security group of the load balancer (the targets' groups admit it on their ports)",
         export_name(lb.id("LoadBalancerSecurityGroupId"))))
 
 
 def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
-                 container: Container, number: int, prefix: str, props: dict[str, Any],
-                 field: str) -> str:
-    """An IP target group for a Service port (of one load balancer), and the workload's
-    ECS service registered in it; `field` is the input field that asks for it."""
+                 container: Container, number: int, lb: Balancer, prefix: str,
+                 props: dict[str, Any], field: str) -> str:
+    """An IP target group for a Service port (of load balancer `lb`), the workload's ECS
+    service registered in it, and the rule that lets the load balancer reach that port (and
+    the health-check port) of the workload's tasks; `field` is the input field that asks."""
     ns = ctx.namespace_of(svc)
     name = f"{ns}-{svc.name}" if ctx.multi_namespace else svc.name
     logical = f"TargetGroup{prefix}{pascal(name)}{number}"
+    group = {
+        "TargetType": "ip", "Port": number, "VpcId": Ref("VpcId"),
+        **health_check_target(container, number), **props,  # annotations win
+        "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds",
+                                   "Value": "30"}],
+    }
     frag.put(LOAD_BALANCER_STACK, "Resources", logical, Resource(
-        "AWS::ElasticLoadBalancingV2::TargetGroup", {
-            "TargetType": "ip", "Port": number, "VpcId": Ref("VpcId"),
-            **health_check_target(container, number), **props,  # annotations win
-            "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds",
-                                       "Value": "30"}],
-        }, f"Service/{svc.name}"))
+        "AWS::ElasticLoadBalancingV2::TargetGroup", group, f"Service/{svc.name}"))
     output = f"{logical}Arn"
     frag.put(LOAD_BALANCER_STACK, "Outputs", output, Output(
         Ref(logical), f"Target group of Service {ns}/{svc.name} port {number}", export_name(output)))
@@ -166,4 +174,23 @@ def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
         "TargetGroupArn": import_from("LoadBalancerStackName", output)}, field))
     frag.sets.append(SetProperty(workload.stack, "Service", "HealthCheckGracePeriodSeconds",
                                  health_check_grace(container), field))
+    _admit_balancer(frag, workload, lb, group, number)
     return logical
+
+
+def _admit_balancer(frag: Fragment, workload: Workload, lb: Balancer, props: dict[str, Any],
+                    number: int) -> None:
+    """The load balancer's group may reach the target port and the health-check port, in the
+    workload's stack (with its target groups, so no other workload's stack changes)."""
+    protocol = "udp" if props.get("Protocol") == "UDP" else "tcp"
+    ports = [(protocol, number)]
+    check = props.get("HealthCheckPort")
+    if isinstance(check, str) and check.isdigit() and int(check) != number:
+        ports.append(("tcp", int(check)))  # health checks are TCP or HTTP
+    source = import_from("LoadBalancerStackName", lb.id("LoadBalancerSecurityGroupId"))
+    kind = "network" if lb.type == "network" else "application"
+    for proto, port in ports:
+        security_groups.admit(
+            frag, workload.stack, f"From{lb.id('LoadBalancer')}{proto.capitalize()}{port}",
+            proto, port, source, f"{proto} {port} from the {kind} load balancer "
+            f"{lb.prefix or 'of the Ingresses'}".rstrip(), workload.obj.ref)

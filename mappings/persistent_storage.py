@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mappings import security_groups
 from mappings.workloads import pod_owners
 from translator import quantity
 from translator.cfn import NO_VALUE, Equals, GetAtt, If, Join, Not, Ref, Select, Split
@@ -66,16 +67,11 @@ def _subnet(n: int) -> Any:
     return Select(n, Split(",", padded))
 
 
-def _vpc(frag: Fragment, stack: str) -> None:
-    frag.put(stack, "Parameters", "VpcId", Parameter(
-        "AWS::EC2::VPC::Id", "VPC of the task subnets (for the EFS security groups)"))
-
-
 def file_system(frag: Fragment, stack: str, prefix: str, origin: str, label: str) -> EfsRefs:
     """An encrypted EFS file system with mount targets in the task subnets, behind a security
     group that admits NFS only from the client groups `nfs_client` adds."""
     put = frag.put
-    _vpc(frag, stack)
+    security_groups.vpc_parameter(frag, stack)
     put(stack, "Parameters", "SubnetIds", SUBNETS)
     put(stack, "Resources", f"{prefix}FileSystem", Resource("AWS::EFS::FileSystem", {
         "Encrypted": True,
@@ -122,17 +118,10 @@ def mount_targets_ready(frag: Fragment, stack: str, prefix: str, origin: str) ->
     return logical
 
 
-def nfs_client(frag: Fragment, stack: str, prefix: str, origin: str, efs: EfsRefs,
-               label: str) -> Any:
-    """A security group for the tasks of one workload, and the rule that lets it reach the
-    mount targets over NFS (2049) and nothing else; returns the group id."""
-    _vpc(frag, stack)
-    frag.put(stack, "Resources", f"{prefix}ClientSecurityGroup", Resource(
-        "AWS::EC2::SecurityGroup", {
-            "GroupDescription": f"Tasks of {origin} that mount EFS file system {label}",
-            "VpcId": Ref("VpcId"),
-        }, origin))
-    client = GetAtt(f"{prefix}ClientSecurityGroup", "GroupId")
+def nfs_client(frag: Fragment, stack: str, prefix: str, origin: str, efs: EfsRefs) -> None:
+    """The rule that lets the workload's tasks (its own group) reach the mount targets over
+    NFS (2049) and nothing else."""
+    client = security_groups.workload_group(frag, stack, origin)
     frag.put(stack, "Resources", f"{prefix}NfsIngress", Resource(
         "AWS::EC2::SecurityGroupIngress", {
             "GroupId": efs.mount_target_group,
@@ -140,7 +129,6 @@ def nfs_client(frag: Fragment, stack: str, prefix: str, origin: str, efs: EfsRef
             "SourceSecurityGroupId": client,
             "Description": f"NFS from the tasks of {origin}",
         }, origin))
-    return client
 
 
 def export_file_system(frag: Fragment, stack: str, efs: EfsRefs) -> None:

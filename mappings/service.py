@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mappings import networkpolicy, security_groups
 from mappings.load_balancer import Balancer, load_balancer, parse_cidrs, target_group
 from mappings.pod.ports import mapping_index
 from mappings.pod.probes import target_group_check
@@ -109,6 +110,7 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
     assert primary is not None  # obj itself selects the workload
     registry = registry_id(primary)
     _ports(obj, frag, ctx, workload)
+    _open_to_the_app(obj, frag, ctx, workload)
     _cluster_fields(obj, frag, ctx, Target(workload.stack, f"/Resources/{registry}"))
     if primary != obj:
         entry.lossy("/metadata/name", f"an ECS service registers in one Cloud Map service: "
@@ -225,6 +227,19 @@ def _ports(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> No
             frag.entry.unsupported(f"{path}/protocol", "Fargate tasks cannot serve SCTP")
 
 
+def _open_to_the_app(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> None:
+    """Every task of the app may reach the container ports the Service targets, as every pod
+    could (unless NetworkPolicies protect the workload: then only what they admit)."""
+    if networkpolicy.protects(workload, ctx):
+        return
+    for port in obj.spec.ports:
+        target = port.target_port if port.target_port is not None else port.port
+        number = target_port_number(obj, target, ctx)
+        protocol = security_groups.PROTOCOLS.get(port.protocol)
+        if number is not None and protocol is not None:
+            security_groups.admit_app(frag, workload.stack, protocol, number, workload.obj.ref)
+
+
 def _port_mapping(workload: Workload, target: int | str, ctx: Context) -> str:
     """The task definition's port mapping a Service port lands on (or its container)."""
     pod = workload.obj.spec.template.spec
@@ -297,7 +312,7 @@ def _load_balancer(obj: Service, workload: Workload, frag: Fragment, ctx: Contex
             props = {"Protocol": "UDP" if port.protocol == "UDP" else "TCP"}
         props |= target_group_check(container, {}, network=lb.type == "network")
         forward[port.port] = target_group(frag, ctx, workload, obj, container, number,
-                                          lb.prefix, props, f"/spec/ports/{i}")
+                                          lb, lb.prefix, props, f"/spec/ports/{i}")
         proto = dict((p, q) for q, p in lb.listeners)[port.port]
         entry.mapped(f"/spec/ports/{i}", Target(stack, "/Resources/" + lb.listener_id(
             proto, port.port)), f"{proto} listener {port.port} -> {workload.obj.name} "

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mappings import networkpolicy, security_groups
 from mappings.persistent_storage import SUBNETS
 from mappings.pod.pod_level import irsa_role
 from mappings.pod.spec import PodResult, map_pod
 from mappings.workloads import Workload, reached_ports
-from translator.cfn import GetAtt, Join, Ref, Split, Sub
+from translator.cfn import GetAtt, Join, Ref, Sub
 from translator.context import Context, import_from, workload_stack
 from translator.models import (
     ClaimTemplate,
@@ -43,25 +44,17 @@ class TaskStack:
     family: str
     task_role: Any  # the task role's ARN, or None
     template_path: str  # JSON Pointer of the pod template
-
-    @property
-    def security_groups_joined(self) -> Join:
-        """The tasks' security groups as one comma-separated string: the parameter list plus
-        any EFS client groups."""
-        return Join(",", (Join(",", Ref("SecurityGroupIds")), *self.pod.storage.security_groups))
-
-    @property
-    def security_groups(self) -> Any:
-        if not self.pod.storage.security_groups:
-            return Ref("SecurityGroupIds")
-        return Split(",", self.security_groups_joined)
+    cluster_groups: tuple[str, ...]  # outputs of the cluster stack: groups the tasks join
+    own_group: Any  # the workload's own group
 
     @property
     def network(self) -> dict[str, Any]:
+        groups = [*(import_from("ClusterStackName", name) for name in self.cluster_groups),
+                  self.own_group]
         return {"AwsvpcConfiguration": {
             "AssignPublicIp": "DISABLED",
             "Subnets": Ref("SubnetIds"),
-            "SecurityGroups": self.security_groups,
+            "SecurityGroups": security_groups.task_groups(groups),
         }}
 
 
@@ -84,8 +77,12 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
         "String", "Name of the stack that holds the ECS cluster and Cloud Map namespace",
         default=f"{ctx.app}-cluster"))
     put(stack, "Parameters", "SubnetIds", SUBNETS)
-    put(stack, "Parameters", "SecurityGroupIds", Parameter(
-        "List<AWS::EC2::SecurityGroup::Id>", "Security groups of the tasks"))
+    own_group = security_groups.workload_group(frag, stack, obj.ref)
+    cluster_groups = [security_groups.APP_GROUP_OUTPUT]
+    policy = networkpolicy.group_output(obj, ctx)
+    if policy is not None:
+        cluster_groups.append(policy)
+    security_groups.own_groups_parameter(frag, stack, len(cluster_groups) + 1)
 
     reached = reached_ports(Workload(obj, ns), ctx) if isinstance(obj, Deployment | StatefulSet) \
         else ()
@@ -133,7 +130,8 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     entry.ignored(f"{template_path}/metadata/annotations",
                   "pod annotations (scrape hints, sidecar injection) have no ECS meaning")
     entry.ignored("/metadata/labels", "labels are not carried to ECS tags")
-    return TaskStack(stack, title, ns, obj, pod, task["Family"], task_role, template_path)
+    return TaskStack(stack, title, ns, obj, pod, task["Family"], task_role, template_path,
+                     tuple(cluster_groups), own_group)
 
 
 def ecs_service(ts: TaskStack, desired: int, deployment: dict[str, Any], frag: Fragment) -> None:
@@ -171,9 +169,12 @@ def run_task_outputs(ts: TaskStack, frag: Fragment) -> None:
                              "the ECS cluster to run in"),
         "TaskDefinitionArn": (Ref("TaskDefinition"), "Task definition to run"),
         "Subnets": (Join(",", Ref("SubnetIds")), "Subnets for --network-configuration"),
-        "SecurityGroups": (ts.security_groups_joined if ts.pod.storage.security_groups
-                           else Join(",", Ref("SecurityGroupIds")),
-                           "Security groups for --network-configuration"),
+        # an output cannot hold an import (cfn-lint W6001): the cluster stack's groups are
+        # named, for deploy.sh and the README to read from there
+        "SecurityGroups": (security_groups.joined_groups([ts.own_group]),
+                           "Security groups of this stack for --network-configuration"),
+        "ClusterSecurityGroups": (",".join(ts.cluster_groups), "Outputs of the cluster "
+                                  "stack that name the other security groups of the tasks"),
     }
     for name, (value, description) in outputs.items():
         frag.put(ts.stack, "Outputs", name, Output(value, description))

@@ -88,6 +88,15 @@ def pod_spec_of(obj: KubeObject) -> PodSpec | None:
     return None
 
 
+def pod_labels(obj: KubeObject) -> dict[str, str]:
+    """The labels of the pods an object runs (what selectors and NetworkPolicies match)."""
+    if isinstance(obj, Deployment | StatefulSet | Job):
+        return obj.spec.template.labels
+    if isinstance(obj, CronJob):
+        return obj.spec.job_template.spec.template.labels
+    return {}
+
+
 def pod_owners(ctx: Context) -> list[tuple[KubeObject, PodSpec]]:
     """Every object that runs pods on ECS, with its pod spec, in input order."""
     out = []

@@ -109,6 +109,8 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     exports = _check_exports(emu, templates, parameters)
     _check_services(emu, templates, physical, exports, prerequisites)
     _check_file_systems(emu, templates, physical, prerequisites)
+    _check_rules(emu, templates, physical, exports, parameters)
+    _check_readme_group(emu, folder, exports)
 
     if app == "examples-k8s":  # once is enough: deploying again changes nothing and exits 0
         _run(emu, folder, "./deploy.sh")
@@ -201,8 +203,11 @@ def _check_services(emu: server.Emulator, templates: dict[str, Template],
             assert service["launchType"] == "FARGATE", where
             network = service["networkConfiguration"]["awsvpcConfiguration"]
             assert network["subnets"] == prerequisites.private_subnets, where
-            # The tasks' group, and any the stacks add (an EFS client group): all real.
-            assert network["securityGroups"][0] == prerequisites.security_group, where
+            # The app's group, the workload's own, and the operator's: all real, at most 5.
+            assert network["securityGroups"][0] == exports[f"{cluster_stack}-TaskSecurityGroupId"]
+            assert physical[stack]["WorkloadSecurityGroup"] in network["securityGroups"], where
+            assert prerequisites.security_group in network["securityGroups"], where
+            assert len(network["securityGroups"]) <= 5, where
             emu.client("ec2").describe_security_groups(GroupIds=network["securityGroups"])
             assert network["assignPublicIp"] == "DISABLED", where
             task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
@@ -252,3 +257,43 @@ def _check_file_systems(emu: server.Emulator, templates: dict[str, Template],
             targets = efs.describe_mount_targets(FileSystemId=physical[stack][logical])
             assert sorted(t["SubnetId"] for t in targets["MountTargets"]) == \
                 sorted(prerequisites.private_subnets), f"{stack}/{logical}"
+
+
+def _check_rules(emu: server.Emulator, templates: dict[str, Template],
+                 physical: dict[str, dict[str, str]], exports: dict[str, str],
+                 parameters: dict[str, dict[str, str]]) -> None:
+    """Every ingress rule of the templates is a live rule (describe-security-group-rules) on
+    the group it names, from the group it names, on its ports."""
+    ec2 = emu.client("ec2")
+
+    def group(stack: str, value: Any) -> str:
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            return physical[stack][value["Fn::GetAtt"][0]]
+        return exports[_resolve(value["Fn::ImportValue"], stack, parameters[stack])]
+
+    checked = 0
+    for stack, template in templates.items():
+        for logical, props in _of_type(template, "AWS::EC2::SecurityGroupIngress").items():
+            [rule] = ec2.describe_security_group_rules(
+                SecurityGroupRuleIds=[physical[stack][logical]])["SecurityGroupRules"]
+            where = f"{stack}/{logical}"
+            assert rule["GroupId"] == group(stack, props["GroupId"]), where
+            assert (rule["FromPort"], rule["ToPort"]) == (props["FromPort"], props["ToPort"]), where
+            assert not rule["IsEgress"], where
+            if "SourceSecurityGroupId" in props:
+                assert rule["ReferencedGroupInfo"]["GroupId"] == \
+                    group(stack, props["SourceSecurityGroupId"]), where
+            checked += 1
+    assert checked > 0, "the templates make no ingress rule"
+
+
+def _check_readme_group(emu: server.Emulator, folder: Path, exports: dict[str, str]) -> None:
+    """The README's command to let the tasks into a database names the group every task is in."""
+    readme = (folder / "README.md").read_text()
+    command = re.search(r"--stack-name '([^']+)' \\\n +--query \"Stacks\[0\]\.Outputs\[\?"
+                        r"OutputKey=='(\w+)'\]\.OutputValue\"", readme)
+    assert command, "README.md shows no authorize-security-group-ingress command"
+    stack, key = command.groups()
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in emu.client("cloudformation")
+               .describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]}
+    assert outputs[key] == exports[f"{stack}-TaskSecurityGroupId"]

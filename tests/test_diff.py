@@ -73,13 +73,13 @@ def test_deleted_and_added_resources_are_caught(capsys: pytest.CaptureFixture[st
     data = yaml.safe_load(_long_form(template))
     del data["Resources"]["LogGroup"]
     data["Resources"]["Backdoor"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
-    data["Outputs"] = {"Extra": {"Value": "x"}}  # a section the translation does not have
+    data["Outputs"]["Extra"] = {"Value": "x"}  # an output the translation does not have
     template.write_text(yaml.safe_dump(data))
     code, differences = diff(capsys, cfn)
     assert code == 1
     found = {(d["pointer"], d["change"]) for d in differences}
     assert found == {("/Resources/LogGroup", "missing"), ("/Resources/Backdoor", "extra"),
-                     ("/Outputs", "extra")}
+                     ("/Outputs/Extra", "extra")}
     missing = next(d for d in differences if d["change"] == "missing")
     assert missing["expected"]["Type"] == "AWS::Logs::LogGroup"
 

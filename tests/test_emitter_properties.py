@@ -216,7 +216,8 @@ def test_free_text_in_a_manifest_reaches_the_template_exactly(
     template, errors = decode_str(text)
     assert not errors
     resources = evaluate_joins(plain(template)["Resources"])
-    assert sorted(resources) == ["ExecutionRole", "LogGroup", "Service", "TaskDefinition"]
+    assert sorted(resources) == ["ExecutionRole", "LogGroup", "Service", "TaskDefinition",
+                                 "WorkloadSecurityGroup"]
     [definition] = resources["TaskDefinition"]["Properties"]["ContainerDefinitions"]
     assert definition["Environment"] == [{"Name": "FIXED", "Value": "x"},
                                          {"Name": env_name, "Value": env_value}]

@@ -93,6 +93,7 @@ def test_each_workload_sits_beside_its_resources(example: Result) -> None:
     markdown = example.files["report.md"]
     backend = markdown.split("### 04-backend.yaml\n", 1)[1].split("\n### ", 1)[0]
     assert "| Deployment angel-backend/backend | `examples/k8s/backend.yaml:21` | partial | " \
+        "`WorkloadSecurityGroup (AWS::EC2::SecurityGroup)`<br>" \
         "`LogGroup (AWS::Logs::LogGroup)`<br>`ExecutionRole (AWS::IAM::Role)`<br>" \
         "`TaskDefinition (AWS::ECS::TaskDefinition)`<br>`Service (AWS::ECS::Service)` |" in backend
     assert "| HorizontalPodAutoscaler angel-backend/backend-hpa |" in backend

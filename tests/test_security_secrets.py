@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import deployment, docs, env_reading
+from tests.helpers import decoded, deployment, docs, env_reading
 from tests.paths import CORPUS, EXAMPLE, GOLDEN, corpus_apps, corpus_id
 from tests.test_corpus import DUPLICATED
 from translator import cli
@@ -358,8 +358,7 @@ def test_iam_policies_name_only_what_the_workloads_read(
 def test_the_golden_output_reads_exactly_its_two_secrets() -> None:
     text = (GOLDEN / "04-backend.yaml").read_text()
     assert text.count("secretsmanager:GetSecretValue") == 1
-    role = yaml.safe_load(text.replace("!Ref ", "").replace("!GetAtt ", "").replace(
-        "!Sub", "")).get("Resources", {})["ExecutionRole"]["Properties"]
+    role = decoded(text)["Resources"]["ExecutionRole"]["Properties"]
     [statement] = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
-    assert statement["Resource"] == ["AngelBackendDevDatabaseSecretArn",
-                                     "AngelBackendDevOpenaiSecretArn"]
+    assert statement["Resource"] == [{"Ref": "AngelBackendDevDatabaseSecretArn"},
+                                     {"Ref": "AngelBackendDevOpenaiSecretArn"}]

@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from translator import cost, load, mapper, render, report, report_html, suppress, validate, write
+from translator import (
+    cost,
+    load,
+    mapper,
+    reachability,
+    render,
+    report,
+    report_html,
+    suppress,
+    validate,
+    write,
+)
 from translator.context import Options
 from translator.cost import Estimate
 from translator.errors import InputError, LintFinding, ValidationFailed
@@ -32,6 +43,7 @@ class Result:
     findings: list[LintFinding] = field(default_factory=list)
     cost: Estimate | None = None  # None when there is no price table for the region
     suppressions: Suppressions | None = None
+    network: reachability.Analysis | None = None  # the paths the security groups must keep
 
     @property
     def report(self) -> dict[str, Any]:
@@ -77,18 +89,21 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
     plan.check()
     estimate = cost.from_options(plan, options)
     suppressions = suppress.apply(plan, options.ignore)
+    network = reachability.check(plan)
     files = render.render(plan, _report_files(
-        plan, [*cost.tables(estimate, options.region), *suppress.tables(suppressions)],
-        {"cost": estimate.as_dict() if estimate else None,
+        plan, [network.table(), *cost.tables(estimate, options.region),
+               *suppress.tables(suppressions)],
+        {"network": network.as_dict(), "cost": estimate.as_dict() if estimate else None,
          "suppressions": suppressions.as_dict()}))
     if progress is not None:
         progress("templates rendered", len(plan.stacks), len(plan.stacks))
     findings: list[LintFinding] = []
+    network = network.with_texts(files)
     if options.validate:
-        findings = validate.validate(plan, files, options.region, progress)
+        findings = validate.validate(plan, files, options.region, progress, network)
         if findings:
             raise ValidationFailed(findings)
-    return Result(plan, files, findings, estimate, suppressions)
+    return Result(plan, files, findings, estimate, suppressions, network)
 
 
 def _report_files(plan: Plan, extra: Sequence[report.Table],

@@ -73,5 +73,7 @@ class ValidationFailed(Exception):
     """Generated templates did not pass validation; nothing was written."""
 
     def __init__(self, findings: list[LintFinding]) -> None:
-        super().__init__(f"{len(findings)} validation finding(s)")
+        first = "".join(f"\n  {finding}" for finding in findings[:5])
+        more = f"\n  ... and {len(findings) - 5} more" if len(findings) > 5 else ""
+        super().__init__(f"{len(findings)} validation finding(s):{first}{more}")
         self.findings = findings

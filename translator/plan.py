@@ -157,6 +157,21 @@ class StackInfo:
     run_once: bool = False  # a Job: deploy.sh can run its task once (RUN_JOBS=1)
 
 
+@dataclass(frozen=True, order=True)
+class Reach:
+    """A connection between two workloads that the cluster allowed, which the templates must
+    keep open; with `denied_by`, one that a NetworkPolicy refused, which they must keep closed.
+    The rules declare them from the manifests; the validate stage checks the security groups
+    of the rendered templates against them (translator.reachability)."""
+
+    source: str  # stack key of the calling workload
+    target: str  # stack key of the workload behind the Service it names
+    protocol: str  # tcp | udp
+    port: int  # the container port the Service targets
+    why: str  # "Deployment/backend env WEAVIATE_URL names Service weaviate"
+    denied_by: str = ""  # "NetworkPolicy shop/db" when the policies refuse it
+
+
 Section = Literal["Parameters", "Conditions", "Resources", "Outputs"]
 
 
@@ -209,6 +224,7 @@ class Fragment:
     puts: list[Put] = field(default_factory=list)
     appends: list[Append] = field(default_factory=list)
     sets: list[SetProperty] = field(default_factory=list)
+    reaches: list[Reach] = field(default_factory=list)
 
     def put(self, stack: str, section: Section, name: str, value: Any) -> None:
         self.puts.append(Put(stack, section, name, value))
@@ -255,6 +271,7 @@ class Plan:
     stacks: list[Stack]
     entries: list[Entry]
     contributions: list[Contribution] = field(default_factory=list)
+    reaches: list[Reach] = field(default_factory=list)  # what the security groups must keep
 
     _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -399,7 +416,9 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
         stack.resources = dict(sorted(stack.resources.items()))
         stack.parameters = dict(sorted(stack.parameters.items()))
         stack.outputs = dict(sorted(stack.outputs.items()))
-    return Plan(app, ordered, [f.entry for f in fragments], _contributions(stacks, fragments))
+    reaches = sorted({r for frag in fragments for r in frag.reaches})
+    return Plan(app, ordered, [f.entry for f in fragments], _contributions(stacks, fragments),
+                reaches)
 
 
 def _contributions(stacks: dict[str, Stack], fragments: list[Fragment]) -> list[Contribution]:

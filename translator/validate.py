@@ -1,7 +1,8 @@
 """Validate stage: every rendered template is parsed back, compared with the plan it came
 from, and linted in-process by cfn-lint (one runner, rules loaded once) with the rule set's
 own cfn-lint rules (its lint_rules folder, see translator.rules) for what cfn-lint does not
-check. Any finding, warning or error, fails the run.
+check; then the security groups of all templates together are checked against the paths the
+output depends on (translator.reachability). Any finding, warning or error, fails the run.
 
 Templates are linted in parallel, one process per core, by workers forked from this process
 once its runner is built: they inherit the loaded schemas and rules instead of loading their
@@ -20,7 +21,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from translator import signals
+from translator import reachability, signals
 from translator.cfn import to_json
 from translator.errors import LintFinding
 from translator.load import escape_pointer_token
@@ -88,10 +89,12 @@ def _finding(file: str, match: Any) -> LintFinding:
                        str(match.rule.severity), str(match.message), pointer)
 
 
-def validate(plan: Plan, texts: dict[str, str], region: str,
-             progress: Hook | None = None) -> list[LintFinding]:
+def validate(plan: Plan, texts: dict[str, str], region: str, progress: Hook | None = None,
+             network: reachability.Analysis | None = None) -> list[LintFinding]:
     """The findings of every template, in the order of the stacks whatever the parallelism,
-    each with the input field behind it (the template is not written when one fails)."""
+    each with the input field behind it (the template is not written when one fails), then
+    the paths the security groups of all of them together do not keep
+    (translator.reachability; `network` when already followed)."""
     findings: list[LintFinding] = []
     for done, (stack, found) in enumerate(
             zip(plan.stacks, _lint_each(plan.stacks, texts, region), strict=True), start=1):
@@ -99,6 +102,7 @@ def validate(plan: Plan, texts: dict[str, str], region: str,
                         for f in found)
         if progress is not None:
             progress("templates validated", done, len(plan.stacks))
+    findings.extend((network or reachability.check(plan, texts)).findings())
     return findings
 
 

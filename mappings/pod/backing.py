@@ -15,7 +15,6 @@ class Storage:
 
     volumes: list[dict[str, Any]] = field(default_factory=list)  # task definition Volumes
     role_statements: list[dict[str, Any]] = field(default_factory=list)  # task role
-    security_groups: list[Any] = field(default_factory=list)  # groups the tasks also join
     service_volumes: list[dict[str, Any]] = field(default_factory=list)  # managed EBS
     service_depends_on: list[str] = field(default_factory=list)  # mount targets to wait for
 

@@ -216,8 +216,7 @@ def _efs_volume(vols: TaskVolumes, name: str, prefix: str, efs: EfsRefs, claim: 
         "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn":
                                        GetAtt(ap_id, "Arn")}}})
     origin = f"{state.entry.kind}/{state.entry.name}"
-    vols.storage.security_groups.append(
-        nfs_client(state.frag, state.stack, prefix, origin, efs, claim))
+    nfs_client(state.frag, state.stack, prefix, origin, efs)
     vols.storage.service_depends_on.append(f"{prefix}NfsIngress")
     index = len(vols.storage.volumes)
     pointer = f"/Resources/{ap_id}/Properties/PosixUser"

@@ -75,7 +75,8 @@ class Prerequisites:
             return self.vpc
         if kind == "List<AWS::EC2::Subnet::Id>":
             return ",".join(self.public_subnets if "LoadBalancer" in key else self.private_subnets)
-        if kind in ("List<AWS::EC2::SecurityGroup::Id>", "AWS::EC2::SecurityGroup::Id"):
+        if kind in ("List<AWS::EC2::SecurityGroup::Id>", "AWS::EC2::SecurityGroup::Id") \
+                or key == "SecurityGroupIds":  # optional: given, so both branches are run
             return self.security_group
         if "secretsmanager" in declared.get("AllowedPattern", ""):
             return self.secret(example)

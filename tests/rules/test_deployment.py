@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import deployment, fate, fates, props, source, stack_for, translate_yaml
 from translator.api import Result
-from translator.cfn import GetAtt, ImportValue, Ref, Sub
+from translator.cfn import GetAtt, If, ImportValue, Join, Ref, Split, Sub
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +34,23 @@ def test_one_workload_stack_after_the_cluster_stack(web: Result) -> None:
     assert [s.file for s in web.plan.stacks] == ["01-cluster.yaml", "02-web.yaml"]
     assert stack.info.key == "workload/shop/web"
     assert stack.stack_name == "shop-web"
-    assert sorted(stack.resources) == ["ExecutionRole", "LogGroup", "Service", "TaskDefinition"]
+    assert sorted(stack.resources) == ["ExecutionRole", "LogGroup", "Service", "TaskDefinition",
+                                       "WorkloadSecurityGroup"]
     assert {r.type for r in stack.resources.values()} == {
-        "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::ECS::Service", "AWS::ECS::TaskDefinition"}
+        "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::ECS::Service", "AWS::ECS::TaskDefinition",
+        "AWS::EC2::SecurityGroup"}
 
 
 def test_parameters_point_at_the_cluster_stack_and_keep_the_image(web: Result) -> None:
     params = stack_for(web, "web").parameters
-    assert sorted(params) == ["ClusterStackName", "SecurityGroupIds", "SubnetIds", "WebImage"]
+    assert sorted(params) == ["ClusterStackName", "SecurityGroupIds", "SubnetIds", "VpcId",
+                              "WebImage"]
     assert params["ClusterStackName"].default == "shop-cluster"
     assert params["WebImage"].default == "registry.example.com/web:2.1"
     assert params["SubnetIds"].type == "List<AWS::EC2::Subnet::Id>"
-    assert params["SecurityGroupIds"].type == "List<AWS::EC2::SecurityGroup::Id>"
+    # groups of the operator's own are optional: the templates make the ones the app needs
+    assert params["SecurityGroupIds"].type == "CommaDelimitedList"
+    assert params["SecurityGroupIds"].default == ""
 
 
 def test_task_definition_is_fargate_awsvpc_with_string_sizes(web: Result) -> None:
@@ -82,9 +87,12 @@ def test_ecs_service_runs_the_replicas_in_the_imported_cluster(web: Result) -> N
     assert service["LaunchType"] == "FARGATE"
     assert service["TaskDefinition"] == Ref("TaskDefinition")
     assert service["Cluster"] == ImportValue(Sub("${ClusterStackName}-ClusterName"))
+    ours = [ImportValue(Sub("${ClusterStackName}-TaskSecurityGroupId")),
+            GetAtt("WorkloadSecurityGroup", "GroupId")]
     assert service["NetworkConfiguration"]["AwsvpcConfiguration"] == {
         "AssignPublicIp": "DISABLED", "Subnets": Ref("SubnetIds"),
-        "SecurityGroups": Ref("SecurityGroupIds")}
+        "SecurityGroups": If("HasSecurityGroupIds", Split(",", Join(",", (
+            *ours, Join(",", Ref("SecurityGroupIds"))))), ours)}
     assert service["Tags"] == [{"Key": "kubernetes.io/name", "Value": "shop/web"}]
     assert "ServiceRegistries" not in service  # no Service selects it
     assert "LoadBalancers" not in service
@@ -108,7 +116,8 @@ def test_report_points_fields_at_the_template(web: Result) -> None:
     entry = source(web, "Deployment", "web")
     assert sorted((r["template"], r["logicalId"]) for r in entry["resources"]) == [
         ("02-web.yaml", "ExecutionRole"), ("02-web.yaml", "LogGroup"),
-        ("02-web.yaml", "Service"), ("02-web.yaml", "TaskDefinition")]
+        ("02-web.yaml", "Service"), ("02-web.yaml", "TaskDefinition"),
+        ("02-web.yaml", "WorkloadSecurityGroup")]
 
 
 def test_revision_history_limit_is_lossy_and_makes_the_object_partial(web: Result) -> None:

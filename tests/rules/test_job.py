@@ -6,7 +6,7 @@ import pytest
 
 from tests.helpers import fate, props, source, stack_for, translate_yaml
 from translator.api import Result
-from translator.cfn import Join, Ref
+from translator.cfn import GetAtt, If, Join, Ref
 
 JOB = """
 apiVersion: batch/v1
@@ -34,14 +34,20 @@ def migrate() -> Result:
 
 def test_a_task_definition_and_no_service(migrate: Result) -> None:
     stack = stack_for(migrate, "migrate")
-    assert sorted(stack.resources) == ["ExecutionRole", "LogGroup", "TaskDefinition"]
+    assert sorted(stack.resources) == ["ExecutionRole", "LogGroup", "TaskDefinition",
+                                       "WorkloadSecurityGroup"]
     assert stack.info.run_once
     assert props(migrate, "migrate", "TaskDefinition")["ContainerDefinitions"][0]["Command"] == [
         "up"]
     outputs = stack.outputs
     assert outputs["TaskDefinitionArn"].value == Ref("TaskDefinition")
     assert outputs["Subnets"].value == Join(",", Ref("SubnetIds"))
-    assert outputs["SecurityGroups"].value == Join(",", Ref("SecurityGroupIds"))
+    # deploy.sh joins the app's group, named from the cluster stack (no import in an output)
+    own = GetAtt("WorkloadSecurityGroup", "GroupId")
+    assert outputs["SecurityGroups"].value == If(
+        "HasSecurityGroupIds", Join(",", (own, Join(",", Ref("SecurityGroupIds")))),
+        Join(",", (own,)))
+    assert outputs["ClusterSecurityGroups"].value == "TaskSecurityGroupId"
 
 
 def test_the_scripts_show_and_run_the_run_task_command(migrate: Result) -> None:

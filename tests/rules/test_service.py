@@ -108,8 +108,10 @@ def test_report_names_the_new_dns_name(shop: Result) -> None:
     assert fate(shop, "Service", "api", "/spec/clusterIP")["status"] == "ignored"
     assert fate(shop, "Service", "api", "/spec/selector")["note"] == \
         "resolved: selects Deployment/api"
-    assert [(r["template"], r["logicalId"]) for r in source(shop, "Service", "api")["resources"]] \
-        == [("02-api.yaml", "CloudMapApi")]
+    # and every task of the app may reach the port it targets, as every pod could
+    assert sorted((r["template"], r["logicalId"])
+                  for r in source(shop, "Service", "api")["resources"]) == [
+        ("02-api.yaml", "CloudMapApi"), ("02-api.yaml", "FromAppTcp8080")]
 
 
 @pytest.mark.parametrize("name", list(VALUES))

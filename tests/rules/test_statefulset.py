@@ -87,11 +87,11 @@ def test_nfs_is_open_only_to_the_tasks_and_the_task_role_mounts_only_this_access
     ingress = props(kafka, "kafka", "LogsNfsIngress")
     assert ingress == {"GroupId": GetAtt("LogsMountTargetSecurityGroup", "GroupId"),
                        "IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049,
-                       "SourceSecurityGroupId": GetAtt("LogsClientSecurityGroup", "GroupId"),
+                       "SourceSecurityGroupId": GetAtt("WorkloadSecurityGroup", "GroupId"),
                        "Description": "NFS from the tasks of StatefulSet/kafka"}
     groups = props(kafka, "kafka", "Service")["NetworkConfiguration"]["AwsvpcConfiguration"][
         "SecurityGroups"]
-    assert GetAtt("LogsClientSecurityGroup", "GroupId") in groups.source.values
+    assert GetAtt("WorkloadSecurityGroup", "GroupId") in groups.otherwise
     statement, = props(kafka, "kafka", "TaskRole")["Policies"][0]["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["elasticfilesystem:ClientMount",
                                    "elasticfilesystem:ClientWrite"]

@@ -169,7 +169,7 @@ def test_each_file_is_recorded_where_it_went_and_paths_cannot_leave_the_volume(
     assert len(field) == 1 and "inside the volume" in field[0]["note"]
 
 
-def test_a_job_mounting_a_claim_runs_with_the_efs_client_group() -> None:
+def test_a_job_mounting_a_claim_runs_in_its_own_group_which_nfs_admits() -> None:
     result = translate_yaml(docs("""
         apiVersion: v1
         kind: PersistentVolumeClaim
@@ -191,11 +191,11 @@ def test_a_job_mounting_a_claim_runs_with_the_efs_client_group() -> None:
               volumes: [{name: out, persistentVolumeClaim: {claimName: exports}}]
     """))
     groups = result.plan.stack("workload/shop/export").outputs["SecurityGroups"].value
-    assert GetAtt("OutClientSecurityGroup", "GroupId") in groups.values
+    assert GetAtt("WorkloadSecurityGroup", "GroupId") in groups.otherwise.values
     ingress = props(result, "export", "OutNfsIngress")
     assert ingress["GroupId"] == ImportValue(Sub("${OutVolumeStackName}-MountTargetSecurityGroupId"))
     assert (ingress["FromPort"], ingress["ToPort"]) == (2049, 2049)
-    assert ingress["SourceSecurityGroupId"] == GetAtt("OutClientSecurityGroup", "GroupId")
+    assert ingress["SourceSecurityGroupId"] == GetAtt("WorkloadSecurityGroup", "GroupId")
     statement, = props(result, "export", "TaskRole")["Policies"][0]["PolicyDocument"]["Statement"]
     assert "elasticfilesystem:ClientRootAccess" not in statement["Action"]
 

@@ -30,7 +30,7 @@ EXAMPLES = REPO / "examples" / "k8s"
 TEMPLATES = ["01-cluster.yaml", "02-load-balancer.yaml", "03-volume-weaviate-data.yaml",
              "04-backend.yaml", "05-weaviate.yaml"]
 FILES = sorted([*TEMPLATES, "parameters.json.example", "deploy.sh", "cleanup.sh", "README.md",
-                "report.md", "report.html", "report.json"])
+                "report.md", "report.html", "report.json", "eks2ecs.options.json"])
 
 IMAGE = "/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Image"
 BAD_YAML = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: [1\n"
@@ -219,7 +219,8 @@ def test_rewriting_its_own_folder_needs_no_force_and_drops_only_its_stale_files(
     assert code == 0, err
     expected = ["01-cluster.yaml", "02-volume-weaviate-data.yaml", "03-weaviate.yaml",
                 "README.md", "cleanup.sh", "deploy.sh", "parameters.json.example",
-                "report.html", "report.json", "report.md"]
+                "report.html", "report.json", "report.md", "eks2ecs.options.json"]
+    expected.sort()
     assert listing(out) == sorted([*expected, ".eks2ecs-files", "notes.txt"])
     assert (out / ".eks2ecs-files").read_text() == "".join(f"{n}\n" for n in expected)
     assert (out / "notes.txt").read_text() == "added by a person\n"

@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
                               "subfolders too) or -; repeatable")
         sub.add_argument("-R", "--recursive", action="store_true",
                          help="read the folders given with -f recursively")
+        sub.add_argument("--config", metavar="FILE",
+                         help="options file (default: eks2ecs.yaml in the first folder given, "
+                              "or beside the first file; for diff with no SRC, the options "
+                              "translate recorded in --against DIR): every key is a flag's name "
+                              "(cluster-name: x), flags on the command line win, ignore: adds "
+                              "to --ignore")
         sub.add_argument("-k", "--kustomize", metavar="DIR",
                          help="as kubectl apply -k: translate what a kustomize folder builds "
                               "(runs `kustomize build DIR`, or `kubectl kustomize DIR` when "
@@ -259,7 +265,6 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "completion":
         sys.stdout.write(completion.script(parser, args.shell))
         return EXIT_OK
-    _check_sources(parser, args)
 
     from pathlib import Path
 
@@ -267,10 +272,12 @@ def _main(argv: Sequence[str] | None) -> int:
     from translator.errors import InputError, ValidationFailed
 
     try:
+        args = _configured(parser, args, argv)
+        _check_sources(parser, args)
         if args.command == "translate":
             result = _translate(args, validate=not args.no_validate)
             try:
-                result.write(args.output, force=args.force)
+                _write(result, args)
                 _summary(result, args)
             except signals.Interrupted as stop:
                 with signals.deferred():  # what the folder holds, said truly
@@ -299,6 +306,53 @@ def _main(argv: Sequence[str] | None) -> int:
     except ValidationFailed as exc:
         _findings(exc.findings, args)
         return EXIT_INVALID
+
+
+def _configured(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments over the options file's values: parsed again with the file as defaults."""
+    from pathlib import Path
+
+    from translator import config
+    from translator.errors import InputError
+
+    path: Path | None
+    if args.config is not None:
+        path = Path(args.config)
+        if not path.is_file():
+            raise InputError("no such config file", args.config)
+    elif args.command == "diff" and not args.sources and not args.filename \
+            and args.kustomize is None and not args.from_cluster:
+        path = Path(args.against) / config.RECORDED
+        path = path if path.is_file() else None
+    else:
+        path = config.find([*args.sources, *args.filename])
+    if path is None:
+        return args
+    values = config.load(path)
+    subcommand = _subcommands(parser)[args.command]
+    subcommand.set_defaults(**{k: v for k, v in values.items() if k != "ignore"})
+    reparsed = parser.parse_args(argv)
+    reparsed.ignore = [*values.get("ignore", []), *getattr(reparsed, "ignore", [])]
+    return reparsed
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:  # argparse keeps no public handle on the subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _write(result: Any, args: argparse.Namespace) -> None:
+    """The output, with the options this run used recorded for `diff` and the hook."""
+    from pathlib import Path
+
+    from translator import config, write
+
+    sources = [] if args.filename or args.kustomize is not None else list(args.sources)
+    options = config.recorded(args, sources, args.output)
+    write.write({**result.files, config.RECORDED: options}, Path(args.output), args.force)
 
 
 def _findings(findings: list[Any], args: argparse.Namespace) -> None:
@@ -401,7 +455,9 @@ def _summary(result: Any, args: argparse.Namespace) -> None:
         return
     summary = counts(result.plan)  # what report.json says, without parsing it back
     if args.format == "json":
-        print(json.dumps({"output": args.output, "files": sorted(result.files),
+        from translator.config import RECORDED
+
+        print(json.dumps({"output": args.output, "files": sorted([*result.files, RECORDED]),
                           "summary": summary}, indent=2))
         return
     statuses = ", ".join(f"{n} {s}" for s, n in summary["byStatus"].items())

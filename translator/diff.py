@@ -17,13 +17,14 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Literal
 
+from translator.config import RECORDED
 from translator.errors import InputError
 from translator.load import escape_pointer_token
 from translator.report import md_code, md_text
 from translator.validate import plain
 from translator.write import RECORD
 
-NOT_COMPARED = ("report.md", "report.html", "report.json")
+NOT_COMPARED = ("report.md", "report.html", "report.json", RECORDED)
 TEMPLATE_FILE = re.compile(r"^\d\d-.+\.yaml$")
 
 Change = Literal["changed", "missing", "extra"]  # relative to the folder: missing from it...

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from translator import renderers
+from translator.config import NOT_MANIFESTS
 from translator.errors import InputError
 from translator.write import RECORD
 
@@ -293,6 +294,7 @@ def discover(sources: Iterable[str], recursive: bool = True) -> list[tuple[str, 
                 p for p in (path.rglob("*") if recursive else path.iterdir())
                 if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES
                 and outputs.isdisjoint(p.parents)
+                and p.name not in NOT_MANIFESTS  # the options file beside the manifests
             )
             if not files:
                 hint = "" if recursive else " (use -R to read its subfolders)"

@@ -1,0 +1,175 @@
+"""eks2ecs.yaml: the translate options of a repository, in a file checked in beside the manifests.
+
+Every key is a command-line option under its flag's name (`cluster-name:` for
+`--cluster-name`), so what a file says and what a flag says are one thing; a flag given on the
+command line wins over the file, and `ignore:` entries add to `--ignore`. Paths in the file
+(`sources:`, `prices:`) are relative to the file. The file is read strictly: an unknown key or a
+value of the wrong type ends the run with exit 2 and the file:line, never a silent default.
+
+`translate` records the options it ran with in the output folder (RECORDED, the same schema,
+paths relative to that folder), so `eks2ecs diff --against DIR` needs no flags.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from translator.errors import InputError
+
+CONFIG_FILE = "eks2ecs.yaml"
+RECORDED = "eks2ecs.options.json"
+NOT_MANIFESTS = frozenset({CONFIG_FILE, RECORDED})  # skipped when a folder is read
+
+
+@dataclass(frozen=True)
+class Key:
+    dest: str  # the argparse destination of the flag
+    kind: str  # "text", "texts", "path", "paths", "flag", "amount" or "efs|ebs" (a choice)
+    help: str
+
+
+KEYS: dict[str, Key] = {
+    "sources": Key("sources", "paths", "manifest files or folders, relative to this file"),
+    "namespace": Key("namespace", "text", "namespace of objects that name none (-n)"),
+    "name": Key("app_name", "text", "prefix of stack and resource names (--name)"),
+    "cluster-name": Key("cluster_name", "text", "ECS cluster name (--cluster-name)"),
+    "dns-namespace": Key("dns_namespace", "text", "Cloud Map private DNS domain"),
+    "region": Key("region", "text", "region cfn-lint checks and prices come from"),
+    "rwo-volumes": Key("rwo_volumes", "efs|ebs", "ReadWriteOnce volumes: efs or ebs"),
+    "prices": Key("prices", "path", "price table over the bundled one (--prices)"),
+    "eks-node-cost": Key("eks_node_cost", "amount", "monthly EKS node bill in USD"),
+    "strict": Key("strict", "flag", "exit 1 when lossy or unsupported items remain"),
+    "validate": Key("validate", "flag", "run cfn-lint (false: --no-validate)"),
+    "ignore": Key("ignore", "texts", "accepted findings, KIND[/NAME][:POINTER] (--ignore)"),
+}
+
+
+def find(sources: Iterable[str]) -> Path | None:
+    """The eks2ecs.yaml next to the inputs: in the first folder given, or beside the first file."""
+    for source in sources:
+        if source == "-":
+            continue
+        path = Path(source)
+        candidate = (path if path.is_dir() else path.parent) / CONFIG_FILE
+        return candidate if candidate.is_file() else None
+    return None
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The options of a config file as argparse destinations; InputError (exit 2) at file:line."""
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the config file: {exc}", shown) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"not YAML: {getattr(exc, 'problem', exc)}", shown,
+                         None if mark is None else mark.line + 1) from None
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        raise InputError("a config file is a mapping of option: value", shown,
+                         root.start_mark.line + 1)
+    options: dict[str, Any] = {}
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 1
+        name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
+        key = KEYS.get(name)
+        if key is None or key.dest in options:
+            raise InputError(_unknown(name) if key is None else f"{name!r} is given twice",
+                             shown, line)
+        value = yaml.SafeLoader(text).construct_document(value_node)
+        options[key.dest] = _checked(name, key, value, path.parent, shown,
+                                     value_node.start_mark.line + 1)
+    if "validate" in options:
+        options["no_validate"] = not options.pop("validate")
+    return options
+
+
+def _unknown(name: str) -> str:
+    close = difflib.get_close_matches(name, list(KEYS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key {name!r}{hint}; the keys are {', '.join(KEYS)}"
+
+
+def _checked(name: str, key: Key, value: Any, base: Path, shown: str, line: int) -> Any:
+    def wrong(expected: str) -> InputError:
+        return InputError(f"{name}: expected {expected}, not {value!r}", shown, line)
+
+    checks: dict[str, Callable[[], Any]] = {
+        "text": lambda: value if isinstance(value, str) and value else None,
+        "flag": lambda: value if isinstance(value, bool) else None,
+        "amount": lambda: float(value) if isinstance(value, int | float)
+        and not isinstance(value, bool) and 0 <= value < float("inf") else None,
+        "path": lambda: _relative(value, base) if isinstance(value, str) and value else None,
+        "texts": lambda: list(value) if isinstance(value, list)
+        and all(isinstance(v, str) and v for v in value) else None,
+        "paths": lambda: [_relative(v, base) for v in value] if isinstance(value, list)
+        and value and all(isinstance(v, str) and v and v != "-" for v in value) else None,
+    }
+    expected = {"text": "a string", "flag": "true or false", "amount": "an amount in USD",
+                "path": "a path", "texts": "a list of strings",
+                "paths": "a list of paths (not -)"}
+    if "|" in key.kind:
+        if value not in key.kind.split("|"):
+            raise wrong(" or ".join(key.kind.split("|")))
+        return value
+    checked = checks[key.kind]()
+    if checked is None:
+        raise wrong(expected[key.kind])
+    return checked
+
+
+def _relative(value: str, base: Path) -> str:
+    return os.path.normpath(base / value)
+
+
+def recorded(args: Any, sources: list[str], out: str) -> str:
+    """RECORDED's text: the effective options of this run, paths relative to the folder `out`."""
+    def rel(path: str) -> str:
+        return Path(os.path.relpath(path, out)).as_posix()
+
+    values: dict[str, Any] = {}
+    if sources and "-" not in sources:
+        values["sources"] = [rel(s) for s in sources]
+    for name, key in KEYS.items():
+        if key.dest in ("sources", "validate"):
+            continue
+        value = getattr(args, key.dest, None)
+        if value is None or value == [] or (key.kind == "flag" and value is False):
+            continue
+        values[name] = rel(value) if key.kind == "path" else value
+    values["validate"] = not getattr(args, "no_validate", False)
+    return json.dumps(values, indent=2, sort_keys=False) + "\n"
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of eks2ecs.yaml for editors (docs/eks2ecs.schema.json is this, written)."""
+    types: dict[str, dict[str, Any]] = {
+        "text": {"type": "string", "minLength": 1},
+        "flag": {"type": "boolean"},
+        "amount": {"type": "number", "minimum": 0},
+        "path": {"type": "string", "minLength": 1},
+        "texts": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "paths": {"type": "array", "minItems": 1,
+                  "items": {"type": "string", "minLength": 1, "not": {"const": "-"}}},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "eks2ecs.yaml", "type": "object", "additionalProperties": False,
+        "properties": {
+            name: {"description": key.help,
+                   **(types[key.kind] if key.kind in types else {"enum": key.kind.split("|")})}
+            for name, key in KEYS.items()},
+    }

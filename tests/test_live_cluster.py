@@ -31,9 +31,10 @@ def _docs(folder: Path) -> list[dict[str, Any]]:
 
 
 def _deployable(out: Path) -> dict[str, str]:
-    """Everything in an output folder except the reports, which name where objects came from."""
+    """Everything in an output folder except the reports and the recorded options, which name
+    where objects came from."""
     return {p.name: p.read_text() for p in out.iterdir()
-            if p.is_file() and not p.name.startswith(("report.", ".eks2ecs"))}
+            if p.is_file() and not p.name.startswith(("report.", ".eks2ecs", "eks2ecs.options"))}
 
 
 def _translate_live(api: FakeKubeApi, tmp_path: Path, *flags: str) -> tuple[int, Path]:

@@ -276,12 +276,13 @@ def _main(argv: Sequence[str] | None) -> int:
         _check_sources(parser, args)
         if args.command == "translate":
             result = _translate(args, validate=not args.no_validate)
+            files = _with_options(result, args)
             try:
-                _write(result, args)
+                write.write(files, Path(args.output), args.force)
                 _summary(result, args)
             except signals.Interrupted as stop:
                 with signals.deferred():  # what the folder holds, said truly
-                    stop.written = args.output if write.holds(result.files, Path(args.output)) \
+                    stop.written = args.output if write.holds(files, Path(args.output)) \
                         else ""
                 raise
         elif args.command == "diff":
@@ -337,22 +338,12 @@ def _configured(parser: argparse.ArgumentParser, args: argparse.Namespace,
     return reparsed
 
 
-def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._actions:  # argparse keeps no public handle on the subparsers
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    return {}
-
-
-def _write(result: Any, args: argparse.Namespace) -> None:
+def _with_options(result: Any, args: argparse.Namespace) -> dict[str, str]:
     """The output, with the options this run used recorded for `diff` and the hook."""
-    from pathlib import Path
-
-    from translator import config, write
+    from translator import config
 
     sources = [] if args.filename or args.kustomize is not None else list(args.sources)
-    options = config.recorded(args, sources, args.output)
-    write.write({**result.files, config.RECORDED: options}, Path(args.output), args.force)
+    return {**result.files, config.RECORDED: config.recorded(args, sources, args.output)}
 
 
 def _findings(findings: list[Any], args: argparse.Namespace) -> None:

@@ -137,8 +137,8 @@ def _relative(value: str, base: Path) -> str:
 
 def recorded(args: Any, sources: list[str], out: str) -> str:
     """RECORDED's text: the effective options of this run, paths relative to the folder `out`."""
-    def rel(path: str) -> str:
-        return Path(os.path.relpath(path, out)).as_posix()
+    def rel(path: str) -> str:  # an absolute path stays absolute, as it was given
+        return path if os.path.isabs(path) else Path(os.path.relpath(path, out)).as_posix()
 
     values: dict[str, Any] = {}
     if sources and "-" not in sources:

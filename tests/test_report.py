@@ -293,3 +293,28 @@ def test_report_command_writes_each_format(fmt: str, tmp_path: Path,
         json.loads(text)
     assert {"md": "# eks2ecs report", "html": "<!DOCTYPE html>", "json": '"version": 1',
             "sarif": '"version": "2.1.0"'}[fmt] in text
+
+
+# --- what needs a human, first ------------------------------------------------------------
+
+
+def _many_services(count: int) -> str:
+    probe = "livenessProbe:\n  httpGet: {path: /, port: 80}\n  timeoutSeconds: 1\n"
+    return "---\n".join(deployment(f"svc-{n:03}", container=probe) for n in range(count))
+
+
+def test_the_report_leads_with_what_needs_a_human_grouped_by_rule() -> None:
+    result = translate(["-"], Options(validate=False), stdin=_many_services(40))
+    text = result.files["report.md"]
+    assert text.index("### Needs a human, by rule") < text.index("### Objects by status")
+    first = text.split("### Needs a human, by rule", 1)[1].split("### Objects by status")[0]
+    grouped = rows(f"## first\n{first}", "first")
+    timeout = [r for r in grouped if "livenessProbe/timeoutSeconds" in r[0]]
+    assert timeout == [["`Deployment:/spec/template/spec/containers/*/livenessProbe/"
+                        "timeoutSeconds`", "lossy", "40",
+                        "shop/svc-000, shop/svc-001, shop/svc-002, shop/svc-003, shop/svc-004 "
+                        "and 35 more", "1 is outside ECS's 2-60; 2 used"]]
+    counts = [int(r[2]) for r in grouped]
+    assert counts == sorted(counts, reverse=True)
+    html = result.files["report.html"]
+    assert html.index("Needs a human, by rule") < html.index("Objects by status")

@@ -178,6 +178,7 @@ def people(plan: Plan, extra: Sequence[Table] = ()) -> People:
         title=f"eks2ecs report: {plan.app}",
         lead=lead,
         summary=[
+            _by_rule(plan),
             Table("Objects by status", ("status", "objects"),
                   [(status, str(n)) for status, n in counts["byStatus"].items()],
                   anchor="objects-by-status"),
@@ -322,6 +323,33 @@ def _attention(plan: Plan) -> Table:
                  intro="Every field that was changed on the way (lossy) or has no mapping "
                        "(unsupported), with the line it is on.",
                  empty="Nothing: every field mapped.", anchor="attention")
+
+
+def _by_rule(plan: Plan) -> Table:
+    """What needs a human, one row per rule (kind, field with list indexes as *, fate), most
+    items first: the first thing a reviewer of hundreds of services reads."""
+    groups: dict[tuple[str, str, str], list[tuple[Entry, str]]] = {}
+    for entry in plan.entries:
+        if entry.status == "unsupported" and entry.reason \
+                and not any(f.note == entry.reason for f in entry.fields):
+            groups.setdefault((entry.kind, "(object)", "unsupported"), []).append(
+                (entry, entry.reason))
+        for fate in entry.fields:
+            if fate.status in ("lossy", "unsupported"):
+                rule = (entry.kind, re.sub(r"/\d+(?=/|$)", "/*", fate.path), fate.status)
+                groups.setdefault(rule, []).append((entry, fate.note or ""))
+    rows: list[tuple[Cell, ...]] = []
+    for (kind, path, status), items in sorted(groups.items(),
+                                              key=lambda g: (-len(g[1]), g[0])):
+        names = sorted({_label(e).split(" ", 1)[1] for e, _ in items})
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        rows.append((Code(f"{kind}:{path}"), status, str(len(items)), shown, items[0][1]))
+    return Table("Needs a human, by rule", ("rule", "fate", "items", "objects",
+                                            "what to do (first item)"), rows,
+                 intro="Each lossy or unsupported field, grouped by kind and field; the rule "
+                       "is what --ignore (or ignore: in eks2ecs.yaml) accepts. Every item is "
+                       "listed with its line under \"Needs a human\" below.",
+                 empty="Nothing: every field mapped.", anchor="needs-a-human-by-rule")
 
 
 def _sizing(plan: Plan) -> Table:

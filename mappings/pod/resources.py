@@ -151,6 +151,21 @@ def ephemeral_storage(state: PodState) -> int | None:
     return size
 
 
+def requested(pod: PodSpec, name: str) -> int | None:
+    """What the HPA controller divides usage by: the sum of the running containers' requests
+    of `name` (cpu units or memory MiB; a request left out defaults to the limit, as the API
+    server does), or None when a container has neither and the controller cannot compute
+    a utilization at all."""
+    convert = quantity.cpu_units if name == "cpu" else quantity.memory_mib
+    total = 0
+    for c in (*(c for c in pod.init_containers if c.native_sidecar), *pod.containers):
+        value = c.resources.requests.get(name, c.resources.limits.get(name))
+        if value is None:
+            return None
+        total += convert(value)
+    return total
+
+
 def demand(c: Container) -> tuple[int, int]:
     """(cpu units, memory MiB) a container needs: the larger of its request and limit."""
     req, lim = c.resources.requests, c.resources.limits

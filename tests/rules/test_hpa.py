@@ -108,22 +108,93 @@ def test_behavior_windows_become_cooldowns_on_every_policy(v2: Result) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "note"),
+    ("path", "status", "note"),
     [
-        ("/spec/metrics/2", "Pods metrics have no target-tracking equivalent; use a custom "
-                            "CloudWatch metric policy"),
-        ("/spec/metrics/3", "External metrics have no target-tracking equivalent; use a custom "
-                            "CloudWatch metric policy"),
-        ("/spec/metrics/4", "AverageValue targets have no ECS equivalent; only "
-                            "averageUtilization maps"),
-        ("/spec/behavior/scaleUp/policies", "rate limits have no target-tracking equivalent; "
-                                            "use step scaling if they matter"),
-        ("/spec/behavior/scaleUp/selectPolicy", "no target-tracking equivalent"),
+        ("/spec/metrics/2", "unsupported",
+         "Pods metrics have no predefined ECS metric: publish requests_per_second from each "
+         "task as a CloudWatch metric with a ServiceName dimension and add a target-tracking "
+         "policy on it (CustomizedMetricSpecification, statistic Average) with TargetValue 100"),
+        ("/spec/metrics/3", "unsupported",
+         "External metrics have no predefined ECS metric: publish queue_depth as a CloudWatch "
+         "metric (a queue's depth is already there, e.g. SQS ApproximateNumberOfMessagesVisible) "
+         "and add a target-tracking policy on it per task (CustomizedMetricSpecification, "
+         "divide by RunningTaskCount) with TargetValue 30"),
+        ("/spec/metrics/4", "lossy",
+         "memory averageValue 500Mi = 500 MiB per task = 98% of the task's 512 MiB; the lower "
+         "memory target 75% of /spec/metrics/1 is the policy (the HPA follows the metric "
+         "asking for most replicas)"),
+        ("/spec/behavior/scaleUp/policies", "unsupported",
+         "rate limits have no target-tracking equivalent; use step scaling if they matter"),
+        ("/spec/behavior/scaleUp/selectPolicy", "unsupported", "no target-tracking equivalent"),
     ],
 )
-def test_unsupported_metrics_and_behavior_are_reported(v2: Result, path: str, note: str) -> None:
+def test_unsupported_metrics_and_behavior_are_reported(v2: Result, path: str, status: str,
+                                                       note: str) -> None:
     reported = fate(v2, "HorizontalPodAutoscaler", "web-hpa", path)
-    assert (reported["status"], reported["note"]) == ("unsupported", note)
+    assert (reported["status"], reported["note"]) == (status, note)
+
+
+def test_without_requests_the_target_is_kept_and_says_why(v2: Result) -> None:
+    reported = fate(v2, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/0")
+    assert reported["status"] == "lossy"
+    assert reported["note"] == (
+        "cpu 60% kept as is: a container has no cpu request, so the HPA controller could "
+        "not compute a utilization; ECS measures against the task's 256 CPU units")
+
+
+# requests 100m / 128Mi, limits 500m / 1Gi: a 512-unit, 1024 MiB task
+REQUESTS_BELOW_LIMITS = deployment(container="""\
+resources:
+  requests: {cpu: 100m, memory: 128Mi}
+  limits: {cpu: 500m, memory: 1Gi}
+""")
+
+
+def converted(metrics: str, manifest: str = REQUESTS_BELOW_LIMITS) -> Result:
+    return translate_yaml(docs(manifest, hpa("  maxReplicas: 4\n  metrics:\n" + metrics)))
+
+
+def test_utilization_converts_from_requests_to_the_task_size() -> None:
+    result = converted("""\
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
+    - type: Resource
+      resource: {name: memory, target: {type: Utilization, averageUtilization: 75}}
+""")
+    # 60% of 100m (103 units) = 61.8 units = 12% of 512; 75% of 128 MiB = 96 MiB = 9% of 1024
+    assert (policy(result, "Cpu")["TargetValue"], policy(result, "Memory")["TargetValue"]) == \
+        (12, 9)
+    cpu = fate(result, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/0")
+    assert (cpu["status"], cpu["note"]) == ("lossy", (
+        "cpu 60% of 103 CPU units requested = 61.8 CPU units per task = 12% of the task's "
+        "512 CPU units (ECS measures against the task size, the HPA against requests)"))
+    assert cpu["to"] == "02-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
+
+
+def test_average_value_converts_to_a_share_of_the_task_size() -> None:
+    result = converted("""\
+    - type: Resource
+      resource: {name: cpu, target: {type: AverageValue, averageValue: 200m}}
+    - type: Resource
+      resource: {name: memory, target: {type: AverageValue, averageValue: 300Mi}}
+""")
+    # 200m = 205 units of 512 = 40%; 300 MiB of 1024 = 29%
+    assert (policy(result, "Cpu")["TargetValue"], policy(result, "Memory")["TargetValue"]) == \
+        (40, 29)
+    assert fate(result, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/0")["note"] == \
+        "cpu averageValue 200m = 205 CPU units per task = 40% of the task's 512 CPU units"
+
+
+def test_a_tiny_share_is_bounded_to_one_percent() -> None:
+    manifest = deployment(container="resources: {requests: {cpu: 10m}, limits: {cpu: 4}}")
+    result = converted("""\
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+""", manifest)
+    # 50% of 11 units in a 4096-unit task is 0.13%: the least ECS takes is 1
+    assert policy(result, "Cpu")["TargetValue"] == 1
+    assert fate(result, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/0")["note"] \
+        .endswith("(bounded to ECS's 1-100)")
 
 
 def test_unsupported_parts_make_the_hpa_partial(v2: Result) -> None:

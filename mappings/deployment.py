@@ -7,6 +7,7 @@ import math
 
 from mappings.pod import spec as pod
 from mappings.workload_stack import ecs_service, task_stack
+from mappings.workloads import autoscaler, smallest_count
 from translator.context import Context, workload_stack
 from translator.models import Deployment, StatefulSet
 from translator.plan import Entry, Fragment, Target
@@ -44,6 +45,16 @@ def deployment_percents(replicas: int, surge: int, unavailable: int) -> tuple[in
     return maximum, max(minimum, 0)
 
 
+def rollout_maximum(maximum: int, minimum: int, count: int) -> int:
+    """The MaximumPercent that lets a rollout progress at `count` tasks: ECS may run
+    floor(count x maximum / 100) tasks and must keep ceil(count x minimum / 100) healthy, so
+    when it can neither start a new task nor stop an old one, room for one more task.
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html"""
+    if count < 1 or count * maximum // 100 > count or math.ceil(count * minimum / 100) < count:
+        return maximum
+    return min(math.ceil(100 * (count + 1) / count), 200)
+
+
 def strategy_percents(obj: Deployment) -> tuple[int, int]:
     """(MaximumPercent, MinimumHealthyPercent) of the update strategy, the maximum not yet
     capped at ECS's 200."""
@@ -69,16 +80,42 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
     elif maximum > 200:
         entry.lossy("/spec/strategy", "maxSurge above 100% is capped: MaximumPercent 200")
         maximum = 200
+    count = smallest_count(obj, ctx)
+    progressing = rollout_maximum(maximum, minimum, count)
+    if progressing != maximum:
+        entry.notes.append(
+            f"MaximumPercent {progressing}, not the {maximum} the update strategy gives: at "
+            f"{count} task{'s' if count != 1 else ''} ECS rounds the maximum down and the "
+            "minimum up, and a rollout could neither start a new task nor stop an old one")
+        maximum = progressing
     entry.mapped("/spec/strategy", Target(ts.stack, "/Resources/Service/Properties/DeploymentConfiguration"),
                  f"MaximumPercent {maximum}, MinimumHealthyPercent {minimum}")
-    ecs_service(ts, spec.replicas, {
+    scaled = autoscaler(obj, ctx) is not None
+    ecs_service(ts, None if scaled else spec.replicas, {
         "MaximumPercent": maximum,
         "MinimumHealthyPercent": minimum,
         "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
     }, frag)
-    entry.mapped("/spec/replicas", Target(ts.stack, "/Resources/Service/Properties/DesiredCount"))
+    replicas(ts.stack, spec.replicas, count if scaled else None, entry)
     entry.ignored("/spec/selector", "ECS services own their tasks; no selector is needed")
     rollout_limits(obj, entry, ctx)
+
+
+def replicas(stack: str, replicas: int, minimum: int | None, entry: Entry) -> None:
+    """`replicas` is the DesiredCount, unless Application Auto Scaling owns the count."""
+    if minimum is None:
+        entry.mapped("/spec/replicas", Target(stack, "/Resources/Service/Properties/DesiredCount"))
+        return
+    # CloudFormation sends a DesiredCount on every update of the service, which would undo
+    # what autoscaling did; without one a new service starts 1 task and registering the
+    # scalable target moves the count into MinCapacity..MaxCapacity.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-service.html
+    # https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html
+    entry.lossy("/spec/replicas", f"no DesiredCount: the HPA's scalable target owns the count "
+                f"(a DesiredCount would reset it to {replicas} on every stack update); on "
+                f"the first create ECS starts 1 task and the scalable target brings it to its "
+                f"MinCapacity {minimum}", Target(stack, "/Resources/ScalableTarget/Properties/"
+                                                 "MinCapacity"))
 
 
 def rollout_limits(obj: Deployment | StatefulSet, entry: Entry, ctx: Context) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from mappings.deployment import strategy_percents
-from mappings.workloads import Workload, all_workloads, matches
+from mappings.deployment import rollout_maximum, strategy_percents
+from mappings.workloads import Workload, all_workloads, matches, smallest_count
 from translator.context import Context
 from translator.models import Deployment, PodDisruptionBudget
 from translator.plan import Fragment, SetProperty, Target
@@ -92,7 +92,8 @@ def _tighten(obj: PodDisruptionBudget, workload: Workload, path: str, frag: Frag
                     and matches(b.spec.selector, workload.obj.spec.template.labels))
     # room for at least one extra task, or a rollout at the minimum could never start
     needed = min(strictest + math.ceil(100 / replicas), 200)
-    maximum = max(maximum, needed)
+    maximum = rollout_maximum(max(maximum, needed), strictest,
+                              smallest_count(workload.obj, ctx))
     frag.sets.append(SetProperty(workload.stack, "Service",
                                  "DeploymentConfiguration/MinimumHealthyPercent", strictest, path))
     frag.sets.append(SetProperty(workload.stack, "Service",

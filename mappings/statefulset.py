@@ -8,11 +8,11 @@ ordered start-up, and a private volume per replica.
 
 from __future__ import annotations
 
-from mappings.deployment import rollout_limits
+from mappings.deployment import replicas, rollout_limits
 from mappings.pod import spec as pod
 from mappings.service import registry_id
 from mappings.workload_stack import ecs_service, task_stack
-from mappings.workloads import Workload, registered_service
+from mappings.workloads import Workload, autoscaler, registered_service, smallest_count
 from translator.cfn import GetAtt
 from translator.context import Context, import_from
 from translator.models import Service, StatefulSet
@@ -49,16 +49,24 @@ def map(obj: StatefulSet, frag: Fragment, ctx: Context) -> None:
     spec = obj.spec
     ts = task_stack(obj, spec.template.spec, "/spec/template", frag, ctx,
                     claims=tuple(spec.volume_claim_templates))
-    maximum, minimum = one_at_a_time(spec.replicas)
-    ecs_service(ts, spec.replicas, {
+    count = smallest_count(obj, ctx)
+    maximum, minimum = one_at_a_time(min(spec.replicas, count))
+    scaled = autoscaler(obj, ctx) is not None
+    ecs_service(ts, None if scaled else spec.replicas, {
         "MaximumPercent": maximum,
         "MinimumHealthyPercent": minimum,
         "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
     }, frag)
     deployment_to = Target(ts.stack, "/Resources/Service/Properties/DeploymentConfiguration")
-    entry.mapped("/spec/replicas", Target(ts.stack, "/Resources/Service/Properties/DesiredCount"),
-                 f"rolled out one task at a time (MaximumPercent {maximum}, "
-                 f"MinimumHealthyPercent {minimum}) so old and new never share the data")
+    one_by_one = (f"rolled out one task at a time (MaximumPercent {maximum}, "
+                  f"MinimumHealthyPercent {minimum}) so old and new never share the data")
+    if scaled:
+        replicas(ts.stack, spec.replicas, count, entry)
+        entry.notes.append(one_by_one)
+    else:
+        entry.mapped("/spec/replicas", Target(ts.stack,
+                                              "/Resources/Service/Properties/DesiredCount"),
+                     one_by_one)
     entry.ignored("/spec/selector", "ECS services own their tasks; no selector is needed")
     entry.lossy("/metadata/name", "tasks have no stable identity (no ordinal, no fixed host name): "
                 "apps that elect or seed peers by pod name need another discovery",

@@ -134,9 +134,9 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
                      tuple(cluster_groups), own_group)
 
 
-def ecs_service(ts: TaskStack, desired: int, deployment: dict[str, Any], frag: Fragment) -> None:
-    """The ECS service that keeps `desired` tasks running; other rules add registries and
-    load balancers to it."""
+def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], frag: Fragment) -> None:
+    """The ECS service that keeps `desired` tasks running (None: autoscaling decides); other
+    rules add registries and load balancers to it."""
     ns, obj = ts.namespace, ts.obj
     service: dict[str, Any] = {
         "Cluster": import_from("ClusterStackName", "ClusterName"),
@@ -144,7 +144,7 @@ def ecs_service(ts: TaskStack, desired: int, deployment: dict[str, Any], frag: F
         "TaskDefinition": Ref("TaskDefinition"),
         "LaunchType": "FARGATE",
         "PlatformVersion": "LATEST",
-        "DesiredCount": desired,
+        **({} if desired is None else {"DesiredCount": desired}),
         "DeploymentConfiguration": deployment,
         "NetworkConfiguration": ts.network,
         "PropagateTags": "SERVICE",

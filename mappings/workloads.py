@@ -14,6 +14,7 @@ from translator.models import (
     Container,
     CronJob,
     Deployment,
+    HorizontalPodAutoscaler,
     Job,
     KubeObject,
     LabelSelector,
@@ -134,6 +135,20 @@ def _selections(ctx: Context) -> dict[tuple[str, str], list[Workload]]:
 
     selections: dict[tuple[str, str], list[Workload]] = ctx.memo("selections", compute)
     return selections
+
+
+def autoscaler(obj: Deployment | StatefulSet, ctx: Context) -> HorizontalPodAutoscaler | None:
+    """The HPA that scales the workload (the first by name, as the HPA rule sees them)."""
+    ns = ctx.namespace_of(obj)
+    return next((h for h in sorted(ctx.all(HorizontalPodAutoscaler), key=lambda h: h.name)
+                 if ctx.namespace_of(h) == ns and h.spec.scale_target_ref.kind == obj.kind
+                 and h.spec.scale_target_ref.name == obj.name), None)
+
+
+def smallest_count(obj: Deployment | StatefulSet, ctx: Context) -> int:
+    """The fewest tasks the ECS service can run: the autoscaling minimum, else the replicas."""
+    hpa = autoscaler(obj, ctx)
+    return max(hpa.spec.min_replicas, 0) if hpa is not None else obj.spec.replicas
 
 
 def by_name(kind: str, namespace: str, name: str, ctx: Context) -> Workload | None:

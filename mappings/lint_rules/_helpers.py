@@ -175,3 +175,27 @@ def _sub(arg: Any, cfn: Any) -> list[Piece]:
             out.append(_ref(variable, cfn))
     out.append(arg[position:])
     return [p for p in out if p != ""]
+
+
+def scaled_services(cfn: Any) -> dict[str, tuple[str, dict[str, Any]]]:
+    """ECS services of the template that an ECS ScalableTarget of the same template scales:
+    service logical id -> (scalable target logical id, its Properties). The service is the
+    last segment of the ResourceId, named by GetAtt X.Name, by Ref X or by its literal
+    ServiceName."""
+    services = dict(resources(cfn, "AWS::ECS::Service"))
+    literal = {str(props["ServiceName"]): name for name, props in services.items()
+               if isinstance(props.get("ServiceName"), str)}
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for target, props in resources(cfn, "AWS::ApplicationAutoScaling::ScalableTarget"):
+        if props.get("ServiceNamespace") != "ecs" or "ResourceId" not in props:
+            continue
+        parts = pieces(props["ResourceId"], cfn)
+        last = parts[-1] if parts else ""
+        if isinstance(last, Unknown):
+            source = last.source.split()[1] if " " in last.source else ""
+            service = source.split(".", 1)[0]
+        else:
+            service = literal.get(last.rsplit("/", 1)[-1], "")
+        if service in services:
+            found.setdefault(service, (target, props))
+    return found

@@ -214,3 +214,52 @@ def _pods(value: int | str, replicas: int, rounding: Any) -> int:
     if isinstance(value, str):
         return int(rounding(int(value[:-1]) * replicas / 100))
     return value
+
+
+HPA = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 4
+"""
+
+
+@pytest.fixture(scope="module")
+def scaled() -> Result:
+    # examples/k8s backend's shape: replicas 2, maxSurge 1, maxUnavailable 0, HPA from 1
+    return translate_yaml(deployment(spec="""\
+replicas: 2
+strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+""") + "---\n" + HPA)
+
+
+def test_an_autoscaled_service_has_no_desired_count(scaled: Result) -> None:
+    assert "DesiredCount" not in props(scaled, "web", "Service")
+    replicas = fate(scaled, "Deployment", "web", "/spec/replicas")
+    assert (replicas["status"], replicas["to"]) == (
+        "lossy", "02-web.yaml#/Resources/ScalableTarget/Properties/MinCapacity")
+    assert replicas["note"] == (
+        "no DesiredCount: the HPA's scalable target owns the count (a DesiredCount would "
+        "reset it to 2 on every stack update); on the first create ECS starts 1 task and the "
+        "scalable target brings it to its MinCapacity 1")
+
+
+def test_percentages_let_a_rollout_progress_at_the_autoscaling_minimum(scaled: Result) -> None:
+    # 150/100 at 2 replicas, but at 1 task floor(1.5) = 1 may run and ceil(1) = 1 must stay
+    config = props(scaled, "web", "Service")["DeploymentConfiguration"]
+    assert (config["MaximumPercent"], config["MinimumHealthyPercent"]) == (200, 100)
+    assert any(note.startswith("MaximumPercent 200, not the 150 the update strategy gives: "
+                               "at 1 task ECS rounds") for note in source(
+        scaled, "Deployment", "web")["notes"])
+
+
+@pytest.mark.parametrize(("count", "maximum", "minimum", "expected"), [
+    (1, 150, 100, 200), (1, 100, 50, 200), (1, 100, 0, 100), (2, 150, 100, 150),
+    (3, 100, 100, 134), (3, 134, 100, 134), (4, 125, 100, 125), (0, 100, 100, 100),
+])
+def test_rollout_maximum(count: int, maximum: int, minimum: int, expected: int) -> None:
+    from mappings.deployment import rollout_maximum
+    assert rollout_maximum(maximum, minimum, count) == expected

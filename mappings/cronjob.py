@@ -13,6 +13,7 @@ from typing import Any
 
 from mappings import job
 from mappings.job import job_ledger
+from mappings.pod import probes
 from mappings.workload_stack import run_task_outputs, task_stack
 from translator.cfn import GetAtt, Ref, Sub, sub_escape
 from translator.context import Context, import_from
@@ -23,6 +24,7 @@ KIND = "CronJob"
 API_VERSIONS = ("batch/v1",)
 MODEL = CronJob
 FIELDS = (
+    probes.ANNOTATION_FIELD,
     "/metadata/name", "/metadata/namespace", "/metadata/labels",
     *(f"/spec/{name}" for name in ("schedule", "timeZone", "suspend", "concurrencyPolicy",
                                    "startingDeadlineSeconds", "successfulJobsHistoryLimit",

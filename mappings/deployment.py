@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from mappings.pod import probes
 from mappings.pod import spec as pod
 from mappings.workload_stack import ecs_service, task_stack
 from mappings.workloads import autoscaler, smallest_count
@@ -16,6 +17,7 @@ KIND = "Deployment"
 API_VERSIONS = ("apps/v1",)
 MODEL = Deployment
 FIELDS = (
+    probes.ANNOTATION_FIELD,
     "/metadata/name", "/metadata/namespace", "/metadata/labels", "/spec/replicas",
     "/spec/selector", "/spec/strategy", "/spec/strategy/type", "/spec/revisionHistoryLimit",
     "/spec/progressDeadlineSeconds", "/spec/minReadySeconds", "/spec/template/metadata/labels",

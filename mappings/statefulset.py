@@ -9,6 +9,7 @@ ordered start-up, and a private volume per replica.
 from __future__ import annotations
 
 from mappings.deployment import replicas, rollout_limits
+from mappings.pod import probes
 from mappings.pod import spec as pod
 from mappings.service import registry_id
 from mappings.workload_stack import ecs_service, task_stack
@@ -22,6 +23,7 @@ KIND = "StatefulSet"
 API_VERSIONS = ("apps/v1",)
 MODEL = StatefulSet
 FIELDS = (
+    probes.ANNOTATION_FIELD,
     "/metadata/name", "/metadata/namespace", "/metadata/labels", "/spec/replicas", "/spec/selector",
     "/spec/serviceName", "/spec/podManagementPolicy", "/spec/updateStrategy",
     "/spec/updateStrategy/rollingUpdate/partition", "/spec/persistentVolumeClaimRetentionPolicy",

@@ -12,8 +12,9 @@ from typing import Any
 from mappings import networkpolicy, security_groups
 from mappings.persistent_storage import SUBNETS
 from mappings.pod.pod_level import irsa_role
+from mappings.pod.probes import health_check_mode
 from mappings.pod.spec import PodResult, map_pod
-from mappings.workloads import Workload, reached_ports
+from mappings.workloads import Workload, balanced_containers, reached_ports
 from translator.cfn import GetAtt, Join, Ref, Sub
 from translator.context import Context, import_from, workload_stack
 from translator.models import (
@@ -84,9 +85,11 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
         cluster_groups.append(policy)
     security_groups.own_groups_parameter(frag, stack, len(cluster_groups) + 1)
 
-    reached = reached_ports(Workload(obj, ns), ctx) if isinstance(obj, Deployment | StatefulSet) \
-        else ()
-    pod = map_pod(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims, reached)
+    served = Workload(obj, ns) if isinstance(obj, Deployment | StatefulSet) else None
+    reached = reached_ports(served, ctx) if served else ()
+    balanced = balanced_containers(served, ctx) if served else frozenset()
+    pod = map_pod(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims, reached,
+                  balanced, health_check_mode(obj, frag))
     log_group = f"/ecs/{ctx.app}/{title}"
     put(stack, "Resources", "LogGroup", Resource("AWS::Logs::LogGroup", {
         "LogGroupName": log_group, "RetentionInDays": 30}, obj.ref))

@@ -15,6 +15,7 @@ from translator.models import (
     CronJob,
     Deployment,
     HorizontalPodAutoscaler,
+    Ingress,
     Job,
     KubeObject,
     LabelSelector,
@@ -182,6 +183,26 @@ def reached_ports(workload: Workload, ctx: Context) -> tuple[Reached, ...]:
             found += [Reached(p.target, p.protocol, f"Service {service.name} port {p.port}")
                       for p in service.spec.ports if isinstance(p.target, int)]
     return tuple(found)
+
+
+def balanced_containers(workload: Workload, ctx: Context) -> frozenset[str]:
+    """The containers a load balancer sends to: the target ports of the LoadBalancer Services
+    and of the Services an Ingress routes to, among those that select the workload."""
+    routed = set()
+    for ing in ctx.all(Ingress):
+        if ctx.namespace_of(ing) == workload.namespace:
+            paths = [p for r in ing.spec.rules for p in (r.http.paths if r.http else [])]
+            backends = [p.backend for p in paths] + [ing.spec.default_backend]
+            routed |= {b.service.name for b in backends if b is not None and b.service}
+    found = set()
+    for service in ctx.all(Service):
+        if (service.spec.type == "LoadBalancer" or service.name in routed) \
+                and workload in selected_by(service, ctx):
+            for port in service.spec.ports:
+                target = workload.container_for_port(port.target, port.port)
+                if target is not None:
+                    found.add(target[0].name)
+    return frozenset(found)
 
 
 def target_port_number(obj: Service, target: int | str, ctx: Context) -> int | None:

@@ -8,9 +8,9 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from mappings.pod.state import TASK, PodState
-from translator.models import Container, Probe
-from translator.plan import Target
+from mappings.pod.state import TASK, PodState, given
+from translator.models import Container, KubeObject, Probe
+from translator.plan import Fragment, Target
 
 # ECS container health-check limits (FACTS: Interval 5-300, Timeout 2-60, Retries 1-10,
 # StartPeriod 0-300).
@@ -21,23 +21,107 @@ _TIMING = ("periodSeconds", "timeoutSeconds", "failureThreshold", "initialDelayS
 
 # What this module may claim, relative to a container.
 CONTAINER_FIELDS = (
-    "livenessProbe/exec", "livenessProbe/httpGet", "livenessProbe/tcpSocket", "livenessProbe/grpc",
-    *(f"livenessProbe/{timing}" for timing in _TIMING), "readinessProbe", "startupProbe",
+    "livenessProbe", "livenessProbe/exec", "livenessProbe/httpGet", "livenessProbe/tcpSocket",
+    "livenessProbe/grpc",
+    *(f"{probe}/{timing}" for probe in ("livenessProbe", "readinessProbe") for timing in _TIMING),
+    "readinessProbe", "startupProbe",
 )
+
+
+HEALTH_CHECK_ANNOTATION = "eks2ecs.io/health-check"
+HEALTH_CHECK_MODES = ("auto", "shell", "grpc", "none", "target-group")
+ANNOTATION_FIELD = "/metadata/annotations/eks2ecs.io~1health-check"
+
+
+def health_check_mode(obj: KubeObject, frag: Fragment) -> str:
+    """How the workload's httpGet/grpc/tcpSocket probes become checks: `auto` (the target
+    group behind a load balancer, else nothing and a needs-a-human item), `shell` (curl or
+    wget, nc or bash, run in the container), `grpc` (grpc_health_probe in the container),
+    `none`, or `target-group` (only ever the target group)."""
+    raw = obj.metadata.annotations.get(HEALTH_CHECK_ANNOTATION)
+    if raw is None:
+        return "auto"
+    if raw not in HEALTH_CHECK_MODES:
+        frag.entry.lossy(ANNOTATION_FIELD, f"{raw!r} is none of {', '.join(HEALTH_CHECK_MODES)}: "
+                         "auto used")
+        return "auto"
+    frag.entry.mapped(ANNOTATION_FIELD, None, f"health checks: {raw}")
+    return raw
 
 
 def container_checks(state: PodState, c: Container, path: str, at: str,
                      out: dict[str, Any]) -> None:
-    """The container's HealthCheck on `out` (liveness, delayed by the startup probe), and
-    what its readiness probe becomes."""
+    """The container's HealthCheck on `out` when its liveness probe can run inside the
+    container (delayed by the startup probe), and what its readiness probe becomes."""
     if c.liveness_probe is not None:
-        check = _health_check(state, c, c.liveness_probe, f"{path}/livenessProbe", at)
-        if check is not None:
-            out["HealthCheck"] = check
+        probe_path = f"{path}/livenessProbe"
+        if _runs_inside(state, c.liveness_probe):
+            check = _health_check(state, c, c.liveness_probe, probe_path, at)
+            if check is not None:
+                out["HealthCheck"] = check
+        else:
+            _not_in_container(state, c, c.liveness_probe, probe_path)
     if c.readiness_probe is not None:
-        _readiness(state, c.readiness_probe, f"{path}/readinessProbe")
+        _readiness(state, c, c.readiness_probe, f"{path}/readinessProbe")
     if c.startup_probe is not None:
-        _startup(state, c.startup_probe, out.get("HealthCheck"), f"{path}/startupProbe", at)
+        _startup(state, c, c.startup_probe, out.get("HealthCheck"), f"{path}/startupProbe", at)
+
+
+def _runs_inside(state: PodState, probe: Probe) -> bool:
+    """Whether a probe becomes a command run inside the container: an exec probe names the
+    binary itself; the kubelet's own HTTP, TCP and gRPC checks only when the workload opts
+    in (the image may have no shell, curl, wget or grpc_health_probe)."""
+    mode = state.health_check
+    if mode == "none":
+        return False
+    if probe.exec is not None:
+        return True
+    if probe.grpc is not None:
+        return mode == "grpc"
+    return mode == "shell"
+
+
+def _handler(probe: Probe) -> str:
+    if probe.http_get is not None:
+        return f"an HTTP GET of {probe.http_get.path or '/'} on port {probe.http_get.port}"
+    if probe.grpc is not None:
+        return f"a gRPC health check on port {probe.grpc.port}"
+    if probe.tcp_socket is not None:
+        return f"a TCP connect to port {probe.tcp_socket.port}"
+    return "a command"
+
+
+def _not_in_container(state: PodState, c: Container, probe: Probe, path: str) -> None:
+    """A liveness probe the kubelet ran from outside: on the target group behind a load
+    balancer (ECS replaces tasks it finds unhealthy), else a choice for a human."""
+    what = _handler(probe)
+    if state.health_check == "none":
+        state.entry.ignored(path, f"{HEALTH_CHECK_ANNOTATION}: none: no health check")
+        return
+    if c.name in state.balanced:
+        readiness = c.readiness_probe
+        if readiness is not None and readiness.http_get is not None:
+            state.entry.lossy(path, f"no container check: the load balancer's target group "
+                              f"checks the readiness probe, and ECS replaces a task it finds "
+                              f"unhealthy; this probe ({what}) is not run")
+        elif probe.http_get is not None:
+            state.entry.mapped(path, None, f"becomes the health check of the load balancer "
+                               f"target group in front of {c.name} ({what}); ECS replaces a "
+                               "task the target group finds unhealthy, as the kubelet restarted "
+                               "the container")
+            _report_target_group_clamps(state, probe, path)
+        else:
+            state.entry.lossy(path, f"no container check: the load balancer's target group "
+                              f"checks {c.name} over HTTP (the healthcheck-path annotation, "
+                              f"else /), not {what}")
+        return
+    state.entry.lossy(path, f"needs a human: Kubernetes ran {what} from outside the "
+                      f"container; ECS runs health checks inside image {c.image}, which may "
+                      "have no shell, curl, wget or grpc_health_probe, so no check is made. "
+                      "Choose: put it behind a load balancer (its target group checks it), "
+                      f"annotate the workload {HEALTH_CHECK_ANNOTATION}: shell (curl or "
+                      "wget, nc or bash in the image) or grpc (grpc_health_probe in the "
+                      "image), or write an exec probe with a command the image has")
 
 
 def _health_check(state: PodState, c: Container, probe: Probe, path: str,
@@ -92,7 +176,11 @@ def _health_check(state: PodState, c: Container, probe: Probe, path: str,
         check[key] = clipped
         field_path = f"{path}/{fields[key]}"
         target = Target(state.stack, f"{TASK}{at}/HealthCheck/{key}")
-        if clipped != value:
+        if not given(probe, fields[key]):  # a Kubernetes default: said, not blamed on the author
+            if clipped != value:
+                entry.notes.append(f"{path}: {fields[key]} (Kubernetes' default {value}) "
+                                   f"becomes {key} {clipped}, ECS's {low}-{high}")
+        elif clipped != value:
             entry.lossy(field_path, f"{value} is outside ECS's {low}-{high}; {clipped} used",
                         target)
         else:
@@ -104,8 +192,8 @@ def _health_check(state: PodState, c: Container, probe: Probe, path: str,
     return check
 
 
-def _startup(state: PodState, probe: Probe, check: dict[str, Any] | None, path: str,
-             at: str) -> None:
+def _startup(state: PodState, c: Container, probe: Probe, check: dict[str, Any] | None,
+             path: str, at: str) -> None:
     """ECS has no startup probe: give the liveness check a StartPeriod as long as the
     startup probe's whole budget (initial delay + period x failure threshold); behind a
     load balancer the budget also sets the service's HealthCheckGracePeriodSeconds."""
@@ -113,8 +201,13 @@ def _startup(state: PodState, probe: Probe, check: dict[str, Any] | None, path: 
     grace = f"the service's HealthCheckGracePeriodSeconds ({budget}s) when it is behind " \
         "a load balancer"
     if check is None:
-        state.entry.lossy(path, f"ECS has no startup probe and this container no liveness "
-                          f"check to delay: only {grace}")
+        if c.name in state.balanced:
+            state.entry.lossy(path, f"becomes the service's HealthCheckGracePeriodSeconds "
+                              f"({health_check_grace(c)}s): the target group's failures are "
+                              "ignored that long after a task starts")
+        else:
+            state.entry.lossy(path, "ECS has no startup probe and this container no "
+                              f"health check to delay: only {grace}")
         return
     low, high = HEALTH_LIMITS["StartPeriod"]
     check["StartPeriod"] = min(max(check["StartPeriod"], budget, low), high)
@@ -128,18 +221,49 @@ def _startup(state: PodState, probe: Probe, check: dict[str, Any] | None, path: 
                           f"and {grace}", to)
 
 
-def _readiness(state: PodState, probe: Probe, path: str) -> None:
+def _readiness(state: PodState, c: Container, probe: Probe, path: str) -> None:
     """Readiness gates traffic: on ECS only a load balancer's target group does that, and
     the load balancer builds its health check from this probe (target_group_check)."""
-    if probe.http_get is not None:
+    if c.name not in state.balanced:
+        state.entry.lossy(path, "no load balancer sends to this container, and without one "
+                          "ECS has no readiness gate: the probe is not run")
+    elif probe.http_get is not None:
         state.entry.mapped(path, None, "becomes the health check of the load balancer "
                            "target group in front of this container (path, port, scheme, "
-                           "interval, timeout, thresholds; 2 successes at least); without "
-                           "a load balancer ECS has no readiness gate")
+                           "interval, timeout, thresholds; 2 successes at least)")
+        _report_target_group_clamps(state, probe, path)
     else:
         state.entry.lossy(path, "a load balancer target group checks over HTTP only: it "
                           "requests the healthcheck-path annotation, else /, on the traffic "
-                          "port; without a load balancer ECS has no readiness gate")
+                          "port")
+
+
+def _report_target_group_clamps(state: PodState, probe: Probe, path: str) -> None:
+    """The probe timings the target group cannot take as written, on the fields the author
+    wrote; a Kubernetes default the manifest left out is said as what it becomes."""
+    check = _probe_timings(probe)
+    defaults = []
+    for field_name, key, value in (
+            ("periodSeconds", "HealthCheckIntervalSeconds", probe.period_seconds),
+            ("timeoutSeconds", "HealthCheckTimeoutSeconds", probe.timeout_seconds),
+            ("failureThreshold", "UnhealthyThresholdCount", probe.failure_threshold),
+            ("successThreshold", "HealthyThresholdCount", probe.success_threshold)):
+        if check[key] == value:
+            continue
+        why = f"{check[key]} on the target group ({key}): " + (
+            f"ELB takes {TG_LIMITS[_LIMIT_OF[key]][0]}-{TG_LIMITS[_LIMIT_OF[key]][1]}"
+            if key != "HealthCheckTimeoutSeconds" or value < TG_LIMITS["timeout"][0]
+            else f"it must be below the {check['HealthCheckIntervalSeconds']}s interval")
+        if given(probe, field_name):
+            state.entry.lossy(f"{path}/{field_name}", f"{value} becomes {why}")
+        else:
+            defaults.append(f"{field_name} (Kubernetes' default {value}) becomes {why}")
+    if defaults:
+        state.entry.notes.append(f"{path}: " + "; ".join(defaults))
+
+
+_LIMIT_OF = {"HealthCheckIntervalSeconds": "interval", "HealthCheckTimeoutSeconds": "timeout",
+             "UnhealthyThresholdCount": "threshold", "HealthyThresholdCount": "threshold"}
 
 
 def _port_number(state: PodState, c: Container, port: int | str, path: str) -> int | str:
@@ -165,13 +289,21 @@ def startup_budget(probe: Probe) -> int:
 # --- what a load balancer in front of the container takes from its probes ---------------
 
 
+def checked_probe(container: Container) -> Probe | None:
+    """The probe a target group checks: the readiness probe, else the liveness probe."""
+    for probe in (container.readiness_probe, container.liveness_probe):
+        if probe is not None and probe.http_get is not None:
+            return probe
+    return container.readiness_probe or container.liveness_probe
+
+
 def health_check_grace(container: Container) -> int:
     """Seconds the ECS service ignores load-balancer health checks after a task starts: the
-    startup probe's whole budget, or twice the readiness probe's initial delay, 60 at least."""
+    startup probe's whole budget, or twice the checked probe's initial delay, 60 at least."""
     grace = 60
-    readiness, startup = container.readiness_probe, container.startup_probe
-    if readiness is not None:
-        grace = max(grace, readiness.initial_delay_seconds * 2)
+    checked, startup = checked_probe(container), container.startup_probe
+    if checked is not None:
+        grace = max(grace, checked.initial_delay_seconds * 2)
     if startup is not None:
         grace = max(grace, startup_budget(startup))
     return grace
@@ -180,7 +312,7 @@ def health_check_grace(container: Container) -> int:
 def health_check_target(c: Container, traffic_port: int) -> dict[str, str]:
     """Target-group health-check port and protocol from the readiness probe, when they
     differ from the traffic the target group sends (a management port, say)."""
-    probe = c.readiness_probe
+    probe = checked_probe(c)
     get = probe.http_get if probe is not None else None
     if get is None:
         return {}
@@ -205,28 +337,37 @@ def _number(settings_: Mapping[str, str], key: str, default: int) -> int:
     return int(raw) if raw.isdigit() else default
 
 
+def _probe_timings(probe: Probe | None,
+                   settings_: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Target-group timings: the healthcheck-* annotations, else the probe, within ELB's
+    limits (and the timeout below the interval, which CloudFormation requires)."""
+    given_ = settings_ or {}
+    interval = _clip(_number(given_, "healthcheck-interval-seconds",
+                             probe.period_seconds if probe else 15), TG_LIMITS["interval"])
+    timeout = _clip(_number(given_, "healthcheck-timeout-seconds",
+                            probe.timeout_seconds if probe else 5), TG_LIMITS["timeout"])
+    return {
+        "HealthCheckIntervalSeconds": interval,
+        "HealthCheckTimeoutSeconds": min(timeout, interval - 1),
+        "HealthyThresholdCount": _clip(_number(given_, "healthy-threshold-count",
+                                               probe.success_threshold if probe else 2),
+                                       TG_LIMITS["threshold"]),
+        "UnhealthyThresholdCount": _clip(_number(given_, "unhealthy-threshold-count",
+                                                 probe.failure_threshold if probe else 3),
+                                         TG_LIMITS["threshold"]),
+    }
+
+
 def target_group_check(container: Container, settings_: Mapping[str, str],
                        network: bool = False) -> dict[str, Any]:
-    """Target-group health check: the healthcheck-* annotations, else the readiness probe."""
-    readiness = container.readiness_probe
-    http = readiness.http_get if readiness is not None else None
-    interval = _clip(_number(settings_, "healthcheck-interval-seconds",
-                             readiness.period_seconds if readiness else 15), TG_LIMITS["interval"])
-    timeout = _clip(_number(settings_, "healthcheck-timeout-seconds",
-                            readiness.timeout_seconds if readiness else 5), TG_LIMITS["timeout"])
-    timeout = min(timeout, interval - 1)  # CloudFormation rejects timeout >= interval
-    unhealthy = _clip(_number(settings_, "unhealthy-threshold-count",
-                              readiness.failure_threshold if readiness else 3),
-                      TG_LIMITS["threshold"])
-    healthy = _clip(_number(settings_, "healthy-threshold-count",
-                            readiness.success_threshold if readiness else 2),
-                    TG_LIMITS["threshold"])
-    out: dict[str, Any] = {
-        "HealthCheckIntervalSeconds": interval,
-        "HealthCheckTimeoutSeconds": timeout,
-        "HealthyThresholdCount": healthy,
-        "UnhealthyThresholdCount": unhealthy,
-    }
+    """Target-group health check: the healthcheck-* annotations, else the readiness probe,
+    else the liveness probe."""
+    probe = checked_probe(container)
+    http = probe.http_get if probe is not None else None
+    timings = _probe_timings(probe, settings_)
+    out: dict[str, Any] = {key: timings[key] for key in (
+        "HealthCheckIntervalSeconds", "HealthCheckTimeoutSeconds", "HealthyThresholdCount",
+        "UnhealthyThresholdCount")}
     protocol = settings_.get("healthcheck-protocol", "HTTP" if not network or http else "TCP")
     if protocol not in ("HTTP", "HTTPS", "TCP"):
         protocol = "HTTP"

@@ -43,11 +43,14 @@ class PodResult:
 
 
 def map_pod(pod: PodSpec, base: str, namespace: str, stack: str, frag: Fragment, ctx: Context,
-            claims: tuple[ClaimTemplate, ...] = (), reached: tuple[Reached, ...] = ()
-            ) -> PodResult:
+            claims: tuple[ClaimTemplate, ...] = (), reached: tuple[Reached, ...] = (),
+            balanced: frozenset[str] = frozenset(), health_check: str = "auto") -> PodResult:
     """Map the pod spec at `base` into stack `stack`, recording every field's fate; `reached`
-    are the ports Services send to, mapped whether or not a container declares them."""
-    state = PodState(pod, base, namespace, stack, frag, ctx, claims, reached)
+    are the ports Services send to, mapped whether or not a container declares them;
+    `balanced` the containers behind a load balancer, `health_check` how probes become
+    checks (see pod.probes)."""
+    state = PodState(pod, base, namespace, stack, frag, ctx, claims, reached, balanced,
+                     health_check)
     credentials = pod_level.pull_credentials(state)
     definitions = containers.app_containers(state, credentials)
     definitions += containers.init_containers(state, definitions, credentials)

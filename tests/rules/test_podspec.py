@@ -174,12 +174,18 @@ def test_secret_not_in_the_input_asks_for_its_arn_and_reads_the_json_key() -> No
 # --- probes ---------------------------------------------------------------------------
 
 
-def health_check(container_yaml: str) -> tuple[Result, dict]:
-    result = translate_yaml(deployment(container=container_yaml))
+def opted_in(manifest: str, mode: str) -> str:
+    """The Deployment with the eks2ecs.io/health-check annotation."""
+    return manifest.replace("  namespace: shop\n", "  namespace: shop\n  annotations: "
+                            f"{{eks2ecs.io/health-check: {mode}}}\n", 1)
+
+
+def health_check(container_yaml: str, mode: str = "shell") -> tuple[Result, dict]:
+    result = translate_yaml(opted_in(deployment(container=container_yaml), mode))
     return result, container(result, "web")["HealthCheck"]
 
 
-def test_http_liveness_probe_becomes_a_curl_health_check_on_the_named_port() -> None:
+def test_opted_in_http_liveness_probe_becomes_a_curl_health_check_on_the_named_port() -> None:
     result, check = health_check("""
         ports:
           - {name: http, containerPort: 8080}
@@ -237,12 +243,12 @@ def test_tcp_probe_uses_nc_else_bash() -> None:
                                        f"{C0}/livenessProbe/tcpSocket")["note"]
 
 
-def test_grpc_probe_runs_grpc_health_probe_and_is_lossy() -> None:
+def test_opted_in_grpc_probe_runs_grpc_health_probe_and_is_lossy() -> None:
     result, check = health_check("""
         livenessProbe:
           grpc: {port: 9090, service: orders}
           timeoutSeconds: 2
-    """)
+    """, mode="grpc")
     assert check["Command"] == ["CMD", "grpc_health_probe", "-addr=127.0.0.1:9090",
                                 "-service=orders"]
     probe = fate(result, "Deployment", "web", f"{C0}/livenessProbe/grpc")
@@ -269,15 +275,16 @@ def test_probe_timings_outside_ecs_limits_are_clipped_and_lossy() -> None:
         assert (reported["status"], reported["note"]) == ("lossy", note)
 
 
-def test_default_probe_timeout_of_one_second_becomes_two() -> None:
+def test_default_probe_timeout_of_one_second_becomes_two_and_is_said_not_blamed() -> None:
     result, check = health_check("""
         livenessProbe:
           exec: {command: ["true"]}
-    """)
+    """, mode="auto")
     assert (check["Interval"], check["Timeout"], check["Retries"], check["StartPeriod"]) == \
         (10, 2, 3, 0)
-    assert fate(result, "Deployment", "web", f"{C0}/livenessProbe/timeoutSeconds")["status"] \
-        == "lossy"
+    assert fates(result, "Deployment", "web", f"{C0}/livenessProbe/timeoutSeconds") == []
+    assert f"{C0}/livenessProbe: timeoutSeconds (Kubernetes' default 1) becomes Timeout 2, " \
+        "ECS's 2-60" in source(result, "Deployment", "web")["notes"]
 
 
 def test_readiness_probe_alone_makes_no_container_health_check() -> None:
@@ -286,15 +293,15 @@ def test_readiness_probe_alone_makes_no_container_health_check() -> None:
           httpGet: {path: /ready, port: 80}
     """))
     assert "HealthCheck" not in container(result, "web")
-    assert fate(result, "Deployment", "web", f"{C0}/readinessProbe")["status"] == "mapped"
+    assert fate(result, "Deployment", "web", f"{C0}/readinessProbe")["status"] == "lossy"  # no LB
 
 
 def test_undeclared_named_probe_port_is_unsupported() -> None:
-    result = translate_yaml(deployment(container="""
+    result = translate_yaml(opted_in(deployment(container="""
         livenessProbe:
           httpGet: {path: /, port: metrics}
           timeoutSeconds: 2
-    """))
+    """), "shell"))
     port = fate(result, "Deployment", "web", f"{C0}/livenessProbe/httpGet/port")
     assert port["status"] == "unsupported"
     assert port["note"] == "port name 'metrics' is not declared by web"

@@ -113,11 +113,11 @@ def replicas(stack: str, replicas: int, minimum: int | None, entry: Entry) -> No
     # scalable target moves the count into MinCapacity..MaxCapacity.
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-service.html
     # https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html
-    entry.lossy("/spec/replicas", f"no DesiredCount: the HPA's scalable target owns the count "
-                f"(a DesiredCount would reset it to {replicas} on every stack update); on "
-                f"the first create ECS starts 1 task and the scalable target brings it to its "
-                f"MinCapacity {minimum}", Target(stack, "/Resources/ScalableTarget/Properties/"
-                                                 "MinCapacity"))
+    entry.mapped("/spec/replicas", Target(
+        stack, "/Resources/ScalableTarget/Properties/MinCapacity"),
+        f"no DesiredCount: the HPA's scalable target owns the count (a DesiredCount would "
+        f"reset it to {replicas} on every stack update); on the first create ECS starts 1 "
+        f"task and the scalable target brings it to its MinCapacity {minimum}")
 
 
 def rollout_limits(obj: Deployment | StatefulSet, entry: Entry, ctx: Context) -> None:

@@ -38,12 +38,14 @@ def test_reproduces_the_guides_control_plane_and_service_lines(example: Result) 
     assert estimate is not None
     control = line(estimate, "Control plane")
     assert (control.eks, control.ecs) == (pytest.approx(GUIDE["control plane"]), 0.0)
-    for name in ("backend", "weaviate"):
+    for name, tasks in (("backend", 1), ("weaviate", 1)):
         workload = line(estimate, f"Deployment/{name}")
-        # the guide rounds to whole dollars: $36.04 is its $36.00
-        assert workload.ecs == pytest.approx(GUIDE[name], abs=0.05)
+        # the guide rounds to whole dollars: $36.04 is its $36.00 for two tasks; an autoscaled
+        # service has no DesiredCount and rests at its MinCapacity (backend: 1)
+        assert workload.ecs == pytest.approx(GUIDE[name] * tasks / (2 if name == "backend" else 1),
+                                             abs=0.05)
         assert workload.eks == workload.ecs  # same pod sizes on both sides, as the guide has it
-    assert line(estimate, "Deployment/backend").sizing.startswith("0.5 vCPU, 1 GB x 2 tasks")
+    assert line(estimate, "Deployment/backend").sizing.startswith("0.5 vCPU, 1 GB x 1 task")
     assert line(estimate, "Deployment/weaviate").sizing == "1 vCPU, 2 GB x 1 task"
 
 
@@ -78,24 +80,24 @@ def test_endpoints_are_counted_per_service_and_zone(example: Result) -> None:
 def test_totals_and_scaling_range(example: Result) -> None:
     estimate = example.cost
     assert estimate is not None
-    assert estimate.total("eks") == pytest.approx(73 + 36.04 * 2 + 16.425 + 32.85, abs=0.02)
+    assert estimate.total("eks") == pytest.approx(73 + 18.02 + 36.04 + 16.425 + 32.85, abs=0.02)
     assert estimate.total("eks") - estimate.total("ecs") == pytest.approx(73.00)
     backend = line(estimate, "Deployment/backend")
     assert backend.ecs_range == (pytest.approx(18.02, abs=0.01), pytest.approx(72.08, abs=0.01))
-    assert (backend.vcpu_hours, backend.gb_hours) == (730.0, 1460.0)
+    assert (backend.vcpu_hours, backend.gb_hours) == (365.0, 730.0)
 
 
 def test_cost_is_in_both_reports(example: Result) -> None:
     data = example.report["cost"]
-    assert data["total"] == {"eks": 194.36, "ecs": 121.36}
+    assert data["total"] == {"eks": 176.34, "ecs": 103.34}
     assert data["prices"]["fargate_vcpu_hour"]["source"] == "https://aws.amazon.com/fargate/pricing/"
     assert all(p["date"] for p in data["prices"].values())
     markdown = example.files["report.md"]
     assert "## Cost: EKS vs ECS per month" in markdown
     assert "| Control plane | 1 EKS cluster; ECS has no cluster charge | $73.00 | $0.00 |" in markdown
-    assert "| **total** |  | **$194.36** | **$121.36** |" in markdown
+    assert "| **total** |  | **$176.34** | **$103.34** |" in markdown
     html = example.files["report.html"]
-    assert '<section id="cost">' in html and "<strong>$194.36</strong>" in html
+    assert '<section id="cost">' in html and "<strong>$176.34</strong>" in html
 
 
 def test_replicas_outside_the_scaling_range_are_clamped() -> None:
@@ -275,7 +277,8 @@ def test_readme_table_shows_what_the_tool_computes(example: Result) -> None:
     alb, nat = lines["Application Load Balancer"], lines["NAT gateway"]
     rows = [
         f"| Control plane | 73.00 | {lines['Control plane']['eks']:.2f} | 0.00 | 0.00 |",
-        f"| Backend (0.5 vCPU, 1 GB, 2 tasks) | 36.00 | {backend['eks']:.2f} | 36.00 | "
+        f"| Backend (0.5 vCPU, 1 GB, 2 tasks; autoscaling rests at 1) | 36.00 | "
+        f"{backend['eks']:.2f} | 36.00 | "
         f"{backend['ecs']:.2f} (autoscaling 1-4: {low:.2f}-{high:.2f}) |",
         f"| Weaviate (1 vCPU, 2 GB, 1 task) | 36.00 | {weaviate['eks']:.2f} | 36.00 | "
         f"{weaviate['ecs']:.2f} |",

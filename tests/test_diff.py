@@ -93,7 +93,7 @@ def _long_form(template: Path) -> str:
 def test_reformatting_is_not_drift(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
     for template in sorted(cfn.glob("0*.yaml")):
         template.write_text(_long_form(template))
-    edit(cfn / "04-backend.yaml", "DesiredCount: 2", "DesiredCount: '2'")  # quoting only
+    edit(cfn / "05-weaviate.yaml", "DesiredCount: 1", "DesiredCount: '1'")  # quoting only
     params = cfn / "parameters.json.example"
     params.write_text(json.dumps(json.loads(params.read_text()), sort_keys=True))
     code, differences = diff(capsys, cfn)
@@ -190,7 +190,7 @@ def test_ci_workflow_fails_when_cfn_is_stale(capsys: pytest.CaptureFixture[str],
     drift, strict = (shlex.split(c.split("|")[0].split(">")[0])[1:] for c in commands)
     monkeypatch.chdir(_repository(tmp_path, translated))
     assert cli.main(drift) == 0
-    edit(Path("k8s/backend.yaml"), "replicas: 2", "replicas: 3")  # translated again? no
+    edit(Path("k8s/weaviate.yaml"), "replicas: 1", "replicas: 3")  # translated again? no
     assert cli.main(drift) == 1
     assert "DesiredCount` | changed" in capsys.readouterr().out
     assert strict[:2] == ["report", "k8s/"] and "--strict" in strict

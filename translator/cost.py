@@ -277,8 +277,10 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
             "EKS pods are priced as Fargate pods of the same size (as the migration guide does); "
             "state your node bill with --eks-node-cost USD for EC2 node groups.")
     if any(w.scaling for w in workloads):
-        out.assumptions.append("Tasks: the Deployment's replicas (within the autoscaling range); "
-                               "the range shows the cost at the autoscaling minimum and maximum.")
+        out.assumptions.append("Tasks: the Deployment's replicas, or under autoscaling its "
+                               "minimum (the service has no DesiredCount: it rests at "
+                               "MinCapacity, as the HPA rests at minReplicas); the range shows "
+                               "the cost at the autoscaling minimum and maximum.")
     balancers: dict[str, set[tuple[str, str]]] = {"Ingress": set(), "Service": set()}
     for entry in plan.entries:  # load balancers on ECS, by the kind that made them
         if entry.kind in balancers:

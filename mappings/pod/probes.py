@@ -225,8 +225,13 @@ def _readiness(state: PodState, c: Container, probe: Probe, path: str) -> None:
     """Readiness gates traffic: on ECS only a load balancer's target group does that, and
     the load balancer builds its health check from this probe (target_group_check)."""
     if c.name not in state.balanced:
-        state.entry.lossy(path, "no load balancer sends to this container, and without one "
-                          "ECS has no readiness gate: the probe is not run")
+        if probe.http_get is not None:
+            state.entry.mapped(path, None, "would become the health check of a load balancer "
+                               "target group in front of this container; without a load "
+                               "balancer ECS has no readiness gate")
+        else:
+            state.entry.lossy(path, "a load balancer target group checks over HTTP only; "
+                              "without a load balancer ECS has no readiness gate")
     elif probe.http_get is not None:
         state.entry.mapped(path, None, "becomes the health check of the load balancer "
                            "target group in front of this container (path, port, scheme, "

@@ -240,7 +240,7 @@ def test_an_autoscaled_service_has_no_desired_count(scaled: Result) -> None:
     assert "DesiredCount" not in props(scaled, "web", "Service")
     replicas = fate(scaled, "Deployment", "web", "/spec/replicas")
     assert (replicas["status"], replicas["to"]) == (
-        "lossy", "02-web.yaml#/Resources/ScalableTarget/Properties/MinCapacity")
+        "mapped", "02-web.yaml#/Resources/ScalableTarget/Properties/MinCapacity")
     assert replicas["note"] == (
         "no DesiredCount: the HPA's scalable target owns the count (a DesiredCount would "
         "reset it to 2 on every stack update); on the first create ECS starts 1 task and the "

@@ -52,8 +52,8 @@ def test_without_a_load_balancer_no_check_runs_a_tool_the_image_may_lack(alone: 
     assert "eks2ecs.io/health-check: shell" in liveness["note"]
     readiness = fate(alone, "Deployment", "web", f"{C0}/readinessProbe")
     assert (readiness["status"], readiness["note"]) == ("lossy", (
-        "no load balancer sends to this container, and without one ECS has no readiness "
-        "gate: the probe is not run"))
+        "a load balancer target group checks over HTTP only; without a load balancer ECS "
+        "has no readiness gate"))
 
 
 @pytest.fixture(scope="module")

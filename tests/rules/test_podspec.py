@@ -293,7 +293,7 @@ def test_readiness_probe_alone_makes_no_container_health_check() -> None:
           httpGet: {path: /ready, port: 80}
     """))
     assert "HealthCheck" not in container(result, "web")
-    assert fate(result, "Deployment", "web", f"{C0}/readinessProbe")["status"] == "lossy"  # no LB
+    assert fate(result, "Deployment", "web", f"{C0}/readinessProbe")["status"] == "mapped"
 
 
 def test_undeclared_named_probe_port_is_unsupported() -> None:

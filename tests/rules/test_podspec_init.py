@@ -44,10 +44,10 @@ def pod() -> Result:
                 resources:
                   requests: {cpu: 250m, memory: 256Mi}
                 livenessProbe:
-                  tcpSocket: {port: 9901}
+                  exec: {command: [pgrep, envoy]}
                   timeoutSeconds: 2
                 startupProbe:
-                  tcpSocket: {port: 9901}
+                  exec: {command: [pgrep, envoy]}
                   failureThreshold: 6
               - name: seed
                 image: busybox:1.36

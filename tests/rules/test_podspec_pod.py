@@ -241,8 +241,8 @@ def test_startup_probe_budget_sets_the_load_balanced_services_grace_period(
     assert props(load_balanced, "web", "Service")["HealthCheckGracePeriodSeconds"] == 300
     startup = fate(load_balanced, "Deployment", "web", f"{C0}/startupProbe")
     assert (startup["status"], startup["note"]) == (
-        "lossy", "ECS has no startup probe and this container no liveness check to delay: only "
-        "the service's HealthCheckGracePeriodSeconds (300s) when it is behind a load balancer")
+        "lossy", "becomes the service's HealthCheckGracePeriodSeconds (300s): the target "
+        "group's failures are ignored that long after a task starts")
 
 
 def test_readiness_on_another_port_checks_that_port(load_balanced: Result) -> None:

@@ -2,8 +2,10 @@
 
     python examples/migrate.py [K8S_DIR] [OUT_DIR]
 
-It starts the backend with three tasks instead of the two replicas it ran on EKS (the team
-expects more traffic during the cut-over) and tags every resource that takes tags with the team
+It keeps the backend at three tasks at least instead of the two replicas it ran on EKS (the
+team expects more traffic during the cut-over): autoscaling owns the backend's count, so the
+scalable target's MinCapacity is raised (a DesiredCount would be reset on every update, and
+lint rule E9110 refuses it). It also tags every resource that takes tags with the team
 and the migration, then validates and writes.
 """
 
@@ -16,7 +18,7 @@ from translator.api import finish, tag_all, translate
 from translator.errors import InputError, ValidationFailed
 
 TAGS = {"team": "platform", "migrated-by": "eks2ecs"}
-DESIRED_TASKS = {"backend": 3}  # workload name -> ECS DesiredCount
+MINIMUM_TASKS = {"backend": 3}  # workload name -> the scalable target's MinCapacity
 
 
 def main(argv: list[str]) -> int:
@@ -29,11 +31,12 @@ def main(argv: list[str]) -> int:
         for stack in draft.plan.stacks:
             workload = stack.info.key.rsplit("/", 1)[-1]
             for logical, resource in stack.resources.items():
-                if resource.type == "AWS::ECS::Service" and workload in DESIRED_TASKS:
-                    before = resource.properties.get("DesiredCount")
-                    resource.properties["DesiredCount"] = DESIRED_TASKS[workload]
-                    print(f"{stack.file}#{logical}: DesiredCount {before} -> "
-                          f"{DESIRED_TASKS[workload]}")
+                if resource.type == "AWS::ApplicationAutoScaling::ScalableTarget" \
+                        and workload in MINIMUM_TASKS:
+                    before = resource.properties.get("MinCapacity")
+                    resource.properties["MinCapacity"] = MINIMUM_TASKS[workload]
+                    print(f"{stack.file}#{logical}: MinCapacity {before} -> "
+                          f"{MINIMUM_TASKS[workload]}")
         for skipped in tag_all(draft.plan, TAGS):
             print(f"{skipped}: this resource type takes no Tags")
         result = finish(draft.plan, options)

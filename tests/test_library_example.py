@@ -27,7 +27,8 @@ def test_the_migration_script_adjusts_validates_and_writes(tmp_path: Path) -> No
     assert run.returncode == 0, run.stderr
     templates = _templates(out)
     backend = templates["04-backend.yaml"]["Resources"]
-    assert backend["Service"]["Properties"]["DesiredCount"] == 3
+    assert backend["ScalableTarget"]["Properties"]["MinCapacity"] == 3
+    assert "DesiredCount" not in backend["Service"]["Properties"]
     assert templates["05-weaviate.yaml"]["Resources"]["Service"]["Properties"]["DesiredCount"] == 1
     tagged = 0
     for template in templates.values():

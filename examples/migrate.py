@@ -5,7 +5,7 @@
 It keeps the backend at three tasks at least instead of the two replicas it ran on EKS (the
 team expects more traffic during the cut-over): autoscaling owns the backend's count, so the
 scalable target's MinCapacity is raised (a DesiredCount would be reset on every update, and
-lint rule E9110 refuses it). It also tags every resource that takes tags with the team
+lint rule E9117 refuses it). It also tags every resource that takes tags with the team
 and the migration, then validates and writes.
 """
 

@@ -164,6 +164,6 @@ def test_the_checker_sees_circles_and_direction(monkeypatch: pytest.MonkeyPatch)
     graph["mappings.workloads"] = graph["mappings.workloads"] | {"mappings.hpa"}
     graph["translator.plan"] = graph["translator.plan"] | {"mappings.cluster"}
     monkeypatch.setattr(sys.modules[__name__], "imports", lambda: graph)
-    assert ["mappings.hpa", "mappings.workloads"] in circles()
+    assert any({"mappings.hpa", "mappings.workloads"} <= set(c) for c in circles())
     with pytest.raises(AssertionError):
         test_the_pipeline_never_imports_the_rules()

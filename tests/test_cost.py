@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import deployment, docs, translate_yaml
 from tests.test_cli import REPO, run
 from translator import cost
+from translator import prices as price_tables
 from translator.api import Result, translate
 from translator.context import Options
 from translator.errors import InputError
@@ -155,7 +156,7 @@ def test_arm_tasks_use_arm_prices() -> None:
     task = plan.stack("workload/angel-backend/weaviate").resources["TaskDefinition"]
     task.properties = {**task.properties, "RuntimePlatform": {
         "OperatingSystemFamily": "LINUX", "CpuArchitecture": "ARM64"}}
-    table = cost.price_table("us-east-1")
+    table = price_tables.price_table("us-east-1")
     assert table is not None
     weaviate = line(cost.estimate(plan, table), "Deployment/weaviate")
     assert weaviate.ecs == pytest.approx((1 * 0.03238 + 2 * 0.00356) * 730)
@@ -169,7 +170,7 @@ def test_region_without_a_table_says_how_to_get_one() -> None:
 
 
 def test_a_full_price_file_prices_any_region(tmp_path: Path) -> None:
-    bundled = cost.bundled_path("us-east-1").read_text()
+    bundled = price_tables.bundled_path("us-east-1").read_text()
     prices = tmp_path / "eu.yaml"
     prices.write_text(bundled.replace("region: us-east-1", "region: eu-west-1")
                       .replace("usd: 0.10", "usd: 0.20"))
@@ -205,7 +206,7 @@ def test_bad_price_files_are_refused_with_their_line(tmp_path: Path, text: str, 
     prices = tmp_path / "prices.yaml"
     prices.write_text(text)
     with pytest.raises(InputError) as caught:
-        cost.price_table("us-east-1", str(prices))
+        price_tables.price_table("us-east-1", str(prices))
     assert (caught.value.file, caught.value.line) == (str(prices), line_number)
     assert message in caught.value.message
     assert "Hunter2" not in str(caught.value)
@@ -215,7 +216,7 @@ def test_a_region_with_no_table_needs_every_price(tmp_path: Path) -> None:
     prices = tmp_path / "partial.yaml"
     prices.write_text("region: eu-west-1\nprices:\n  alb_hour: {usd: 0.0252}\n")
     with pytest.raises(InputError, match="no price for eks_cluster_hour, fargate_arm_gb_hour"):
-        cost.price_table("eu-west-1", str(prices))
+        price_tables.price_table("eu-west-1", str(prices))
 
 
 def test_cli_prices_and_node_cost(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -226,7 +227,7 @@ def test_cli_prices_and_node_cost(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert code == 0
     data = json.loads(out)["cost"]
     assert data["lines"][0]["eks"] == 438.0
-    assert data["prices"]["eks_cluster_hour"] == {"usd": 0.6, "per": cost.PRICE_KEYS[
+    assert data["prices"]["eks_cluster_hour"] == {"usd": 0.6, "per": price_tables.PRICE_KEYS[
         "eks_cluster_hour"], "date": None, "source": str(prices)}
     prices.write_text("prices:\n  eks_cluster_hour:\n    usd: lots\n")
     code, _, err = run(capsys, "report", EXAMPLES, "--prices", str(prices))

@@ -123,6 +123,7 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     task_role = _task_role(obj, pod_spec, pod, stack, task, frag, ctx)
     put(stack, "Resources", "TaskDefinition", Resource("AWS::ECS::TaskDefinition", task, obj.ref))
     entry.notes.append(pod.size.note)
+    entry.sizing = pod.size.sizing
     if not pod.size.fits:
         entry.status = "partial"
     entry.mapped("/metadata/namespace", Target(stack, "/Resources/TaskDefinition/Properties/Family"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import deployment, docs, translate_yaml
+from tests.helpers import deployment, docs, source, translate_yaml
 from tests.test_cli import REPO, run
 from translator import cost
 from translator import prices as price_tables
@@ -45,9 +45,13 @@ def test_reproduces_the_guides_control_plane_and_service_lines(example: Result) 
         # service has no DesiredCount and rests at its MinCapacity (backend: 1)
         assert workload.ecs == pytest.approx(GUIDE[name] * tasks / (2 if name == "backend" else 1),
                                              abs=0.05)
-        assert workload.eks == workload.ecs  # same pod sizes on both sides, as the guide has it
-    assert line(estimate, "Deployment/backend").sizing.startswith("0.5 vCPU, 1 GB x 1 task")
-    assert line(estimate, "Deployment/weaviate").sizing == "1 vCPU, 2 GB x 1 task"
+    # EKS on Fargate adds 256 MiB to the requests: 1 GiB -> 2 GB, 2 GiB -> 3 GB (the guide
+    # priced both sides at the same size)
+    assert line(estimate, "Deployment/backend").sizing == \
+        "0.5 vCPU, 1 GB x 1 task (autoscaling 1-4); EKS pod 0.5 vCPU, 2 GB"
+    assert line(estimate, "Deployment/weaviate").sizing == "1 vCPU, 2 GB x 1 task; EKS pod 1 vCPU, 3 GB"
+    assert line(estimate, "Deployment/backend").eks == pytest.approx((0.5 * 0.04048 + 2 * 0.004445) * 730)
+    assert line(estimate, "Deployment/weaviate").eks == pytest.approx((1 * 0.04048 + 3 * 0.004445) * 730)
 
 
 def test_the_guides_alb_and_nat_lines_are_720_hours(example: Result, tmp_path: Path) -> None:
@@ -81,8 +85,9 @@ def test_endpoints_are_counted_per_service_and_zone(example: Result) -> None:
 def test_totals_and_scaling_range(example: Result) -> None:
     estimate = example.cost
     assert estimate is not None
-    assert estimate.total("eks") == pytest.approx(73 + 18.02 + 36.04 + 16.425 + 32.85, abs=0.02)
-    assert estimate.total("eks") - estimate.total("ecs") == pytest.approx(73.00)
+    assert estimate.total("eks") == pytest.approx(73 + 21.26 + 39.29 + 16.425 + 32.85, abs=0.02)
+    # the control plane, and the 256 MiB EKS on Fargate adds to each pod (a GB more each here)
+    assert estimate.total("eks") - estimate.total("ecs") == pytest.approx(73.00 + 2 * 3.24, abs=0.02)
     backend = line(estimate, "Deployment/backend")
     assert backend.ecs_range == (pytest.approx(18.02, abs=0.01), pytest.approx(72.08, abs=0.01))
     assert (backend.vcpu_hours, backend.gb_hours) == (365.0, 730.0)
@@ -90,15 +95,16 @@ def test_totals_and_scaling_range(example: Result) -> None:
 
 def test_cost_is_in_both_reports(example: Result) -> None:
     data = example.report["cost"]
-    assert data["total"] == {"eks": 176.34, "ecs": 103.34}
+    assert data["total"] == {"eks": 182.82, "ecs": 103.34}
     assert data["prices"]["fargate_vcpu_hour"]["source"] == "https://aws.amazon.com/fargate/pricing/"
     assert all(p["date"] for p in data["prices"].values())
     markdown = example.files["report.md"]
     assert "## Cost: EKS vs ECS per month" in markdown
     assert "| Control plane | 1 EKS cluster; ECS has no cluster charge | $73.00 | $0.00 |" in markdown
-    assert "| **total** |  | **$176.34** | **$103.34** |" in markdown
+    assert "| **total** |  | **$182.82** | **$103.34** |" in markdown
+    assert "## Cost: task sizes" in markdown
     html = example.files["report.html"]
-    assert '<section id="cost">' in html and "<strong>$176.34</strong>" in html
+    assert '<section id="cost">' in html and "<strong>$182.82</strong>" in html
 
 
 def test_replicas_outside_the_scaling_range_are_clamped() -> None:
@@ -130,7 +136,7 @@ def test_replicas_outside_the_scaling_range_are_clamped() -> None:
         """, validate=False)
     assert result.cost is not None
     api = line(result.cost, "Deployment/api")
-    assert api.sizing == "0.25 vCPU, 0.5 GB x 3 tasks (autoscaling 3-6)"
+    assert api.sizing == "0.25 vCPU, 0.5 GB x 3 tasks (autoscaling 3-6); EKS pod 0.25 vCPU, 1 GB"
     per_task = (0.25 * 0.04048 + 0.5 * 0.004445) * 730
     assert api.ecs == pytest.approx(3 * per_task)
     # an ECR image and no secrets: ECR and logs endpoints only, and no NAT caveat
@@ -139,6 +145,39 @@ def test_replicas_outside_the_scaling_range_are_clamped() -> None:
     assert not any("outside ECR" in a for a in result.cost.assumptions)
     # no Ingress: no load balancer line
     assert "Application Load Balancer" not in [x.item for x in result.cost.lines]
+
+
+def test_requests_and_limits_that_differ_price_each_side_by_its_rule() -> None:
+    """ECS holds the limits (1 vCPU / 2 GiB); its requests alone would fit 0.5 vCPU / 1 GB
+    (the init container's 500m / 1Gi is more than the app's 250m / 512Mi); EKS on Fargate
+    gave the pod those requests plus 256 MiB: 0.5 vCPU / 2 GB. Two replicas, us-east-1."""
+    result = translate_yaml(deployment(spec="replicas: 2", container="""
+        resources:
+          requests: {cpu: 250m, memory: 512Mi}
+          limits: {cpu: "1", memory: 2Gi}
+        """, pod="""
+        initContainers:
+          - name: migrate
+            image: flyway/flyway:10
+            resources: {requests: {cpu: 500m, memory: 1Gi}}
+        """), validate=False)
+    assert result.cost is not None
+    web = line(result.cost, "Deployment/web")
+    assert web.sizing == "1 vCPU, 2 GB x 2 tasks; EKS pod 0.5 vCPU, 2 GB"
+    assert round(web.ecs or 0, 2) == 72.08  # 2 x (1 x 0.04048 + 2 x 0.004445) x 730
+    assert round(web.eks or 0, 2) == 42.53  # 2 x (0.5 x 0.04048 + 2 x 0.004445) x 730
+    assert [size.as_dict() for size in result.cost.sizes] == [{
+        "item": "Deployment/web", "tasks": 2, "requested": "0.5 vCPU / 1024 MiB",
+        "needed": "1 vCPU / 2048 MiB", "sizedBy": "limits",
+        "task": {"vcpu": 1.0, "gb": 2.0, "monthly": 72.08},
+        "byRequests": {"vcpu": 0.5, "gb": 1.0, "monthly": 36.04},
+        "eksFargate": {"vcpu": 0.5, "gb": 2.0, "monthly": 42.53}}]
+    assert ("| Deployment/web | 0.5 vCPU / 1024 MiB | 1 vCPU / 2048 MiB | 1 vCPU, 2 GB: $72.08 "
+            "| limits | 0.5 vCPU, 1 GB: $36.04 | 0.5 vCPU, 2 GB: $42.53 |"
+            ) in result.files["report.md"]
+    assert source(result, "Deployment", "web")["notes"][0] == (
+        "pod asks 1 vCPU / 2048 MiB; smallest Fargate size 1 vCPU / 2048 MiB, sized by its "
+        "limits (its requests, 0.5 vCPU / 1024 MiB, would fit 0.5 vCPU / 1024 MiB)")
 
 
 def test_stated_node_cost_replaces_pod_pricing_on_the_eks_side() -> None:

@@ -2,7 +2,9 @@
 cost on EKS. Pure: a plan and a price table in, an `Estimate` (data for every renderer) out.
 
 Read from the templates the plan produces (task sizes, desired counts, scaling ranges, load
-balancers, what the tasks pull and read), so the estimate is of what would be deployed. Every
+balancers, what the tasks pull and read), so the estimate is of what would be deployed; what
+each pod asked for (its requests, and the size EKS on Fargate gave it) comes from the plan's
+entries. Every
 figure says what it assumed; prices come from a dated table per region in mappings/data/,
 which `--prices FILE` overrides key by key.
 """
@@ -15,7 +17,7 @@ from typing import Any
 
 from translator.cfn import to_json
 from translator.context import LOAD_BALANCER_STACK, Options
-from translator.plan import Plan, Stack
+from translator.plan import Plan, Stack, TaskSizing
 from translator.prices import PriceTable, price_table
 from translator.report import Cell, Strong, Table
 
@@ -26,6 +28,7 @@ NAT_ITEM = "NAT gateway"  # the line the endpoints alternative replaces
 # Interface endpoints private Fargate tasks need when there is no NAT gateway, by what uses them.
 ECR_ENDPOINTS = ("ecr.api", "ecr.dkr")  # plus the S3 gateway endpoint for layers, which is free
 LOGS_ENDPOINT = "logs"
+EKS_FARGATE_RULE = "https://docs.aws.amazon.com/eks/latest/userguide/fargate-pod-configuration.html"
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,53 @@ class Line:
         return out
 
 
+@dataclass(frozen=True)
+class Size:
+    """A Fargate size (vCPU, GB) and what one task of it costs a month."""
+
+    vcpu: float
+    gb: float
+    per_task: float
+
+    def __str__(self) -> str:
+        return f"{self.vcpu:g} vCPU, {self.gb:g} GB"
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How one workload's task was sized: to hold the larger of each container's request and
+    limit (ECS gives a task no more than its size), next to the size its requests alone would
+    take on ECS and the size EKS on Fargate gave the pod; monthly at `tasks` tasks."""
+
+    item: str
+    tasks: int
+    requested: str  # "0.25 vCPU / 300 MiB"
+    needed: str  # the larger of requests and limits
+    task: Size  # as the template has it
+    by_requests: Size  # on ECS, from the requests alone
+    eks: Size  # requests + 256 MiB, as EKS on Fargate sizes a pod
+
+    @property
+    def sized_by(self) -> str:
+        if (self.by_requests.vcpu, self.by_requests.gb) != (self.task.vcpu, self.task.gb):
+            return "limits"
+        return "requests" if self.requested == self.needed else \
+            "requests (the limits fit the same size)"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"item": self.item, "tasks": self.tasks, "requested": self.requested,
+                "needed": self.needed, "sizedBy": self.sized_by,
+                **{key: {"vcpu": size.vcpu, "gb": size.gb,
+                         "monthly": _cents(size.per_task * self.tasks)}
+                   for key, size in (("task", self.task), ("byRequests", self.by_requests),
+                                     ("eksFargate", self.eks))}}
+
+
 @dataclass
 class Estimate:
     table: PriceTable
     lines: list[Line] = field(default_factory=list)
+    sizes: list[Sizing] = field(default_factory=list)  # the workloads' task sizes
     alternative: Line | None = None  # VPC endpoints in place of the NAT gateway, ECS side
     assumptions: list[str] = field(default_factory=list)
 
@@ -75,6 +121,7 @@ class Estimate:
             "total": {"eks": _cents(self.total("eks")), "ecs": _cents(self.total("ecs"))},
             "alternative": ({**self.alternative.as_dict(), "ecsTotal": _cents(with_endpoints)}
                             if self.alternative else None),
+            "sizes": [size.as_dict() for size in self.sizes],
             "assumptions": list(self.assumptions),
             "prices": {k: {"usd": p.usd, "per": p.per, "date": p.date, "source": p.source}
                        for k, p in sorted(t.prices.items())},
@@ -96,6 +143,7 @@ class _Workload:
     scaling: tuple[int, int] | None
     images: tuple[str, ...]
     secret_stores: frozenset[str]  # "secretsmanager" and/or "ssm"
+    sizing: TaskSizing | None  # what the pod asked for (None: not from a pod of the input)
 
 
 def from_options(plan: Plan, options: Options) -> Estimate | None:
@@ -111,27 +159,40 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
                            f"{table.currency} (from {', '.join(table.files)}).")
     out.lines.append(Line("Control plane", "1 EKS cluster; ECS has no cluster charge",
                           table.monthly("eks_cluster_hour"), 0.0))
-    labels = _labels(plan)
-    workloads = [w for stack in plan.stacks for w in _workloads(stack, labels)]
+    labels, sizings = _labels(plan), _sizings(plan)
+    workloads = [w for stack in plan.stacks for w in _workloads(stack, labels, sizings)]
     for w in workloads:
-        vcpu_price, gb_price = (("fargate_arm_vcpu_hour", "fargate_arm_gb_hour") if w.arm
-                                else ("fargate_vcpu_hour", "fargate_gb_hour"))
-        per_task = table.monthly(vcpu_price, w.vcpu) + table.monthly(gb_price, w.gb)
-        sizing = f"{w.vcpu:g} vCPU, {w.gb:g} GB x {w.tasks} task{'s' if w.tasks != 1 else ''}"
+        task = _size(table, w, (int(w.vcpu * 1024), int(w.gb * 1024)))
+        sizing = f"{task} x {w.tasks} task{'s' if w.tasks != 1 else ''}"
         spread = None
         if w.scaling:
             sizing += f" (autoscaling {w.scaling[0]}-{w.scaling[1]})"
-            spread = (per_task * w.scaling[0], per_task * w.scaling[1])
-        eks = None if eks_node_cost is not None else per_task * w.tasks
-        out.lines.append(Line(w.item, sizing, eks, per_task * w.tasks, spread,
+            spread = (task.per_task * w.scaling[0], task.per_task * w.scaling[1])
+        eks: Size | None = task  # a pod of the same size, when the plan does not say
+        if w.sizing is not None:
+            eks = _size(table, w, w.sizing.eks_fargate)
+            out.sizes.append(Sizing(w.item, w.tasks, _demand(w.sizing.requested),
+                                    _demand(w.sizing.needed), task,
+                                    _size(table, w, w.sizing.by_requests), eks))
+        if eks_node_cost is not None:
+            eks = None
+        elif eks != task:
+            sizing += f"; EKS pod {eks}"
+        out.lines.append(Line(w.item, sizing, None if eks is None else eks.per_task * w.tasks,
+                              task.per_task * w.tasks, spread,
                               round(w.vcpu * w.tasks * hours, 2), round(w.gb * w.tasks * hours, 2)))
     if eks_node_cost is not None:
         out.lines.append(Line("EKS worker nodes", "as stated with --eks-node-cost", eks_node_cost, None))
         out.assumptions.append("EKS compute is the node cost you stated; ECS lines are Fargate tasks.")
     elif workloads:
         out.assumptions.append(
-            "EKS pods are priced as Fargate pods of the same size (as the migration guide does); "
-            "state your node bill with --eks-node-cost USD for EC2 node groups.")
+            "EKS pods are priced as EKS on Fargate sizes them: the pod's requests (the largest "
+            "init container's, or the running containers' together, whichever is more) plus "
+            "256 MiB for the kubelet, kube-proxy and containerd, rounded up to a Fargate size "
+            f"({EKS_FARGATE_RULE}). ECS tasks are sized to hold each "
+            "container's limit, as ECS gives a task no more than its size: 'Cost: task sizes' "
+            "shows which sized each task and what its requests alone would cost. State your "
+            "node bill with --eks-node-cost USD for EC2 node groups.")
     if any(w.scaling for w in workloads):
         out.assumptions.append("Tasks: the Deployment's replicas, or under autoscaling its "
                                "minimum (the service has no DesiredCount: it rests at "
@@ -176,6 +237,19 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
     return out
 
 
+def _size(table: PriceTable, w: _Workload, size: tuple[int, int]) -> Size:
+    """(CPU units, MiB) as vCPU and GB, and its monthly price on the workload's architecture."""
+    vcpu_price, gb_price = (("fargate_arm_vcpu_hour", "fargate_arm_gb_hour") if w.arm
+                            else ("fargate_vcpu_hour", "fargate_gb_hour"))
+    vcpu, gb = size[0] / 1024, size[1] / 1024
+    return Size(vcpu, gb, table.monthly(vcpu_price, vcpu) + table.monthly(gb_price, gb))
+
+
+def _demand(pair: tuple[int, int]) -> str:
+    cpu, memory = pair
+    return f"{round(cpu / 1024, 2):g} vCPU / {memory} MiB" if cpu or memory else "nothing"
+
+
 def _endpoints(workloads: list[_Workload], table: PriceTable) -> tuple[Line | None, str | None]:
     """What private tasks need instead of a NAT gateway: interface endpoints per zone."""
     if not workloads:
@@ -207,7 +281,14 @@ def _labels(plan: Plan) -> dict[tuple[str, str], str]:
             for e in plan.entries for produced in e.resources}
 
 
-def _workloads(stack: Stack, labels: dict[tuple[str, str], str]) -> list[_Workload]:
+def _sizings(plan: Plan) -> dict[tuple[str, str], TaskSizing]:
+    """(stack, logical id) -> what the pod of the object that made it asked for."""
+    return {produced: e.sizing for e in plan.entries if e.sizing is not None
+            for produced in e.resources}
+
+
+def _workloads(stack: Stack, labels: dict[tuple[str, str], str],
+               sizings: dict[tuple[str, str], TaskSizing]) -> list[_Workload]:
     template = to_json(stack.as_cfn())
     resources_ = template["Resources"]
     parameters = template.get("Parameters", {})
@@ -236,7 +317,7 @@ def _workloads(stack: Stack, labels: dict[tuple[str, str], str]) -> list[_Worklo
         label = labels.get((stack.info.key, logical_id), stack.resources[logical_id].origin)
         found.append(_Workload(label, int(task["Cpu"]) / 1024,
                                int(task["Memory"]) / 1024, arch == "ARM64", tasks, scaling,
-                               images, stores))
+                               images, stores, sizings.get((stack.info.key, logical_id))))
     return found
 
 
@@ -260,6 +341,10 @@ def _resolve(value: Any, parameters: dict[str, Any]) -> Any:
 
 def _money(value: float | None) -> str:
     return "-" if value is None else f"${value:,.2f}"
+
+
+def _priced(size: Size, tasks: int) -> str:
+    return f"{size}: {_money(size.per_task * tasks)}"
 
 
 def tables(est: Estimate | None, region: str) -> list[Table]:
@@ -290,6 +375,16 @@ def tables(est: Estimate | None, region: str) -> list[Table]:
               intro=f"On-demand {t.region} prices in {t.currency}, {t.hours:g} hours a month. "
                     "An estimate to compare the two setups, not a bill: traffic-based charges, "
                     "storage and anything outside these manifests (databases, say) are left out."),
+        *([Table("Cost: task sizes", ("workload", "requests", "requests or limits, the larger",
+                                      "ECS task", "sized by", "from the requests alone",
+                                      "EKS on Fargate pod"),
+                 [(size.item, size.requested, size.needed, _priced(size.task, size.tasks),
+                   size.sized_by, _priced(size.by_requests, size.tasks),
+                   _priced(size.eks, size.tasks)) for size in est.sizes],
+                 anchor="cost-sizes",
+                 intro="ECS sizes a task to hold each container at the larger of its request "
+                       "and limit; EKS on Fargate sized the pod from its requests plus 256 MiB. "
+                       "Monthly at each line's task count.")] if est.sizes else []),
         Table("Cost: assumed", ("assumption",), [(a,) for a in est.assumptions],
               anchor="cost-assumed"),
         Table("Cost: prices used", ("price", "USD", "per", "as of", "source"), prices,

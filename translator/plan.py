@@ -53,6 +53,16 @@ class EnvVar:
     reads: tuple[str, str, str] | None = None  # (kind, name, key) the value comes from
 
 
+@dataclass(frozen=True)
+class TaskSizing:
+    """How a workload's task was sized, for the cost estimate; each a (CPU units, MiB) pair."""
+
+    requested: tuple[int, int]  # the pod's effective requests
+    needed: tuple[int, int]  # the larger of each container's request and limit: the task holds it
+    by_requests: tuple[int, int]  # the Fargate size the requests alone would take on ECS
+    eks_fargate: tuple[int, int]  # the size EKS on Fargate gives the pod
+
+
 @dataclass
 class Entry:
     """The report entry of one input object."""
@@ -69,6 +79,7 @@ class Entry:
     fields: list[FieldFate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the object as a whole
     env: list[EnvVar] = field(default_factory=list)  # workloads: their containers' variables
+    sizing: TaskSizing | None = None  # workloads: what their pods asked for
 
     def mapped(self, path: str, to: Target | None = None, note: str | None = None) -> None:
         self.fields.append(FieldFate(path, "mapped", to, note))

@@ -4,6 +4,7 @@ size that holds the pod's effective request (init containers counted as Kubernet
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,12 @@ from mappings.pod.state import TASK, PodState
 from translator import quantity
 from translator.load import escape_pointer_token
 from translator.models import Container, PodSpec
-from translator.plan import Target
+from translator.plan import Target, TaskSizing
+
+# EKS on Fargate sizes a pod from its effective requests plus this much memory for the
+# kubelet, kube-proxy and containerd, rounded up to a Fargate size:
+# https://docs.aws.amazon.com/eks/latest/userguide/fargate-pod-configuration.html
+EKS_FARGATE_OVERHEAD_MIB = 256
 
 # What this module may claim, relative to a container.
 CONTAINER_FIELDS = tuple(f"resources/{section}/{name}" for section in ("requests", "limits")
@@ -26,6 +32,7 @@ class TaskSize:
     memory: int
     note: str
     fits: bool
+    sizing: TaskSizing  # what the pod asked for, for the report's cost section
 
 
 def container_resources(state: PodState, c: Container, path: str, at: str,
@@ -75,25 +82,20 @@ def _other_resources(state: PodState, c: Container, path: str) -> None:
 
 
 def task_size(pod: PodSpec) -> TaskSize:
-    """Kubernetes' effective pod request: the app containers and native sidecars run
-    together; each init container runs alone beside the sidecars started before it."""
-    running = (0, 0)
-    peak = (0, 0)
-    for c in pod.init_containers:
-        if c.native_sidecar:
-            running = _plus(running, demand(c))
-        else:
-            peak = _most(peak, _plus(running, demand(c)))
-    for c in pod.containers:
-        running = _plus(running, demand(c))
-    cpu, memory = _most(peak, running)
-    task_cpu, task_memory, fits = smallest_fit(cpu, memory)
-    asked = f"{round(cpu / 1024, 2):g} vCPU / {memory} MiB" if cpu or memory else \
-        "no resources"
-    note = f"pod asks {asked}; smallest Fargate size {task_cpu / 1024:g} vCPU / {task_memory} MiB"
+    """The task size that holds the pod: each container at the larger of its request and
+    limit (ECS gives a task no more than its size), and which of the two sized it."""
+    needed, requested = pod_demand(pod, demand), pod_demand(pod, requests)
+    task_cpu, task_memory, fits = smallest_fit(needed.cpu, needed.memory)
+    by_requests = smallest_fit(requested.cpu, requested.memory)[:2]
+    note = f"pod asks {needed}; smallest Fargate size {task_cpu / 1024:g} vCPU / {task_memory} MiB"
     if not fits:
         note += " (the largest Fargate size; the pod asked for more)"
-    return TaskSize(task_cpu, task_memory, note, fits)
+    elif by_requests != (task_cpu, task_memory):
+        note += (f", sized by its limits (its requests, {requested}, would fit "
+                 f"{by_requests[0] / 1024:g} vCPU / {by_requests[1]} MiB)")
+    eks = smallest_fit(requested.cpu, requested.memory + EKS_FARGATE_OVERHEAD_MIB)[:2]
+    return TaskSize(task_cpu, task_memory, note, fits, TaskSizing(
+        (requested.cpu, requested.memory), (needed.cpu, needed.memory), by_requests, eks))
 
 
 def shrink(state: PodState, containers: list[dict[str, Any]], size: TaskSize) -> None:
@@ -166,20 +168,54 @@ def requested(pod: PodSpec, name: str) -> int | None:
     return total
 
 
-def demand(c: Container) -> tuple[int, int]:
-    """(cpu units, memory MiB) a container needs: the larger of its request and limit."""
+@dataclass(frozen=True)
+class Demand:
+    """CPU units and MiB of memory."""
+
+    cpu: int = 0
+    memory: int = 0
+
+    def __add__(self, other: Demand) -> Demand:
+        return Demand(self.cpu + other.cpu, self.memory + other.memory)
+
+    def most(self, other: Demand) -> Demand:
+        return Demand(max(self.cpu, other.cpu), max(self.memory, other.memory))
+
+    def __str__(self) -> str:
+        if not self.cpu and not self.memory:
+            return "no resources"
+        return f"{round(self.cpu / 1024, 2):g} vCPU / {self.memory} MiB"
+
+
+def pod_demand(pod: PodSpec, of: Callable[[Container], Demand]) -> Demand:
+    """Kubernetes' effective pod request of `of` (also EKS on Fargate's sizing rule): the app
+    containers and native sidecars run together; each init container runs alone beside the
+    sidecars started before it, so the pod needs the larger of its peak and the running set."""
+    running = peak = Demand()
+    for c in pod.init_containers:
+        if c.native_sidecar:
+            running += of(c)
+        else:
+            peak = peak.most(running + of(c))
+    for c in pod.containers:
+        running += of(c)
+    return peak.most(running)
+
+
+def demand(c: Container) -> Demand:
+    """What a container may use: the larger of its request and limit."""
     req, lim = c.resources.requests, c.resources.limits
-    return (max(quantity.cpu_units(req.get("cpu", 0)), quantity.cpu_units(lim.get("cpu", 0))),
-            max(quantity.memory_mib(req.get("memory", 0)),
-                quantity.memory_mib(lim.get("memory", 0))))
+    return Demand(max(quantity.cpu_units(req.get("cpu", 0)), quantity.cpu_units(lim.get("cpu", 0))),
+                  max(quantity.memory_mib(req.get("memory", 0)),
+                      quantity.memory_mib(lim.get("memory", 0))))
 
 
-def _plus(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
-    return a[0] + b[0], a[1] + b[1]
-
-
-def _most(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
-    return max(a[0], b[0]), max(a[1], b[1])
+def requests(c: Container) -> Demand:
+    """What a container is guaranteed: its request (a request left out defaults to the
+    limit, as the API server does)."""
+    req, lim = c.resources.requests, c.resources.limits
+    return Demand(quantity.cpu_units(req.get("cpu", lim.get("cpu", 0))),
+                  quantity.memory_mib(req.get("memory", lim.get("memory", 0))))
 
 
 def _storage(c: Container) -> Decimal:

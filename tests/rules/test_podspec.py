@@ -329,7 +329,8 @@ def test_container_cpu_and_memory_from_requests_and_limits() -> None:
     assert fate(result, "Deployment", "web", f"{C0}/resources/requests/memory")["to"] == \
         f"{TO_C0}/MemoryReservation"
     assert source(result, "Deployment", "web")["notes"] == [
-        "pod asks 1 vCPU / 600 MiB; smallest Fargate size 1 vCPU / 2048 MiB"]
+        "pod asks 1 vCPU / 600 MiB; smallest Fargate size 1 vCPU / 2048 MiB, sized by its "
+        "limits (its requests, 0.25 vCPU / 300 MiB, would fit 0.25 vCPU / 512 MiB)"]
 
 
 def test_cpu_limit_alone_sets_the_container_cpu() -> None:

@@ -89,7 +89,7 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     reached = reached_ports(served, ctx) if served else ()
     balanced = balanced_containers(served, ctx) if served else frozenset()
     pod = map_pod(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims, reached,
-                  balanced, health_check_mode(obj, frag))
+                  balanced, health_check_mode(obj, frag, ctx.options.health_check))
     log_group = f"/ecs/{ctx.app}/{title}"
     put(stack, "Resources", "LogGroup", Resource("AWS::Logs::LogGroup", {
         "LogGroupName": log_group, "RetentionInDays": 30}, obj.ref))

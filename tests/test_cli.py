@@ -367,6 +367,12 @@ def test_translate_help_shows_examples_and_options(capsys: pytest.CaptureFixture
     for word in ("--output", "--force", "--no-validate", "--format", "examples:",
                  "exit status:"):
         assert word in text
+    # every health-check mode is explained, with what the image needs
+    flat = " ".join(text.split())
+    for said in ("auto (default):", "shell: also run httpGet with curl or wget",
+                 "grpc: also run grpc probes with grpc_health_probe", "target-group: only",
+                 "none: no container health checks at all", "(the annotation wins)"):
+        assert said in flat
 
 
 def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,6 +17,7 @@ from translator import config
 EXAMPLES = REPO / "examples" / "k8s"
 CONFIG = """\
 name: shop
+health-check: target-group
 cluster-name: shop-prod
 dns-namespace: shop.internal
 validate: false
@@ -66,6 +67,11 @@ def test_the_options_are_recorded_in_the_output(project: Path) -> None:
     assert recorded["sources"] == ["../k8s"]
     assert recorded["cluster-name"] == "shop-prod" and recorded["validate"] is False
     assert recorded["ignore"] == ["PersistentVolumeClaim/*"]
+    assert recorded["health-check"] == "target-group"
+    report = json.loads((project / "cfn" / "report.json").read_text(encoding="utf-8"))
+    weaviate = next(s for s in report["sources"] if s["name"] == "weaviate"
+                    and s["kind"] == "Deployment")
+    assert "health checks: target-group (--health-check)" in weaviate["notes"]
     deploy = (project / "cfn" / "deploy.sh").read_text(encoding="utf-8")
     assert "shop-cluster" in deploy and "eks2ecs-cluster" not in deploy
 
@@ -101,6 +107,8 @@ def test_the_file_beside_the_inputs_is_found_and_not_read_as_a_manifest(
     ("strict: yes please\n", "cfg.yaml:1: strict: expected true or false, not 'yes please'"),
     ("\n\nignore: Deployment/web\n", "cfg.yaml:3: ignore: expected a list of strings"),
     ("rwo-volumes: nfs\n", "cfg.yaml:1: rwo-volumes: expected efs or ebs"),
+    ("health-check: curl\n", "cfg.yaml:1: health-check: expected auto or shell or grpc or none "
+     "or target-group, not 'curl'"),
     ("eks-node-cost: -3\n", "cfg.yaml:1: eks-node-cost: expected an amount in USD"),
     ("name: a\nname: b\n", "cfg.yaml:2: 'name' is given twice"),
     ("- name\n", "cfg.yaml:1: a config file is a mapping"),

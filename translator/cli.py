@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from translator import __version__, completion
+from translator.config import HEALTH_CHECKS
 from translator.progress import Bar
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -47,6 +48,19 @@ exit status:
   2  bad input or usage: the message names the file, line and object; also input with
      no object, and a kustomize folder or Helm chart given as manifests (it says what to run)
 """
+
+
+HEALTH_CHECK_HELP = (
+    "how httpGet, grpc and tcpSocket probes (which the kubelet ran from outside the container) "
+    "become checks, for every workload without an eks2ecs.io/health-check annotation (the "
+    "annotation wins): auto (default): exec probes run in the container as written, the "
+    "others check the load balancer's target group in front of the container, and with no "
+    "load balancer there is no check and the report says a human must choose; shell: also run "
+    "httpGet with curl or wget and tcpSocket with nc or bash inside the container (the image "
+    "needs a shell and one of them); grpc: also run grpc probes with grpc_health_probe inside "
+    "the container (the image needs it); target-group: only target-group checks, and no "
+    "report item for a probe no load balancer checks; none: no container health checks at "
+    "all, exec probes included (a target group still checks what it serves)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,6 +147,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--region", default="us-east-1",
                          help="region whose resource types cfn-lint checks and whose prices "
                               "the cost estimate uses (default: us-east-1)")
+        sub.add_argument("--health-check", choices=HEALTH_CHECKS, default="auto",
+                         metavar="MODE", help=HEALTH_CHECK_HELP)
         sub.add_argument("--rwo-volumes", choices=("efs", "ebs"), default="efs",
                          help="ReadWriteOnce StatefulSet volumeClaimTemplates become a shared "
                               "EFS file system (default) or an ECS-managed EBS volume per task "
@@ -194,7 +210,7 @@ def _review_flags(sub: argparse.ArgumentParser) -> None:
                           "mappings/data/prices-us-east-1.yaml; any subset of prices)")
     sub.add_argument("--eks-node-cost", type=_amount, metavar="USD",
                      help="your monthly EKS node bill, for the cost comparison (default: pods "
-                          "priced as Fargate pods of the same size)")
+                          "priced as EKS on Fargate sizes them: requests plus 256 MiB)")
     sub.add_argument("--strict", action="store_true",
                      help="exit 1 when any field is lossy or unsupported (after --ignore)")
     sub.add_argument("--ignore", action="append", default=[], metavar="RULE",
@@ -240,7 +256,8 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
                    eks_node_cost=getattr(args, "eks_node_cost", None),
                    ignore=tuple(getattr(args, "ignore", ())),
                    namespace=getattr(args, "namespace", None) or "default",
-                   rwo_volumes=getattr(args, "rwo_volumes", "efs"))
+                   rwo_volumes=getattr(args, "rwo_volumes", "efs"),
+                   health_check=getattr(args, "health_check", "auto"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

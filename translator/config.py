@@ -25,6 +25,9 @@ import yaml
 from translator.errors import InputError
 
 CONFIG_FILE = "eks2ecs.yaml"
+# How probes the kubelet ran from outside the container become checks (mappings.pod.probes);
+# the eks2ecs.io/health-check annotation of a workload takes the same values and wins.
+HEALTH_CHECKS = ("auto", "shell", "grpc", "none", "target-group")
 RECORDED = "eks2ecs.options.json"
 NOT_MANIFESTS = frozenset({CONFIG_FILE, RECORDED})  # skipped when a folder is read
 
@@ -44,6 +47,8 @@ KEYS: dict[str, Key] = {
     "dns-namespace": Key("dns_namespace", "text", "Cloud Map private DNS domain"),
     "region": Key("region", "text", "region cfn-lint checks and prices come from"),
     "rwo-volumes": Key("rwo_volumes", "efs|ebs", "ReadWriteOnce volumes: efs or ebs"),
+    "health-check": Key("health_check", "|".join(HEALTH_CHECKS),
+                        "how httpGet/grpc/tcpSocket probes become checks (--health-check)"),
     "prices": Key("prices", "path", "price table over the bundled one (--prices)"),
     "eks-node-cost": Key("eks_node_cost", "amount", "monthly EKS node bill in USD"),
     "strict": Key("strict", "flag", "exit 1 when lossy or unsupported items remain"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from translator.cfn import ImportValue, Sub
+from translator.config import HEALTH_CHECKS as HEALTH_CHECKS  # the rules read it here
 from translator.errors import InputError
 from translator.load import Manifest
 from translator.models import KubeObject
@@ -55,8 +56,13 @@ class Options:
     namespace: str = "default"  # of objects that name none (helm/kustomize output), as kubectl
     # ReadWriteOnce volumeClaimTemplates: shared EFS (default) or an ECS-managed EBS volume
     rwo_volumes: Literal["efs", "ebs"] = "efs"
+    # how probes become checks where the eks2ecs.io/health-check annotation says nothing
+    health_check: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.health_check not in HEALTH_CHECKS:
+            raise InputError(f"--health-check {self.health_check!r} is none of "
+                             f"{', '.join(HEALTH_CHECKS)}")
         for attribute, (flag, rule, becomes) in NAME_RULES.items():
             value = getattr(self, attribute)
             if value is not None and not rule.fullmatch(value):

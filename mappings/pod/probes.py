@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mappings.pod.state import TASK, PodState, given
+from translator.context import HEALTH_CHECKS
 from translator.models import Container, KubeObject, Probe
 from translator.plan import Fragment, Target
 
@@ -29,22 +30,24 @@ CONTAINER_FIELDS = (
 
 
 HEALTH_CHECK_ANNOTATION = "eks2ecs.io/health-check"
-HEALTH_CHECK_MODES = ("auto", "shell", "grpc", "none", "target-group")
 ANNOTATION_FIELD = "/metadata/annotations/eks2ecs.io~1health-check"
 
 
-def health_check_mode(obj: KubeObject, frag: Fragment) -> str:
-    """How the workload's httpGet/grpc/tcpSocket probes become checks: `auto` (the target
-    group behind a load balancer, else nothing and a needs-a-human item), `shell` (curl or
-    wget, nc or bash, run in the container), `grpc` (grpc_health_probe in the container),
-    `none`, or `target-group` (only ever the target group)."""
+def health_check_mode(obj: KubeObject, frag: Fragment, default: str = "auto") -> str:
+    """How the workload's httpGet/grpc/tcpSocket probes become checks: its annotation, else
+    `default` (the --health-check option). `auto`: the target group behind a load balancer,
+    else nothing and a needs-a-human item; `shell`: curl or wget, nc or bash, also run in the
+    container; `grpc`: grpc_health_probe also run in the container; `target-group`: only the
+    target group, no item for a probe none checks; `none`: no container check at all."""
     raw = obj.metadata.annotations.get(HEALTH_CHECK_ANNOTATION)
     if raw is None:
-        return "auto"
-    if raw not in HEALTH_CHECK_MODES:
-        frag.entry.lossy(ANNOTATION_FIELD, f"{raw!r} is none of {', '.join(HEALTH_CHECK_MODES)}: "
-                         "auto used")
-        return "auto"
+        if default != "auto":
+            frag.entry.notes.append(f"health checks: {default} (--health-check)")
+        return default
+    if raw not in HEALTH_CHECKS:
+        frag.entry.lossy(ANNOTATION_FIELD, f"{raw!r} is none of {', '.join(HEALTH_CHECKS)}: "
+                         f"{default} used")
+        return default
     frag.entry.mapped(ANNOTATION_FIELD, None, f"health checks: {raw}")
     return raw
 
@@ -96,7 +99,7 @@ def _not_in_container(state: PodState, c: Container, probe: Probe, path: str) ->
     balancer (ECS replaces tasks it finds unhealthy), else a choice for a human."""
     what = _handler(probe)
     if state.health_check == "none":
-        state.entry.ignored(path, f"{HEALTH_CHECK_ANNOTATION}: none: no health check")
+        state.entry.ignored(path, "health checks: none: no health check")
         return
     if c.name in state.balanced:
         readiness = c.readiness_probe
@@ -114,6 +117,10 @@ def _not_in_container(state: PodState, c: Container, probe: Probe, path: str) ->
             state.entry.lossy(path, f"no container check: the load balancer's target group "
                               f"checks {c.name} over HTTP (the healthcheck-path annotation, "
                               f"else /), not {what}")
+        return
+    if state.health_check == "target-group":
+        state.entry.ignored(path, f"health checks: target-group, and no load balancer "
+                            f"checks {c.name}: {what} is not run")
         return
     state.entry.lossy(path, f"needs a human: Kubernetes ran {what} from outside the "
                       f"container; ECS runs health checks inside image {c.image}, which may "

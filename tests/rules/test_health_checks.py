@@ -131,3 +131,43 @@ livenessProbe: {exec: {command: [/bin/grpc_health_probe, -addr=:8080]}}
 """), LOAD_BALANCER))
     assert container(result)["HealthCheck"]["Command"] == [
         "CMD", "/bin/grpc_health_probe", "-addr=:8080"]
+
+
+def annotated(manifest: str, mode: str) -> str:
+    return manifest.replace("  namespace: shop\n", "  namespace: shop\n  annotations: "
+                            f"{{eks2ecs.io/health-check: {mode}}}\n", 1)
+
+
+@pytest.fixture(scope="module")
+def flagged() -> Result:
+    """--health-check shell for all: web follows it, api's annotation (none) wins."""
+    probe = "livenessProbe: {httpGet: {path: /healthz, port: 80}}"
+    return translate_yaml(docs(deployment(container=probe),
+                               annotated(deployment("api", container=probe), "none")),
+                          health_check="shell")
+
+
+def test_the_flag_chooses_for_every_workload_and_the_annotation_wins(flagged: Result) -> None:
+    assert container(flagged)["HealthCheck"]["Command"][0] == "CMD-SHELL"
+    assert "health checks: shell (--health-check)" in source(flagged, "Deployment", "web")["notes"]
+    api = props(flagged, "api", "TaskDefinition")["ContainerDefinitions"][0]
+    assert "HealthCheck" not in api
+    assert fate(flagged, "Deployment", "api", f"{C0}/livenessProbe")["status"] == "ignored"
+
+
+def test_target_group_mode_drops_an_unbalanced_probe_without_a_needs_a_human_item() -> None:
+    result = translate_yaml(deployment(container="livenessProbe: {tcpSocket: {port: 80}}"),
+                            health_check="target-group")
+    assert "HealthCheck" not in container(result)
+    liveness = fate(result, "Deployment", "web", f"{C0}/livenessProbe")
+    assert (liveness["status"], liveness["note"]) == ("ignored", (
+        "health checks: target-group, and no load balancer checks web: a TCP connect to "
+        "port 80 is not run"))
+
+
+def test_an_unknown_mode_is_refused() -> None:
+    from translator.context import Options
+    from translator.errors import InputError
+
+    with pytest.raises(InputError, match="--health-check 'curl' is none of auto, shell, grpc"):
+        Options(health_check="curl")

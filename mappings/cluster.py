@@ -16,7 +16,7 @@ ORIGIN = "eks2ecs (shared by every workload)"
 
 def foundation(frag: Fragment, ctx: Context) -> None:
     frag.stacks.append(StackInfo(
-        CLUSTER_STACK, "cluster", 1,
+        CLUSTER_STACK, "cluster", "cluster",
         f"{ctx.app}: ECS cluster, Cloud Map namespace and the tasks' security group, shared "
         "by every workload (eks2ecs)",
     ))

@@ -75,7 +75,7 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
     """Declare a load balancer with its security group, listeners and outputs. Listeners
     of ports in `forward` send to that target group by default (NLB listeners must)."""
     stack = LOAD_BALANCER_STACK
-    frag.stacks.append(StackInfo(stack, "load-balancer", 2, f"{ctx.app}: load balancers of "
+    frag.stacks.append(StackInfo(stack, "load-balancer", "load-balancer", f"{ctx.app}: load balancers of "
                                  "the Ingresses and LoadBalancer Services (eks2ecs)"))
     put = frag.put
     put(stack, "Parameters", "VpcId", Parameter("AWS::EC2::VPC::Id", "VPC of the load balancer"))

@@ -34,7 +34,7 @@ def map(obj: PersistentVolumeClaim, frag: Fragment, ctx: Context) -> None:
         return
     title = storage.claim_stack_title(ctx, ns, obj.name)
     stack = f"volume/{ns}/{obj.name}"
-    frag.stacks.append(StackInfo(stack, title, 2, f"{ctx.app}: EFS file system of "
+    frag.stacks.append(StackInfo(stack, title, "volume", f"{ctx.app}: EFS file system of "
                                  f"PersistentVolumeClaim {ns}/{obj.name} (eks2ecs)"))
     efs = storage.file_system(frag, stack, "", obj.ref, ctx.stack_name(title))
     storage.export_file_system(frag, stack, efs)

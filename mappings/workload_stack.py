@@ -71,7 +71,7 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     ns = ctx.namespace_of(obj)
     title = ctx.workload_title(ns, obj.name)
     stack = workload_stack(ns, obj.name)
-    frag.stacks.append(StackInfo(stack, title, 3, f"{ctx.app}: {obj.kind} {ns}/{obj.name} on "
+    frag.stacks.append(StackInfo(stack, title, "workload", f"{ctx.app}: {obj.kind} {ns}/{obj.name} on "
                                  "ECS Fargate (eks2ecs)", run_once))
     put = frag.put
     put(stack, "Parameters", "ClusterStackName", Parameter(

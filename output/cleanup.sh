@@ -13,9 +13,13 @@ delete() {
   aws cloudformation wait stack-delete-complete --stack-name "$1"
 }
 
-delete 'angel-backend-weaviate'
+# wave 4
 delete 'angel-backend-backend'
+# wave 3
+delete 'angel-backend-weaviate'
+# wave 2
 delete 'angel-backend-volume-weaviate-data'
 delete 'angel-backend-load-balancer'
+# wave 1
 delete 'angel-backend-cluster'
 echo "All 5 stacks deleted."

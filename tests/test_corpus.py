@@ -90,7 +90,7 @@ def test_an_independent_cfn_lint_run_finds_every_corpus_translation_clean(tmp_pa
     for i, folder in enumerate(f for f in corpus_apps() if f.name not in DUPLICATED):
         out = tmp_path / f"{i:02d}"
         translate([str(folder)], _options(folder, validate=False)).write(out)
-        templates += sorted(str(p) for p in out.glob("[0-9][0-9]-*.yaml"))
+        templates += sorted(str(p) for p in out.glob("*.yaml"))
     assert len(templates) > 50
     run = subprocess.run(["cfn-lint", *templates], capture_output=True, text=True, check=False)
     assert (run.returncode, run.stdout, run.stderr) == (0, "", "")

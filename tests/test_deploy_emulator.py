@@ -89,7 +89,7 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     folder = tmp_path / "cfn"
     result = translate([str(manifests)], Options(app_name=name))
     result.write(folder)
-    order = [(s.stack_name, s.file) for s in result.plan.stacks]
+    order = [(s.stack_name, s.file) for wave in result.plan.waves() for s in wave]
     templates = {name: _decode(folder / file) for name, file in order}
 
     prerequisites = Prerequisites(emu, cidr)

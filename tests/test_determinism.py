@@ -19,7 +19,7 @@ from translator.config import RECORDED
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "k8s"
-SCRIPTS = ["parameters.json.example", "deploy.sh", "cleanup.sh", "README.md"]
+SCRIPTS = ["parameters.json.example", "deploy-plan.json", "deploy.sh", "cleanup.sh", "README.md"]
 
 
 def read_tree(folder: Path) -> dict[str, bytes]:

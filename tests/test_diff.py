@@ -51,25 +51,25 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_clean_output_passes(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
     code, out, _ = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn))
     assert code == 0
-    assert out == f"eks2ecs: {cfn} matches the translation (9 files compared)\n"
+    assert out == f"eks2ecs: {cfn} matches the translation (10 files compared)\n"
 
 
 def test_hand_edited_property_is_caught(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
-    edit(cfn / "04-backend.yaml", 'Cpu: "512"', 'Cpu: "1024"')
+    edit(cfn / "workload-backend.yaml", 'Cpu: "512"', 'Cpu: "1024"')
     code, differences = diff(capsys, cfn)
     assert code == 1
-    assert differences == [{"file": "04-backend.yaml", "change": "changed",
+    assert differences == [{"file": "workload-backend.yaml", "change": "changed",
                             "pointer": "/Resources/TaskDefinition/Properties/Cpu",
                             "expected": "512", "found": "1024"}]
     code, out, _ = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn))
     assert code == 1
-    assert out.splitlines()[0] == ('04-backend.yaml#/Resources/TaskDefinition/Properties/Cpu: '
+    assert out.splitlines()[0] == ('workload-backend.yaml#/Resources/TaskDefinition/Properties/Cpu: '
                                    f'changed: "512" in the translation, "1024" in {cfn}')
 
 
 def test_deleted_and_added_resources_are_caught(capsys: pytest.CaptureFixture[str],
                                                 cfn: Path) -> None:
-    template = cfn / "05-weaviate.yaml"
+    template = cfn / "workload-weaviate.yaml"
     data = yaml.safe_load(_long_form(template))
     del data["Resources"]["LogGroup"]
     data["Resources"]["Backdoor"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
@@ -93,7 +93,7 @@ def _long_form(template: Path) -> str:
 def test_reformatting_is_not_drift(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
     for template in sorted(cfn.glob("0*.yaml")):
         template.write_text(_long_form(template))
-    edit(cfn / "05-weaviate.yaml", "DesiredCount: 1", "DesiredCount: '1'")  # quoting only
+    edit(cfn / "workload-weaviate.yaml", "DesiredCount: 1", "DesiredCount: '1'")  # quoting only
     params = cfn / "parameters.json.example"
     params.write_text(json.dumps(json.loads(params.read_text()), sort_keys=True))
     code, differences = diff(capsys, cfn)
@@ -103,9 +103,9 @@ def test_reformatting_is_not_drift(capsys: pytest.CaptureFixture[str], cfn: Path
 def test_list_edits_are_aligned(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
     """One variable added and one removed by hand: two differences, not a cascade."""
     item = '            - Name: "{}"\n              Value: "{}"\n'
-    edit(cfn / "04-backend.yaml", item.format("DB_PORT", "5432"),
+    edit(cfn / "workload-backend.yaml", item.format("DB_PORT", "5432"),
          item.format("DEBUG", "1") + item.format("DB_PORT", "5432"))
-    edit(cfn / "04-backend.yaml", item.format("NODE_ENV", "production"), "")
+    edit(cfn / "workload-backend.yaml", item.format("NODE_ENV", "production"), "")
     code, differences = diff(capsys, cfn)
     assert code == 1
     environment = "/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment"
@@ -116,16 +116,16 @@ def test_list_edits_are_aligned(capsys: pytest.CaptureFixture[str], cfn: Path) -
 
 
 def test_files_missing_stale_and_foreign(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
-    (cfn / "02-load-balancer.yaml").unlink()
-    (cfn / "05-old-worker.yaml").write_text("Resources: {}\n")  # left from an earlier input
+    (cfn / "load-balancer.yaml").unlink()
+    (cfn / "workload-old-worker.yaml").write_text("Resources: {}\n")  # left from an earlier input
     (cfn / "parameters.json").write_text("{}")  # the user's own file: not ours to judge
     edit(cfn / "deploy.sh", "set -euo pipefail", "set -eu")
     code, differences = diff(capsys, cfn)
     assert code == 1
     assert [(d["file"], d["pointer"], d["change"]) for d in differences] == [
-        ("02-load-balancer.yaml", "", "missing"),
         ("deploy.sh", f"line {_line_of(cfn / 'deploy.sh', 'set -eu')}", "changed"),
-        ("05-old-worker.yaml", "", "extra"),
+        ("load-balancer.yaml", "", "missing"),
+        ("workload-old-worker.yaml", "", "extra"),
     ]
 
 
@@ -139,16 +139,16 @@ def test_changed_manifests_show_what_a_new_translation_changes(
     edit(k8s / "weaviate.yaml", "replicas: 1", "replicas: 2")
     code, out, _ = run(capsys, "diff", str(k8s), "--against", str(cfn), "--format", "md")
     assert code == 1
-    assert ("| `05-weaviate.yaml#/Resources/Service/Properties/DesiredCount` | changed | "
+    assert ("| `workload-weaviate.yaml#/Resources/Service/Properties/DesiredCount` | changed | "
             '"2" | "1" |') in out
 
 
 def test_unreadable_folder_contents_are_bad_input(capsys: pytest.CaptureFixture[str],
                                                    cfn: Path) -> None:
-    (cfn / "01-cluster.yaml").write_text("Resources:\n  A: 1\n  A: 2\n")
+    (cfn / "cluster.yaml").write_text("Resources:\n  A: 1\n  A: 2\n")
     code, out, err = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn))
     assert (code, out) == (2, "")
-    assert err.startswith(f"eks2ecs: {cfn / '01-cluster.yaml'}:2: not a readable template: Duplicate")
+    assert err.startswith(f"eks2ecs: {cfn / 'cluster.yaml'}:2: not a readable template: Duplicate")
     code, _, err = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn / "nowhere"))
     assert code == 2 and "no such folder to compare against" in err
 
@@ -173,7 +173,7 @@ def test_pre_commit_hook_runs_the_drift_check(capsys: pytest.CaptureFixture[str]
     assert 'eks2ecs = "translator.cli:main"' in (REPO / "pyproject.toml").read_text()
     monkeypatch.chdir(_repository(tmp_path, translated))
     assert cli.main([*command, *hook["args"]]) == 0
-    edit(Path("cfn/04-backend.yaml"), "RetentionInDays: 30", "RetentionInDays: 7")
+    edit(Path("cfn/workload-backend.yaml"), "RetentionInDays: 30", "RetentionInDays: 7")
     assert cli.main([*command, *hook["args"]]) == 1
     assert "/Resources/LogGroup/Properties/RetentionInDays" in capsys.readouterr().out
 

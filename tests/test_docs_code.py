@@ -33,4 +33,4 @@ def test_a_documented_python_block_runs(name: str, code: str, tmp_path: Path,
         manifest.write_text(text.replace("angel-backend", "shop"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     exec(compile(code, name, "exec"), {"__name__": "__docs__"})
-    assert Path("cfn/01-cluster.yaml").is_file()  # every block ends by writing cfn/
+    assert Path("cfn/cluster.yaml").is_file()  # every block ends by writing cfn/

@@ -212,7 +212,7 @@ def evaluate_joins(value: Any) -> Any:
 def test_free_text_in_a_manifest_reaches_the_template_exactly(
         env_value: str, arg: str, command: str, workdir: str, env_name: str) -> None:
     result = translate(["-"], stdin=deployment(env_value, arg, command, workdir, env_name))
-    text = result.files["02-web.yaml"]
+    text = result.files["workload-web.yaml"]
     template, errors = decode_str(text)
     assert not errors
     resources = evaluate_joins(plain(template)["Resources"])

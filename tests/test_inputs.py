@@ -49,10 +49,10 @@ def test_helm_template_output_translates_from_stdin(
     assert {s["namespace"] for s in report["sources"]} == {"podinfo"}
     assert [s["file"] for s in report["sources"]] == ["-"] * 5
     assert sorted(p.name for p in (tmp_path / "cfn").glob("*.yaml")) == [
-        "01-cluster.yaml", "02-load-balancer.yaml", "03-podinfo.yaml"]
+        "cluster.yaml", "load-balancer.yaml", "workload-podinfo.yaml"]
     # the namespace names the app, the stacks and the Cloud Map domain
-    assert "podinfo.local" in (tmp_path / "cfn" / "01-cluster.yaml").read_text()
-    assert "podinfo-cluster" in (tmp_path / "cfn" / "01-cluster.yaml").read_text()
+    assert "podinfo.local" in (tmp_path / "cfn" / "cluster.yaml").read_text()
+    assert "podinfo-cluster" in (tmp_path / "cfn" / "cluster.yaml").read_text()
 
 
 def test_objects_without_a_namespace_are_in_default_unless_told() -> None:
@@ -99,7 +99,7 @@ def test_placeholders_stay_literal_and_are_reported() -> None:
     assert env["REGION"] == "$AWS_REGION"
     assert env["BUCKET"] == "s3://${BUCKET_NAME}/data"
     # written split, so that CloudFormation never reads it as a substitution
-    template = result.files["02-web.yaml"]
+    template = result.files["workload-web.yaml"]
     assert "${BUCKET_NAME}" not in template and '"{BUCKET_NAME}/data"' in template
     reported = {}
     for i, name in enumerate(["REGION", "BUCKET", "PRICE"]):

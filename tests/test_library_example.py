@@ -16,7 +16,7 @@ from tests.paths import REPO
 
 def _templates(out: Path) -> dict[str, dict]:
     return {path.name: decoded(path.read_text())
-            for path in sorted(out.glob("[0-9][0-9]-*.yaml"))}
+            for path in sorted(out.glob("*.yaml"))}
 
 
 def test_the_migration_script_adjusts_validates_and_writes(tmp_path: Path) -> None:
@@ -26,10 +26,10 @@ def test_the_migration_script_adjusts_validates_and_writes(tmp_path: Path) -> No
                          cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     templates = _templates(out)
-    backend = templates["04-backend.yaml"]["Resources"]
+    backend = templates["workload-backend.yaml"]["Resources"]
     assert backend["ScalableTarget"]["Properties"]["MinCapacity"] == 3
     assert "DesiredCount" not in backend["Service"]["Properties"]
-    assert templates["05-weaviate.yaml"]["Resources"]["Service"]["Properties"]["DesiredCount"] == 1
+    assert templates["workload-weaviate.yaml"]["Resources"]["Service"]["Properties"]["DesiredCount"] == 1
     tagged = 0
     for template in templates.values():
         for resource in template["Resources"].values():
@@ -56,7 +56,7 @@ def test_a_script_removes_a_stack_and_what_points_into_it(monkeypatch: pytest.Mo
     draft.plan.remove_stack("workload/angel-backend/weaviate")
     draft.plan.remove_stack("volume/angel-backend/weaviate-data")
     result = finish(draft.plan, Options())  # rendered, reported, priced and validated
-    assert "05-weaviate.yaml" not in result.files and "angel-backend-weaviate" not in \
+    assert "workload-weaviate.yaml" not in result.files and "angel-backend-weaviate" not in \
         result.files["deploy.sh"]
     assert result.cost is not None and "weaviate" not in str(result.cost.as_dict()["lines"])
 

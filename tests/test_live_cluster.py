@@ -104,7 +104,7 @@ def test_pages_are_followed_through_continue_tokens(tmp_path: Path) -> None:
     assert code == 0
     pages = [r for r in api.requests if r.endswith("/deployments")]
     assert len(pages) == 2  # two Deployments, one per page: the first page's token was followed
-    assert {p.name for p in out.glob("*.yaml")} >= {"04-backend.yaml", "05-weaviate.yaml"}
+    assert {p.name for p in out.glob("*.yaml")} >= {"workload-backend.yaml", "workload-weaviate.yaml"}
 
 
 def test_no_secret_value_reaches_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -120,7 +120,7 @@ def test_no_secret_value_reaches_any_output(tmp_path: Path, capsys: pytest.Captu
     for text in [*written, captured.out, captured.err]:
         for value in (PLAIN_SECRET, encoded, OPERATOR_SECRET, OPERATOR_SECRET_B64):
             assert value not in text
-    assert '"password"' in (out / "01-cluster.yaml").read_text().replace("\\", "")
+    assert '"password"' in (out / "cluster.yaml").read_text().replace("\\", "")
 
 
 def test_controller_products_and_cluster_defaults_are_not_read(tmp_path: Path) -> None:

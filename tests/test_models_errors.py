@@ -66,7 +66,7 @@ def swap(old: str, new: str, text: str = DEPLOYMENT) -> str:
 def test_the_base_deployment_translates() -> None:
     result = translate(["-"], stdin=DEPLOYMENT)
     assert result.report["summary"]["objects"] == 1
-    assert "02-web.yaml" in result.templates
+    assert "workload-web.yaml" in result.templates
 
 
 @pytest.mark.parametrize("old, new, line, pointer, words", [

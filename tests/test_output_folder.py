@@ -171,4 +171,4 @@ def test_files_the_operator_put_in_the_output_folder_are_kept(tmp_path: Path) ->
     assert (out / "parameters.json").read_text() == '{"filled": "in"}\n'
     assert (out / "notes" / "todo.md").read_text() == "check the ALB\n"
     assert os.readlink(out / "latest") == "parameters.json"
-    assert "04-backend.yaml" in (out / RECORD).read_text()
+    assert "workload-backend.yaml" in (out / RECORD).read_text()

@@ -75,7 +75,7 @@ def test_5_ports_and_100_paths_are_within_the_quotas() -> None:
     ("Resources", 501, "E3010"), ("Parameters", 201, "E9116"), ("Outputs", 201, "E6010")])
 def test_template_section_limits_are_checked(section: str, count: int, rule: str) -> None:
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
-    stack = Stack(StackInfo("many", "many", 3, "many"), file="03-many.yaml")
+    stack = Stack(StackInfo("many", "many", "workload", "many"), file="workload-many.yaml")
     stack.resources = {f"Logs{n}": Resource("AWS::Logs::LogGroup", {"RetentionInDays": 30}, "x")
                        for n in range(count if section == "Resources" else 1)}
     if section == "Parameters":

@@ -51,7 +51,7 @@ def test_environment_table_gives_each_variable_its_eks_and_ecs_source(example: R
 def test_env_pointers_name_the_exact_container_entry(example: Result) -> None:
     env = {v["name"]: v for s in example.report["sources"] for v in s.get("env", [])}
     assert env["DB_PASSWORD"]["to"] == \
-        "04-backend.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Secrets/0"
+        "workload-backend.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Secrets/0"
     secrets = example.plan.stack("workload/angel-backend/backend").resources["TaskDefinition"] \
         .properties["ContainerDefinitions"][0]["Secrets"]
     assert secrets[0]["Name"] == "DB_PASSWORD"
@@ -71,8 +71,8 @@ def test_a_config_map_key_points_at_each_environment_entry_it_was_copied_into() 
         deployment("b", container="envFrom: [{configMapRef: {name: cfg}}]")))
     targets = sorted(f["to"] for f in fates(result, "ConfigMap", "cfg", "/data/MODE"))
     assert targets == [
-        "02-a.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/1",
-        "03-b.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/0"]
+        "workload-a.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/1",
+        "workload-b.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/0"]
 
 
 def test_dns_rewrites_and_secrets_by_name(example: Result) -> None:
@@ -91,7 +91,7 @@ def test_dns_rewrites_and_secrets_by_name(example: Result) -> None:
 
 def test_each_workload_sits_beside_its_resources(example: Result) -> None:
     markdown = example.files["report.md"]
-    backend = markdown.split("### 04-backend.yaml\n", 1)[1].split("\n### ", 1)[0]
+    backend = markdown.split("### workload-backend.yaml\n", 1)[1].split("\n### ", 1)[0]
     assert "| Deployment angel-backend/backend | `examples/k8s/backend.yaml:21` | partial | " \
         "`WorkloadSecurityGroup (AWS::EC2::SecurityGroup)`<br>" \
         "`LogGroup (AWS::Logs::LogGroup)`<br>`ExecutionRole (AWS::IAM::Role)`<br>" \

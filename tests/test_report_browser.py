@@ -22,7 +22,7 @@ from translator.context import Options
 
 WIDTH, HEIGHT = 1280, 1600
 SECTIONS = ("summary", "objects-by-status", "resources-by-type", "workloads",
-            "template-04-backend.yaml", "no-resource", "environment", "dns", "secrets",
+            "template-workload-backend.yaml", "no-resource", "environment", "dns", "secrets",
             "attention", "sizing")
 
 

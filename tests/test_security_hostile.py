@@ -136,7 +136,7 @@ def test_injection_strings_come_out_as_the_same_literal_values(translated: Path)
     assert definition["EntryPoint"] == spec["command"]
     assert definition["Command"] == spec["args"]
     # the dynamic reference CloudFormation would resolve is split so it never is
-    assert "{{resolve:" not in (translated / "03-web.yaml").read_text()
+    assert "{{resolve:" not in (translated / "workload-web.yaml").read_text()
 
 
 def test_the_scripts_written_beside_hostile_input_are_valid_shell(translated: Path) -> None:

@@ -90,4 +90,4 @@ def test_the_order_of_files_on_disk_changes_nothing(
         assert cli.main(["translate", "k8s", "-o", "cfn", "-q"]) == 0
         outputs.append(snapshot(folder.parent / "cfn"))
     assert outputs[0] == outputs[1]
-    assert len(outputs[0]) == 14  # report.html, the volume stack and the recorded options too
+    assert len(outputs[0]) == 15  # report.html, the volume stack, deploy-plan.json, recorded options

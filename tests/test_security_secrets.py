@@ -356,7 +356,7 @@ def test_iam_policies_name_only_what_the_workloads_read(
 
 
 def test_the_golden_output_reads_exactly_its_two_secrets() -> None:
-    text = (GOLDEN / "04-backend.yaml").read_text()
+    text = (GOLDEN / "workload-backend.yaml").read_text()
     assert text.count("secretsmanager:GetSecretValue") == 1
     role = decoded(text)["Resources"]["ExecutionRole"]["Properties"]
     [statement] = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]

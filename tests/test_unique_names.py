@@ -60,8 +60,8 @@ def test_two_objects_that_would_share_an_aws_name_exit_2_naming_both(
 
 
 def test_names_apart_only_by_what_the_template_cannot_know_are_not_a_collision() -> None:
-    one = Stack(StackInfo("one", "one", 3, ""), stack_name="shop-one")
-    two = Stack(StackInfo("two", "two", 3, ""), stack_name="shop-two")
+    one = Stack(StackInfo("one", "one", "workload", ""), stack_name="shop-one")
+    two = Stack(StackInfo("two", "two", "workload", ""), stack_name="shop-two")
     for stack in (one, two):
         stack.parameters = {"Given": Parameter("String", "no default"),
                             "Cluster": Parameter("String", "", default="shop-cluster")}

@@ -2,7 +2,7 @@
 
     from translator import translate, Options
     result = translate(["k8s/"], Options(app_name="shop"))
-    result.files["03-backend.yaml"]; result.report["summary"]; result.write("cfn/")
+    result.files["workload-backend.yaml"]; result.report["summary"]; result.write("cfn/")
 
 load -> models + map (translator.mapper) -> render -> validate -> report; `write` is
 separate so scripts can inspect the result first.
@@ -18,6 +18,7 @@ from typing import Any
 
 from translator import (
     cost,
+    deployplan,
     load,
     mapper,
     reachability,
@@ -91,9 +92,10 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
     suppressions = suppress.apply(plan, options.ignore)
     network = reachability.check(plan)
     files = render.render(plan, _report_files(
-        plan, [network.table(), *cost.tables(estimate, options.region),
+        plan, [deployplan.table(plan), network.table(), *cost.tables(estimate, options.region),
                *suppress.tables(suppressions)],
-        {"network": network.as_dict(), "cost": estimate.as_dict() if estimate else None,
+        {"deploy": {"waves": [[s.stack_name for s in wave] for wave in plan.waves()]},
+         "network": network.as_dict(), "cost": estimate.as_dict() if estimate else None,
          "suppressions": suppressions.as_dict()}))
     if progress is not None:
         progress("templates rendered", len(plan.stacks), len(plan.stacks))

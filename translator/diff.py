@@ -25,7 +25,7 @@ from translator.validate import plain
 from translator.write import RECORD
 
 NOT_COMPARED = ("report.md", "report.html", "report.json", RECORDED)
-TEMPLATE_FILE = re.compile(r"^\d\d-.+\.yaml$")
+TEMPLATE_FILE = re.compile(r"^[^.].*\.yaml$")  # every template the folder holds
 
 Change = Literal["changed", "missing", "extra"]  # relative to the folder: missing from it...
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from translator.cfn import literal
 from translator.errors import Source
 from translator.names import stack_name
+from translator.waves import RANK, Layer, levels, link
 
 FieldStatus = Literal["mapped", "lossy", "unsupported", "ignored"]
 ObjectStatus = Literal["mapped", "partial", "unsupported", "ignored"]
@@ -162,8 +163,8 @@ class Output:
 @dataclass
 class StackInfo:
     key: str
-    title: str  # used in the file name and the CloudFormation stack name
-    order: int  # cluster 1, load balancer and volumes 2, workloads 3
+    title: str  # names the CloudFormation stack (<app>-<title>) and the template file
+    layer: Layer
     description: str
     run_once: bool = False  # a Job: deploy.sh can run its task once (RUN_JOBS=1)
 
@@ -250,8 +251,9 @@ class Stack:
     conditions: dict[str, Any] = field(default_factory=dict)
     resources: dict[str, Resource] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)
-    file: str = ""  # set once stacks are numbered
+    file: str = ""  # set by `assemble`: named by the stack, so adding one renames none
     stack_name: str = ""
+    needs: dict[str, str] = field(default_factory=dict)  # key of a stack it needs -> why
 
     def section(self, name: Section) -> dict[str, Any]:
         return {
@@ -327,6 +329,16 @@ class Plan:
                                 f"{', '.join(s.info.key for s in self.stacks)}")
         return self.stacks[position]
 
+    def waves(self) -> list[list[Stack]]:
+        """The stacks in deployment waves: a stack comes in the wave after the last of the
+        stacks it needs, the stacks of a dependency cycle share a wave; plan order within."""
+        wave = levels([s.info.key for s in self.stacks],
+                      {s.info.key: sorted(s.needs) for s in self.stacks})
+        out: list[list[Stack]] = [[] for _ in range(1 + max(wave.values(), default=-1))]
+        for stack in self.stacks:
+            out[wave[stack.info.key]].append(stack)
+        return out
+
     def dependents(self, key: str) -> list[str]:
         """Stacks that import from stack `key` (a *StackName parameter naming it)."""
         name = self.stack(key).stack_name
@@ -343,6 +355,10 @@ class Plan:
             raise PlanError(f"stack {key!r} exports what {', '.join(users)} import: remove "
                             "those first (plan.remove_stack), or keep it")
         self.stacks.remove(stack)
+        for other in self.stacks:  # what came after it still comes after what it needed
+            if other.needs.pop(key, None) is not None:
+                for on, why in stack.needs.items():
+                    other.needs.setdefault(on, why)
         for entry in self.entries:
             entry.resources = [r for r in entry.resources if r[0] != key]
             entry.fields = [replace(f, to=None) if f.to is not None and f.to.stack == key
@@ -417,9 +433,11 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
         resource = stacks[key].resources[name]
         added = sorted(set(resource.properties) - set(original))
         resource.properties = {k: resource.properties[k] for k in original + added}
-    ordered = sorted(stacks.values(), key=lambda s: (s.info.order, s.info.title))
-    for number, stack in enumerate(ordered, start=1):
-        stack.file = f"{number:02d}-{stack.info.title}.yaml"
+    ordered = sorted(stacks.values(), key=lambda s: (RANK[s.info.layer], s.info.title))
+    for stack in ordered:
+        # `workload-` keeps a workload named `cluster` or `secrets` off another stack's file
+        prefix = "workload-" if stack.info.layer == "workload" else ""
+        stack.file = f"{prefix}{stack.info.title}.yaml"
         stack.stack_name = stack_name(app, stack.info.title)
     for stack in ordered:
         for resource in stack.resources.values():
@@ -428,6 +446,10 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
         stack.parameters = dict(sorted(stack.parameters.items()))
         stack.outputs = dict(sorted(stack.outputs.items()))
     reaches = sorted({r for frag in fragments for r in frag.reaches})
+    needs = link({s.info.key: s.info.layer for s in ordered},
+                 [(r.source, r.target, r.why) for r in reaches if not r.denied_by])
+    for stack in ordered:
+        stack.needs = needs[stack.info.key]
     return Plan(app, ordered, [f.entry for f in fragments], _contributions(stacks, fragments),
                 reaches)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from translator import __version__, rules
+from translator import __version__, deployplan, rules
 from translator.cfn import emit, quote
 from translator.plan import Parameter, Plan, Stack
 
@@ -78,7 +78,9 @@ def render(plan: Plan, reports: dict[str, str]) -> dict[str, str]:
     """Every output file by name, in the order they are listed."""
     files = {stack.file: render_stack(stack) for stack in plan.stacks}
     env = environment()
-    context = {"plan": plan, "version": __version__}
+    context = {"plan": plan, "version": __version__, "waves": plan.waves(),
+               "oversized": deployplan.oversized(plan, files), "limit": deployplan.INLINE_LIMIT}
+    files["deploy-plan.json"] = deployplan.to_json(plan, files)
     files["parameters.json.example"] = json.dumps(example_parameters(plan), indent=2) + "\n"
     files["deploy.sh"] = env.get_template("deploy.sh.j2").render(context)
     files["cleanup.sh"] = env.get_template("cleanup.sh.j2").render(context)

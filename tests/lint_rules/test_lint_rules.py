@@ -154,10 +154,10 @@ def test_a_finding_names_the_manifest_field_behind_it_not_a_line_of_an_unwritten
     with pytest.raises(ValidationFailed) as failed:
         finish(result.plan)
     [finding] = failed.value.findings
-    assert finding.rule == "E9104" and finding.template == "03-web.yaml"
+    assert finding.rule == "E9104" and finding.template == "workload-web.yaml"
     assert finding.pointer == "/Resources/Service/Properties/LoadBalancers/0"
     assert finding.source == ("-", 21, "Service/web", "/spec/ports/0")
     assert str(finding) == (
         "-:21: Service/web: /spec/ports/0: E9104 (error) Service: load balancer targets "
         "web:8080, which task definition TaskDefinition does not expose "
-        "(at 03-web.yaml#/Resources/Service/Properties/LoadBalancers/0)")
+        "(at workload-web.yaml#/Resources/Service/Properties/LoadBalancers/0)")

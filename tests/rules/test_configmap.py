@@ -49,7 +49,7 @@ def test_keys_read_by_key_ref_are_copied_and_others_ignored() -> None:
     assert entry["resources"] == []
     assert fate(result, "ConfigMap", "cfg", "/data/MODE") == {
         "path": "/data/MODE", "status": "mapped", "note": "Environment of Deployment/web",
-        "to": "02-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/0"}
+        "to": "workload-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Environment/0"}
     unused = fate(result, "ConfigMap", "cfg", "/data/UNUSED")
     assert (unused["status"], unused["note"]) == ("ignored",
                                                   "no workload in the input reads this key")

@@ -31,7 +31,7 @@ def web() -> Result:
 
 def test_one_workload_stack_after_the_cluster_stack(web: Result) -> None:
     stack = stack_for(web, "web")
-    assert [s.file for s in web.plan.stacks] == ["01-cluster.yaml", "02-web.yaml"]
+    assert [s.file for s in web.plan.stacks] == ["cluster.yaml", "workload-web.yaml"]
     assert stack.info.key == "workload/shop/web"
     assert stack.stack_name == "shop-web"
     assert sorted(stack.resources) == ["ExecutionRole", "LogGroup", "Service", "TaskDefinition",
@@ -104,20 +104,20 @@ def test_rolling_update_counts_become_percentages(web: Result) -> None:
                       "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True}}
     strategy = fate(web, "Deployment", "web", "/spec/strategy")
     assert strategy["status"] == "mapped"
-    assert strategy["to"] == "02-web.yaml#/Resources/Service/Properties/DeploymentConfiguration"
+    assert strategy["to"] == "workload-web.yaml#/Resources/Service/Properties/DeploymentConfiguration"
 
 
 def test_report_points_fields_at_the_template(web: Result) -> None:
     assert fate(web, "Deployment", "web", "/spec/replicas")["to"] == \
-        "02-web.yaml#/Resources/Service/Properties/DesiredCount"
+        "workload-web.yaml#/Resources/Service/Properties/DesiredCount"
     assert fate(web, "Deployment", "web", "/spec/template/spec/containers/0/image")["to"] == \
-        "02-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Image"
+        "workload-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Image"
     assert fate(web, "Deployment", "web", "/spec/selector")["status"] == "ignored"
     entry = source(web, "Deployment", "web")
     assert sorted((r["template"], r["logicalId"]) for r in entry["resources"]) == [
-        ("02-web.yaml", "ExecutionRole"), ("02-web.yaml", "LogGroup"),
-        ("02-web.yaml", "Service"), ("02-web.yaml", "TaskDefinition"),
-        ("02-web.yaml", "WorkloadSecurityGroup")]
+        ("workload-web.yaml", "ExecutionRole"), ("workload-web.yaml", "LogGroup"),
+        ("workload-web.yaml", "Service"), ("workload-web.yaml", "TaskDefinition"),
+        ("workload-web.yaml", "WorkloadSecurityGroup")]
 
 
 def test_revision_history_limit_is_lossy_and_makes_the_object_partial(web: Result) -> None:
@@ -183,8 +183,8 @@ def test_app_name_option_renames_stacks_family_and_log_group() -> None:
 def test_two_namespaces_prefix_titles_with_the_namespace() -> None:
     text = deployment("web", namespace="a") + "---\n" + deployment("web", namespace="b")
     result = translate_yaml(text)
-    assert [s.file for s in result.plan.stacks] == ["01-cluster.yaml", "02-a-web.yaml",
-                                                    "03-b-web.yaml"]
+    assert [s.file for s in result.plan.stacks] == ["cluster.yaml", "workload-a-web.yaml",
+                                                    "workload-b-web.yaml"]
     assert stack_for(result, "a-web").stack_name == "eks2ecs-a-web"
     assert props(result, "b-web", "Service")["ServiceName"] == "b-web"
 
@@ -240,7 +240,7 @@ def test_an_autoscaled_service_has_no_desired_count(scaled: Result) -> None:
     assert "DesiredCount" not in props(scaled, "web", "Service")
     replicas = fate(scaled, "Deployment", "web", "/spec/replicas")
     assert (replicas["status"], replicas["to"]) == (
-        "mapped", "02-web.yaml#/Resources/ScalableTarget/Properties/MinCapacity")
+        "mapped", "workload-web.yaml#/Resources/ScalableTarget/Properties/MinCapacity")
     assert replicas["note"] == (
         "no DesiredCount: the HPA's scalable target owns the count (a DesiredCount would "
         "reset it to 2 on every stack update); on the first create ECS starts 1 task and the "

@@ -131,7 +131,7 @@ def test_report_of_the_external_secret(sm: Result) -> None:
     assert fate(sm, "ExternalSecret", "app-secrets", "/spec/data/0") == {
         "path": "/spec/data/0", "status": "mapped",
         "note": "ValueFrom of env vars reading key 'PASSWORD'",
-        "to": "02-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Secrets/0"}
+        "to": "workload-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0/Secrets/0"}
     assert fate(sm, "ExternalSecret", "app-secrets", "/spec/refreshInterval")["status"] == \
         "ignored"
     assert fate(sm, "ExternalSecret", "app-secrets", "/spec/target/creationPolicy")["status"] \

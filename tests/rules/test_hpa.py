@@ -75,7 +75,7 @@ def test_scalable_target_on_the_workload_service(v2: Result) -> None:
         "MaxCapacity": 10,
     }
     assert fate(v2, "HorizontalPodAutoscaler", "web-hpa", "/spec/maxReplicas")["to"] == \
-        "02-web.yaml#/Resources/ScalableTarget/Properties/MaxCapacity"
+        "workload-web.yaml#/Resources/ScalableTarget/Properties/MaxCapacity"
 
 
 def test_cpu_and_memory_utilization_become_two_target_tracking_policies(v2: Result) -> None:
@@ -92,9 +92,9 @@ def test_cpu_and_memory_utilization_become_two_target_tracking_policies(v2: Resu
         "PredefinedMetricType": "ECSServiceAverageMemoryUtilization"}
     assert policy(v2, "Memory")["TargetValue"] == 75
     assert fate(v2, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/0")["to"] == \
-        "02-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
+        "workload-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
     assert fate(v2, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/1")["to"] == \
-        "02-web.yaml#/Resources/ScalingPolicyMemory" + TARGET_VALUE
+        "workload-web.yaml#/Resources/ScalingPolicyMemory" + TARGET_VALUE
 
 
 def test_behavior_windows_become_cooldowns_on_every_policy(v2: Result) -> None:
@@ -168,7 +168,7 @@ def test_utilization_converts_from_requests_to_the_task_size() -> None:
     assert (cpu["status"], cpu["note"]) == ("lossy", (
         "cpu 60% of 103 CPU units requested = 61.8 CPU units per task = 12% of the task's "
         "512 CPU units (ECS measures against the task size, the HPA against requests)"))
-    assert cpu["to"] == "02-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
+    assert cpu["to"] == "workload-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
 
 
 def test_average_value_converts_to_a_share_of_the_task_size() -> None:
@@ -201,8 +201,8 @@ def test_unsupported_parts_make_the_hpa_partial(v2: Result) -> None:
     entry = source(v2, "HorizontalPodAutoscaler", "web-hpa")
     assert entry["status"] == "partial"
     assert sorted((r["template"], r["logicalId"]) for r in entry["resources"]) == [
-        ("02-web.yaml", "ScalableTarget"), ("02-web.yaml", "ScalingPolicyCpu"),
-        ("02-web.yaml", "ScalingPolicyMemory")]
+        ("workload-web.yaml", "ScalableTarget"), ("workload-web.yaml", "ScalingPolicyCpu"),
+        ("workload-web.yaml", "ScalingPolicyMemory")]
 
 
 def test_v1_target_cpu_utilization_percentage() -> None:
@@ -217,7 +217,7 @@ def test_v1_target_cpu_utilization_percentage() -> None:
     assert props(result, "web", "ScalableTarget")["MaxCapacity"] == 5
     assert fate(result, "HorizontalPodAutoscaler", "web-hpa",
                 "/spec/targetCPUUtilizationPercentage")["to"] == \
-        "02-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
+        "workload-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
 
 
 def test_no_metrics_means_the_controller_default_of_80_percent_cpu() -> None:

@@ -72,7 +72,7 @@ alb.ingress.kubernetes.io/ssl-redirect: "443"
 
 def test_one_load_balancer_stack_between_cluster_and_workloads(alb: Result) -> None:
     assert [s.file for s in alb.plan.stacks] == [
-        "01-cluster.yaml", "02-load-balancer.yaml", "03-api.yaml", "04-ui.yaml"]
+        "cluster.yaml", "load-balancer.yaml", "workload-api.yaml", "workload-ui.yaml"]
     lb = props(alb, "load-balancer", "LoadBalancer")
     assert lb == {
         "Type": "application",
@@ -187,7 +187,7 @@ def test_report_of_the_ingress(alb: Result) -> None:
     entry = source(alb, "Ingress", "main")
     assert entry["status"] == "mapped"
     backend = fate(alb, "Ingress", "main", "/spec/rules/0/http/paths/1/backend")
-    assert backend["to"] == "02-load-balancer.yaml#/Resources/TargetGroupApi8080"
+    assert backend["to"] == "load-balancer.yaml#/Resources/TargetGroupApi8080"
     assert backend["note"] == "api:80 -> api container api:8080"
     annotation = fate(alb, "Ingress", "main",
                       "/metadata/annotations/alb.ingress.kubernetes.io~1certificate-arn")
@@ -352,7 +352,7 @@ def test_ingress_groups_share_an_alb_and_different_groups_get_their_own() -> Non
     assert len(props(result, "api", "Service")["LoadBalancers"]) == 2
     assert fate(result, "Ingress", "admin", "/metadata/annotations/"
                 "alb.ingress.kubernetes.io~1group.name")["to"] == \
-        "02-load-balancer.yaml#/Resources/AdminLoadBalancer"
+        "load-balancer.yaml#/Resources/AdminLoadBalancer"
 
 
 def test_health_check_annotations_and_grpc_backends() -> None:
@@ -403,7 +403,7 @@ def test_default_backend_is_every_forwarding_listener_default_action() -> None:
         {"Type": "forward", "TargetGroupArn": Ref("TargetGroupUi3000")}]
     backend = fates(result, "Ingress", "main", "/spec/defaultBackend")
     assert [f["to"] for f in backend if f["status"] == "mapped"][-1] == \
-        "02-load-balancer.yaml#/Resources/ListenerHttp80/Properties/DefaultActions"
+        "load-balancer.yaml#/Resources/ListenerHttp80/Properties/DefaultActions"
 
 
 def test_nginx_ingress_becomes_alb_rules_and_reports_what_is_lost() -> None:
@@ -427,7 +427,7 @@ cert-manager.io/cluster-issuer: letsencrypt
         result, "Ingress", "main", "/spec/rules/0/http/paths/0/path") if f["status"] == "lossy")
     assert fate(result, "Ingress", "main", "/spec/ingressClassName")["status"] == "lossy"
     assert fate(result, "Ingress", "main", "/spec/rules/0/host")["to"] == \
-        "02-load-balancer.yaml#/Resources/RuleMainHttp80P10/Properties/Conditions/0"
+        "load-balancer.yaml#/Resources/RuleMainHttp80P10/Properties/Conditions/0"
 
 
 def test_name_address_type_tags_and_ssl_policy_annotations() -> None:
@@ -522,7 +522,7 @@ def test_an_nginx_ingress_with_tls_gets_https_with_a_required_certificate_and_a_
     rules = [r.properties["ListenerArn"] for k, r in lb.resources.items() if k.startswith("Rule")]
     assert rules == [Ref("ListenerHttps443")]
     tls = fate(result, "Ingress", "main", "/spec/tls")
-    assert (tls["status"], tls["to"]) == ("mapped", "02-load-balancer.yaml#/Parameters/CertificateArn")
+    assert (tls["status"], tls["to"]) == ("mapped", "load-balancer.yaml#/Parameters/CertificateArn")
     assert "shop.example.com" in tls["note"] and "HTTP redirects to HTTPS" in tls["note"]
 
 

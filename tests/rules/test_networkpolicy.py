@@ -70,7 +70,7 @@ def test_pod_peer_on_a_named_port_becomes_a_source_group_rule(policy: Result) ->
 def test_report_points_each_peer_at_its_rule(policy: Result) -> None:
     targets = [f["to"] for f in fates(policy, "NetworkPolicy", "api-from-web",
                                       "/spec/ingress/0/from/0")]
-    assert targets == ["01-cluster.yaml#/Resources/TaskSecurityGroupApiInApiFromWebR0P0S0"]
+    assert targets == ["cluster.yaml#/Resources/TaskSecurityGroupApiInApiFromWebR0P0S0"]
     assert fate(policy, "NetworkPolicy", "api-from-web",
                 "/spec/ingress/0/from/1/ipBlock/except")["status"] == "lossy"
     assert fate(policy, "NetworkPolicy", "api-from-web",
@@ -187,11 +187,11 @@ def test_what_the_policies_allow_is_open_and_what_they_refuse_stays_closed(shop:
              if p.kind in ("call", "denied")}
     assert all(p.ok for p in paths.values())
     assert paths["call", "Deployment/web", "Deployment/api tcp 8080"].detail == \
-        "01-cluster.yaml#TaskSecurityGroupApiInApiR0P0S0"
+        "cluster.yaml#TaskSecurityGroupApiInApiR0P0S0"
     assert paths["denied", "Deployment/web", "Deployment/db tcp 5432"].detail == \
         "refused by NetworkPolicy shop/db"
     assert paths["call", "Job/migrate", "Deployment/db tcp 5432"].detail == \
-        "01-cluster.yaml#TaskSecurityGroupDbInDbR0P0S1"
+        "cluster.yaml#TaskSecurityGroupDbInDbR0P0S1"
 
 
 def test_a_protected_workload_gets_no_rule_from_the_app_and_an_open_one_does(shop: Result) -> None:

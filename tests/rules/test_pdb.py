@@ -39,7 +39,7 @@ def test_budget_tighter_than_the_strategy_sets_the_service_minimum() -> None:
         "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True}}
     rule = fate(result, "PodDisruptionBudget", "web", "/spec/maxUnavailable")
     assert rule["status"] == "mapped"
-    assert rule["to"] == ("02-web.yaml#/Resources/Service/Properties/DeploymentConfiguration/"
+    assert rule["to"] == ("workload-web.yaml#/Resources/Service/Properties/DeploymentConfiguration/"
                           "MinimumHealthyPercent")
     assert rule["note"].startswith("MinimumHealthyPercent 100 (the update strategy gave 75)")
     assert source(result, "PodDisruptionBudget", "web")["status"] == "mapped"

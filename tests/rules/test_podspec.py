@@ -23,7 +23,7 @@ from translator.api import Result
 from translator.cfn import Ref, Sub
 
 C0 = "/spec/template/spec/containers/0"
-TO_C0 = "02-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0"
+TO_C0 = "workload-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions/0"
 
 # --- environment ----------------------------------------------------------------------
 

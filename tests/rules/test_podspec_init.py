@@ -19,7 +19,7 @@ from tests.helpers import (
 from translator.api import Result
 
 POD = "/spec/template/spec"
-TO = "02-web.yaml#/Resources/TaskDefinition/Properties"
+TO = "workload-web.yaml#/Resources/TaskDefinition/Properties"
 
 
 @pytest.fixture(scope="module")

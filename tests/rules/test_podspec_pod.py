@@ -19,7 +19,7 @@ from translator.cfn import Ref
 
 POD = "/spec/template/spec"
 C0 = f"{POD}/containers/0"
-TO = "02-web.yaml#/Resources/TaskDefinition/Properties"
+TO = "workload-web.yaml#/Resources/TaskDefinition/Properties"
 
 
 def test_arm64_node_selector_sets_the_cpu_architecture() -> None:

@@ -10,7 +10,7 @@ from translator.api import Result
 
 POD = "/spec/template/spec"
 C0 = f"{POD}/containers/0"
-TO_C = "02-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions"
+TO_C = "workload-web.yaml#/Resources/TaskDefinition/Properties/ContainerDefinitions"
 
 
 @pytest.fixture(scope="module")

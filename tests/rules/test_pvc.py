@@ -21,7 +21,7 @@ def test_a_mounted_claim_gets_an_efs_stack_before_the_workloads() -> None:
         pod="volumes: [{name: m, persistentVolumeClaim: {claimName: media}}]")))
     stack = stack_for(result, "volume-media")
     assert [s.file for s in result.plan.stacks] == [
-        "01-cluster.yaml", "02-volume-media.yaml", "03-web.yaml"]
+        "cluster.yaml", "volume-media.yaml", "workload-web.yaml"]
     assert sorted(stack.outputs) == ["FileSystemArn", "FileSystemId", "MountTargetSecurityGroupId"]
     assert "SecurityGroupIngress" not in props(result, "volume-media", "MountTargetSecurityGroup")
     assert props(result, "volume-media", "FileSystem")["Encrypted"] is True

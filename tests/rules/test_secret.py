@@ -59,8 +59,8 @@ def creds() -> Result:
 ])
 def test_no_value_appears_in_any_output_file(creds: Result, value: str) -> None:
     assert sorted(creds.files) == sorted([
-        "01-cluster.yaml", "02-web.yaml", "parameters.json.example", "deploy.sh", "cleanup.sh",
-        "README.md", "report.md", "report.html", "report.json"])
+        "cluster.yaml", "workload-web.yaml", "parameters.json.example", "deploy-plan.json",
+        "deploy.sh", "cleanup.sh", "README.md", "report.md", "report.html", "report.json"])
     for name, text in creds.files.items():
         assert value not in text, f"{name} leaks a Secret value"
 
@@ -96,7 +96,7 @@ def test_key_missing_from_the_secret_is_unsupported(creds: Result) -> None:
 
 
 def test_each_key_is_reported_lossy_with_its_readers(creds: Result) -> None:
-    to = "01-cluster.yaml#/Resources/SecretCreds/Properties/SecretString"
+    to = "cluster.yaml#/Resources/SecretCreds/Properties/SecretString"
     assert fate(creds, "Secret", "creds", "/data/DB_PASSWORD") == {
         "path": "/data/DB_PASSWORD", "status": "lossy", "to": to,
         "note": "key name copied to shop/shop/creds; value NOT copied - fill it in "
@@ -105,7 +105,7 @@ def test_each_key_is_reported_lossy_with_its_readers(creds: Result) -> None:
         "key name copied to shop/shop/creds; value NOT copied - fill it in"
     entry = source(creds, "Secret", "creds")
     assert entry["status"] == "partial"
-    assert entry["resources"] == [{"template": "01-cluster.yaml", "logicalId": "SecretCreds",
+    assert entry["resources"] == [{"template": "cluster.yaml", "logicalId": "SecretCreds",
                                    "type": "AWS::SecretsManager::Secret"}]
 
 

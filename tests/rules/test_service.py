@@ -103,7 +103,7 @@ def test_ecs_service_registers_in_the_cloud_map_service(shop: Result) -> None:
 def test_report_names_the_new_dns_name(shop: Result) -> None:
     name = fate(shop, "Service", "api", "/metadata/name")
     assert name["status"] == "mapped"
-    assert name["to"] == "02-api.yaml#/Resources/CloudMapApi/Properties/Name"
+    assert name["to"] == "workload-api.yaml#/Resources/CloudMapApi/Properties/Name"
     assert name["note"] == "api.shop.svc.cluster.local -> api.shop.local"
     assert fate(shop, "Service", "api", "/spec/clusterIP")["status"] == "ignored"
     assert fate(shop, "Service", "api", "/spec/selector")["note"] == \
@@ -111,7 +111,7 @@ def test_report_names_the_new_dns_name(shop: Result) -> None:
     # and every task of the app may reach the port it targets, as every pod could
     assert sorted((r["template"], r["logicalId"])
                   for r in source(shop, "Service", "api")["resources"]) == [
-        ("02-api.yaml", "CloudMapApi"), ("02-api.yaml", "FromAppTcp8080")]
+        ("workload-api.yaml", "CloudMapApi"), ("workload-api.yaml", "FromAppTcp8080")]
 
 
 @pytest.mark.parametrize("name", list(VALUES))
@@ -371,5 +371,5 @@ spec:
         [fate_] = fates(result, "Service", "jaeger-agent", f"/spec/ports/{i}")
         assert fate_["status"] == "mapped", fate_
         assert fate_["note"] == f"port {port} stays as the container port"
-        assert fate_["to"] == ("02-jaeger.yaml#/Resources/TaskDefinition/Properties/"
+        assert fate_["to"] == ("workload-jaeger.yaml#/Resources/TaskDefinition/Properties/"
                                f"ContainerDefinitions/0/PortMappings/{i}")

@@ -45,7 +45,7 @@ ports:
                                      "RoutingPolicy": "MULTIVALUE"}
     cluster_ip = fate(result, "Service", "db", "/spec/clusterIP")
     assert cluster_ip["status"] == "mapped"
-    assert cluster_ip["to"] == "02-db.yaml#/Resources/CloudMapDb/Properties/DnsConfig"
+    assert cluster_ip["to"] == "workload-db.yaml#/Resources/CloudMapDb/Properties/DnsConfig"
     assert fate(result, "Service", "db", "/spec/publishNotReadyAddresses")["status"] == "lossy"
 
 
@@ -124,9 +124,9 @@ def test_nlb_target_groups_are_registered_on_the_ecs_service(nlb: Result) -> Non
 
 def test_nlb_report(nlb: Result) -> None:
     kind = fate(nlb, "Service", "db", "/spec/type")
-    assert kind["to"] == "02-load-balancer.yaml#/Resources/SvcDbLoadBalancer"
+    assert kind["to"] == "load-balancer.yaml#/Resources/SvcDbLoadBalancer"
     ports = [f.get("to") for f in fates(nlb, "Service", "db", "/spec/ports/1")]
-    assert "02-load-balancer.yaml#/Resources/SvcDbListenerTcp9000" in ports
+    assert "load-balancer.yaml#/Resources/SvcDbListenerTcp9000" in ports
     proxy = "/metadata/annotations/service.beta.kubernetes.io~1aws-load-balancer-proxy-protocol"
     assert fate(nlb, "Service", "db", proxy)["status"] == "unsupported"
     assert fate(nlb, "Service", "db", "/spec/externalTrafficPolicy")["status"] == "ignored"
@@ -219,7 +219,7 @@ service.beta.kubernetes.io/load-balancer-source-ranges: "203.0.113.0/24, 198.51.
     assert "SvcDbInboundCidr" not in stack_for(result, "load-balancer").parameters
     assert fate(result, "Service", "db", RANGES) == {
         "path": RANGES, "status": "mapped", "note": "as spec.loadBalancerSourceRanges would",
-        "to": "02-load-balancer.yaml#/Resources/SvcDbLoadBalancerSecurityGroup/Properties/"
+        "to": "load-balancer.yaml#/Resources/SvcDbLoadBalancerSecurityGroup/Properties/"
               "SecurityGroupIngress"}
 
 

@@ -41,7 +41,7 @@ def test_report_points_the_annotation_at_the_parameter_default() -> None:
     result = translate_yaml(docs(account(), deployment(pod=RUNS_AS_BACKEND)))
     annotation = fate(result, "ServiceAccount", "backend", IRSA)
     assert annotation == {"path": IRSA, "status": "mapped",
-                          "to": "02-web.yaml#/Parameters/TaskRoleArn/Default",
+                          "to": "workload-web.yaml#/Parameters/TaskRoleArn/Default",
                           "note": "add ecs-tasks.amazonaws.com to the role's trust policy"}
     assert fate(result, "ServiceAccount", "backend", "/metadata/name")["status"] == "lossy"
     entry = source(result, "ServiceAccount", "backend")
@@ -58,8 +58,8 @@ def test_every_workload_running_as_the_account_gets_the_role() -> None:
     assert "TaskRoleArn" not in props(result, "three", "TaskDefinition")
     targets = sorted(f["to"] for f in source(result, "ServiceAccount", "backend")["fields"]
                      if f["path"] == IRSA)
-    assert targets == ["02-one.yaml#/Parameters/TaskRoleArn/Default",
-                       "04-two.yaml#/Parameters/TaskRoleArn/Default"]
+    assert targets == ["workload-one.yaml#/Parameters/TaskRoleArn/Default",
+                       "workload-two.yaml#/Parameters/TaskRoleArn/Default"]
 
 
 def test_account_without_irsa_maps_to_no_task_role() -> None:
@@ -69,7 +69,7 @@ def test_account_without_irsa_maps_to_no_task_role() -> None:
     entry = source(result, "ServiceAccount", "backend")
     assert entry["status"] == "mapped"
     name = fate(result, "ServiceAccount", "backend", "/metadata/name")
-    assert name["to"] == "02-web.yaml#/Resources/TaskDefinition/Properties"
+    assert name["to"] == "workload-web.yaml#/Resources/TaskDefinition/Properties"
     assert name["note"].startswith("no IRSA role: the task definition has no TaskRoleArn")
 
 
@@ -110,7 +110,7 @@ def test_a_placeholder_role_arn_is_no_default_and_reported_lossy(placeholder: st
     assert parameter.example == "arn:aws:iam::123456789012:role/backend"
     assert props(result, "web", "TaskDefinition")["TaskRoleArn"] == Ref("TaskRoleArn")
     annotation = fate(result, "ServiceAccount", "backend", IRSA)
-    assert (annotation["status"], annotation["to"]) == ("lossy", "02-web.yaml#/Parameters/TaskRoleArn")
+    assert (annotation["status"], annotation["to"]) == ("lossy", "workload-web.yaml#/Parameters/TaskRoleArn")
     assert annotation["note"].startswith("not an ARN: placeholder, fill in TaskRoleArn")
     assert '"TaskRoleArn": "arn:aws:iam::123456789012:role/backend"' in result.files[
         "parameters.json.example"]

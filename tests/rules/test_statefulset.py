@@ -79,7 +79,7 @@ def test_claim_templates_become_an_encrypted_efs_file_system_with_an_access_poin
     # the access point carries fsGroup: one fate for it, not also "Fargate has no fsGroup"
     [group] = fates(kafka, "StatefulSet", "kafka", "/spec/template/spec/securityContext/fsGroup")
     assert (group["status"], group["to"]) == (
-        "mapped", "02-kafka.yaml#/Resources/LogsAccessPoint/Properties/PosixUser/Gid")
+        "mapped", "workload-kafka.yaml#/Resources/LogsAccessPoint/Properties/PosixUser/Gid")
 
 
 def test_nfs_is_open_only_to_the_tasks_and_the_task_role_mounts_only_this_access_point(

@@ -21,12 +21,12 @@ from typing import Any
 
 from mappings.alb_annotations import PREFIX, annotation_action, annotation_conditions, controller_annotations
 from mappings.load_balancer import SSL_POLICY, Balancer, load_balancer, parse_cidrs, target_group
-from mappings.pod.probes import target_group_check
+from mappings.pod.probes import grpc_check, target_group_check
 from mappings.workloads import selected_by
 from translator.cfn import Ref
 from translator.context import LOAD_BALANCER_STACK, Context, pascal
 from translator.load import escape_pointer_token
-from translator.models import Ingress, IngressBackend, Service
+from translator.models import Container, Ingress, IngressBackend, Service
 from translator.plan import Entry, Fragment, Resource, SetProperty, Target
 
 KIND = "Ingress"
@@ -384,7 +384,7 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
     prefix = alb.prefix + (pascal(ing.name) if _settings_differ(ctx, ing, svc.name) else "")
     logical = target_group(frag, ctx, workload, svc, container, number, alb, prefix,
                            target_group_check(container, settings_)
-                           | _protocol(settings_), pointer)
+                           | _protocol(settings_, container, number), pointer)
     entry.mapped(pointer, Target(LOAD_BALANCER_STACK, f"/Resources/{logical}"),
                  f"{svc.name}:{port.port} -> {workload.obj.name} container {container.name}:{number}")
     return logical
@@ -413,16 +413,22 @@ def _settings_differ(ctx: Context, ing: Ingress, service: str) -> bool:
     return len(variants) > 1
 
 
-def _protocol(settings_: Mapping[str, str]) -> dict[str, Any]:
+def _protocol(settings_: Mapping[str, str], container: Container, number: int) -> dict[str, Any]:
     protocol = settings_.get("backend-protocol", "HTTP")
     out: dict[str, Any] = {"Protocol": protocol if protocol in ("HTTP", "HTTPS") else "HTTP"}
     version = settings_.get("backend-protocol-version", "").upper()
     if version in ("GRPC", "HTTP2"):
         out["ProtocolVersion"] = version
     if version == "GRPC":
-        out["Matcher"] = {"GrpcCode": settings_.get("success-codes", "12")}
-        if "healthcheck-path" not in settings_:  # the controller's gRPC default
-            out["HealthCheckPath"] = "/AWS.ALB/healthcheck"
+        # the container's grpc probe when it has one, else the controller's defaults; the
+        # healthcheck-* and success-codes annotations win over both
+        probed = grpc_check(container, number)
+        out["Matcher"] = {"GrpcCode": settings_.get("success-codes", probed.get(
+            "Matcher", {}).get("GrpcCode", "12"))}
+        if "healthcheck-path" not in settings_:
+            out["HealthCheckPath"] = probed.get("HealthCheckPath", "/AWS.ALB/healthcheck")
+        if "HealthCheckPort" in probed and "healthcheck-port" not in settings_:
+            out["HealthCheckPort"] = probed["HealthCheckPort"]
     else:
         out["Matcher"] = {"HttpCode": settings_.get("success-codes", "200-399")}
     return out

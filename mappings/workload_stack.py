@@ -87,7 +87,7 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
 
     served = Workload(obj, ns) if isinstance(obj, Deployment | StatefulSet) else None
     reached = reached_ports(served, ctx) if served else ()
-    balanced = balanced_containers(served, ctx) if served else frozenset()
+    balanced = balanced_containers(served, ctx) if served else {}
     pod = map_pod(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims, reached,
                   balanced, health_check_mode(obj, frag, ctx.options.health_check))
     log_group = f"/ecs/{ctx.app}/{title}"

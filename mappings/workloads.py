@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mappings.alb_annotations import controller_annotations
 from mappings.pod.ports import Reached
 from translator.context import Context, workload_stack
 from translator.models import (
@@ -185,24 +186,30 @@ def reached_ports(workload: Workload, ctx: Context) -> tuple[Reached, ...]:
     return tuple(found)
 
 
-def balanced_containers(workload: Workload, ctx: Context) -> frozenset[str]:
-    """The containers a load balancer sends to: the target ports of the LoadBalancer Services
-    and of the Services an Ingress routes to, among those that select the workload."""
-    routed = set()
+def balanced_containers(workload: Workload, ctx: Context) -> dict[str, str]:
+    """The containers a load balancer sends to (the target ports of the LoadBalancer Services
+    and of the Services an Ingress routes to, among those that select the workload), each with
+    the protocol version its target group speaks: an Ingress's backend-protocol-version
+    annotation (GRPC, HTTP2), else HTTP1."""
+    routed: dict[str, str] = {}
     for ing in ctx.all(Ingress):
         if ctx.namespace_of(ing) == workload.namespace:
             paths = [p for r in ing.spec.rules for p in (r.http.paths if r.http else [])]
             backends = [p.backend for p in paths] + [ing.spec.default_backend]
-            routed |= {b.service.name for b in backends if b is not None and b.service}
-    found = set()
+            version = controller_annotations(ing).get("backend-protocol-version", "").upper()
+            for b in backends:
+                if b is not None and b.service:
+                    routed.setdefault(b.service.name, version if version in ("GRPC", "HTTP2")
+                                      else "HTTP1")
+    found: dict[str, str] = {}
     for service in ctx.all(Service):
         if (service.spec.type == "LoadBalancer" or service.name in routed) \
                 and workload in selected_by(service, ctx):
             for port in service.spec.ports:
                 target = workload.container_for_port(port.target, port.port)
                 if target is not None:
-                    found.add(target[0].name)
-    return frozenset(found)
+                    found.setdefault(target[0].name, routed.get(service.name, "HTTP1"))
+    return found
 
 
 def target_port_number(obj: Service, target: int | str, ctx: Context) -> int | None:

@@ -102,12 +102,11 @@ def _not_in_container(state: PodState, c: Container, probe: Probe, path: str) ->
         state.entry.ignored(path, "health checks: none: no health check")
         return
     if c.name in state.balanced:
-        readiness = c.readiness_probe
-        if readiness is not None and readiness.http_get is not None:
+        if checked_probe(c) is not probe:
             state.entry.lossy(path, f"no container check: the load balancer's target group "
                               f"checks the readiness probe, and ECS replaces a task it finds "
                               f"unhealthy; this probe ({what}) is not run")
-        elif probe.http_get is not None:
+        elif _target_group_runs(state, c, probe):
             state.entry.mapped(path, None, f"becomes the health check of the load balancer "
                                f"target group in front of {c.name} ({what}); ECS replaces a "
                                "task the target group finds unhealthy, as the kubelet restarted "
@@ -115,8 +114,8 @@ def _not_in_container(state: PodState, c: Container, probe: Probe, path: str) ->
             _report_target_group_clamps(state, probe, path)
         else:
             state.entry.lossy(path, f"no container check: the load balancer's target group "
-                              f"checks {c.name} over HTTP (the healthcheck-path annotation, "
-                              f"else /), not {what}")
+                              f"checks {c.name} over {_over(state, c)}, not {what}"
+                              + _grpc_hint(state, c, probe))
         return
     if state.health_check == "target-group":
         state.entry.ignored(path, f"health checks: target-group, and no load balancer "
@@ -239,15 +238,37 @@ def _readiness(state: PodState, c: Container, probe: Probe, path: str) -> None:
         else:
             state.entry.lossy(path, "a load balancer target group checks over HTTP only; "
                               "without a load balancer ECS has no readiness gate")
-    elif probe.http_get is not None:
+    elif _target_group_runs(state, c, probe):
         state.entry.mapped(path, None, "becomes the health check of the load balancer "
-                           "target group in front of this container (path, port, scheme, "
-                           "interval, timeout, thresholds; 2 successes at least)")
+                           "target group in front of this container (" + (
+                               "path, port, scheme" if probe.http_get is not None else
+                               f"{GRPC_HEALTH_CHECK}, port, gRPC code {GRPC_SERVING}")
+                           + ", interval, timeout, thresholds; 2 successes at least)")
         _report_target_group_clamps(state, probe, path)
     else:
-        state.entry.lossy(path, "a load balancer target group checks over HTTP only: it "
-                          "requests the healthcheck-path annotation, else /, on the traffic "
-                          "port")
+        state.entry.lossy(path, f"the load balancer's target group checks {c.name} over "
+                          f"{_over(state, c)}, not {_handler(probe)}"
+                          + _grpc_hint(state, c, probe))
+
+
+def _target_group_runs(state: PodState, c: Container, probe: Probe) -> bool:
+    """Whether the target group in front of the container runs this probe itself: an HTTP
+    GET on an HTTP target group, a gRPC health check on a GRPC one."""
+    grpc = state.balanced.get(c.name) == "GRPC"
+    return probe.grpc is not None if grpc else probe.http_get is not None
+
+
+def _over(state: PodState, c: Container) -> str:
+    if state.balanced.get(c.name) == "GRPC":
+        return "gRPC (the healthcheck-path annotation, else the controller's /AWS.ALB/healthcheck)"
+    return "HTTP (the healthcheck-path annotation, else /)"
+
+
+def _grpc_hint(state: PodState, c: Container, probe: Probe) -> str:
+    if probe.grpc is None or state.balanced.get(c.name) == "GRPC":
+        return ""
+    return ("; a target group runs a grpc probe when the Ingress says "
+            "alb.ingress.kubernetes.io/backend-protocol-version: GRPC, behind an HTTPS listener")
 
 
 def _report_target_group_clamps(state: PodState, probe: Probe, path: str) -> None:
@@ -338,6 +359,24 @@ def health_check_target(c: Container, traffic_port: int) -> dict[str, str]:
 
 
 TG_LIMITS = {"interval": (5, 300), "timeout": (2, 120), "threshold": (2, 10)}
+# A GRPC target group calls the standard health service; an empty request asks about the
+# whole server, and OK (0) is the answer of one that is up (the ALB matcher reads the gRPC
+# status code): https://github.com/grpc/grpc/blob/master/doc/health-checking.md
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+GRPC_HEALTH_CHECK = "/grpc.health.v1.Health/Check"
+GRPC_SERVING = "0"
+
+
+def grpc_check(container: Container, traffic_port: int) -> dict[str, Any]:
+    """A GRPC target group's check from the container's grpc probe: the health service, OK,
+    on the probe's port; nothing when the probe it checks is not a grpc probe."""
+    probe = checked_probe(container)
+    if probe is None or probe.grpc is None:
+        return {}
+    out: dict[str, Any] = {"HealthCheckPath": GRPC_HEALTH_CHECK, "Matcher": {"GrpcCode": GRPC_SERVING}}
+    if probe.grpc.port != traffic_port:
+        out["HealthCheckPort"] = str(probe.grpc.port)
+    return out
 
 
 def _clip(value: int, limits: tuple[int, int]) -> int:

@@ -4,6 +4,7 @@ in a fixed order (the ledger and the template keep it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,13 +45,14 @@ class PodResult:
 
 def map_pod(pod: PodSpec, base: str, namespace: str, stack: str, frag: Fragment, ctx: Context,
             claims: tuple[ClaimTemplate, ...] = (), reached: tuple[Reached, ...] = (),
-            balanced: frozenset[str] = frozenset(), health_check: str = "auto") -> PodResult:
+            balanced: Mapping[str, str] | None = None, health_check: str = "auto") -> PodResult:
     """Map the pod spec at `base` into stack `stack`, recording every field's fate; `reached`
     are the ports Services send to, mapped whether or not a container declares them;
-    `balanced` the containers behind a load balancer, `health_check` how probes become
+    `balanced` the containers behind a load balancer (with the protocol version of their
+    target groups), `health_check` how probes become
     checks (see pod.probes)."""
-    state = PodState(pod, base, namespace, stack, frag, ctx, claims, reached, balanced,
-                     health_check)
+    state = PodState(pod, base, namespace, stack, frag, ctx, claims, reached,
+                     dict(balanced or {}), health_check)
     credentials = pod_level.pull_credentials(state)
     definitions = containers.app_containers(state, credentials)
     definitions += containers.init_containers(state, definitions, credentials)

@@ -25,7 +25,8 @@ class PodState:
     ctx: Context
     claims: tuple[ClaimTemplate, ...] = ()  # a StatefulSet's volumeClaimTemplates
     reached: tuple[Reached, ...] = ()  # ports Services send to (see mappings.pod.ports)
-    balanced: frozenset[str] = frozenset()  # containers a load balancer's target group checks
+    # containers a load balancer's target group checks -> its protocol version (HTTP1, GRPC)
+    balanced: dict[str, str] = field(default_factory=dict)
     health_check: str = "auto"  # the eks2ecs.io/health-check annotation (see pod.probes)
     secret_reads: dict[Any, list[Any]] = field(default_factory=dict)  # IAM action -> resources
 

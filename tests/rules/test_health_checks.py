@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from mappings.pod.probes import grpc_check
 from tests.helpers import deployment, docs, fate, props, source, translate_yaml
 from translator.api import Result
+from translator.cfn import Ref
 
 C0 = "/spec/template/spec/containers/0"
 
@@ -171,3 +173,74 @@ def test_an_unknown_mode_is_refused() -> None:
 
     with pytest.raises(InputError, match="--health-check 'curl' is none of auto, shell, grpc"):
         Options(health_check="curl")
+
+
+# --- gRPC behind a load balancer ---------------------------------------------------------
+
+GRPC_PROBES = """\
+ports: [{name: grpc, containerPort: 50051}]
+readinessProbe: {grpc: {port: 50051}, periodSeconds: 10, timeoutSeconds: 3}
+livenessProbe: {grpc: {port: 50051}}
+"""
+
+
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+
+
+def grpc_ingress(annotations: str) -> str:
+    """Deployment api serving gRPC on 50051, its Service, and an Ingress routing / to it."""
+    service = ("apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\n"
+               "spec: {selector: {app: api}, ports: [{name: grpc, port: 50051, targetPort: 50051}]}\n")
+    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: main\n"
+               "  namespace: shop\n  annotations:\n"
+               + "".join(f"    {line}\n" for line in annotations.splitlines())
+               + "spec:\n  ingressClassName: alb\n  rules:\n    - http:\n        paths:\n"
+               "          - {path: /, pathType: Prefix, backend: {service: {name: api, "
+               "port: {number: 50051}}}}\n")
+    return docs(deployment("api", container=GRPC_PROBES), service, ingress)
+
+
+@pytest.fixture(scope="module")
+def grpc_backend() -> Result:
+    return translate_yaml(grpc_ingress(
+        f"alb.ingress.kubernetes.io/backend-protocol-version: GRPC\n"
+        f"alb.ingress.kubernetes.io/certificate-arn: {CERT}"))
+
+
+def test_a_grpc_probe_is_the_check_of_a_grpc_target_group(grpc_backend: Result) -> None:
+    group = target_group(grpc_backend)
+    assert (group["ProtocolVersion"], group["Matcher"], group["HealthCheckPath"]) == (
+        "GRPC", {"GrpcCode": "0"}, "/grpc.health.v1.Health/Check")
+    assert "HealthCheckPort" not in group  # the probe's port is the traffic port
+    assert (group["HealthCheckIntervalSeconds"], group["HealthCheckTimeoutSeconds"]) == (10, 3)
+    api = props(grpc_backend, "api", "TaskDefinition")["ContainerDefinitions"][0]
+    assert "HealthCheck" not in api  # no grpc_health_probe needed in the image
+    readiness = fate(grpc_backend, "Deployment", "api", f"{C0}/readinessProbe")
+    assert readiness["status"] == "mapped"
+    assert "/grpc.health.v1.Health/Check, port, gRPC code 0" in readiness["note"]
+    assert fate(grpc_backend, "Deployment", "api", f"{C0}/livenessProbe")["status"] == "lossy"
+    # ALB serves GRPC behind HTTPS only (E9114): the rule is on the HTTPS listener alone
+    stack = next(s for s in grpc_backend.plan.stacks if s.info.key == "load-balancer")
+    assert [r.properties["ListenerArn"] for r in stack.resources.values()
+            if r.type == "AWS::ElasticLoadBalancingV2::ListenerRule"] == [Ref("ListenerHttps443")]
+
+
+def test_a_grpc_probe_on_another_port_checks_that_port() -> None:
+    from translator.models import Container
+
+    container = Container.model_validate({
+        "name": "api", "image": "api:1", "ports": [{"containerPort": 8080}],
+        "readinessProbe": {"grpc": {"port": 9090}}})
+    assert grpc_check(container, 8080) == {"HealthCheckPath": "/grpc.health.v1.Health/Check",
+                                           "Matcher": {"GrpcCode": "0"}, "HealthCheckPort": "9090"}
+    assert grpc_check(container.model_copy(update={"readiness_probe": None}), 8080) == {}
+
+
+def test_a_grpc_probe_behind_an_http1_target_group_says_what_to_annotate() -> None:
+    result = translate_yaml(grpc_ingress("alb.ingress.kubernetes.io/scheme: internal"))
+    group = target_group(result)
+    assert "ProtocolVersion" not in group and group["Matcher"] == {"HttpCode": "200-399"}
+    readiness = fate(result, "Deployment", "api", f"{C0}/readinessProbe")
+    assert readiness["status"] == "lossy"
+    assert "not a gRPC health check on port 50051" in readiness["note"]
+    assert readiness["note"].endswith("backend-protocol-version: GRPC, behind an HTTPS listener")

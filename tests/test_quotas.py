@@ -83,3 +83,30 @@ def test_template_section_limits_are_checked(section: str, count: int, rule: str
     if section == "Outputs":
         stack.outputs = {f"O{n}": Output("x", "o") for n in range(count)}
     assert rule in {f.rule for f in validate.lint(stack, render_stack(stack), "us-east-1")}
+
+
+def test_six_condition_values_on_one_rule_fail_naming_the_ingress() -> None:
+    """A conditions.<service> annotation of 6 hosts, and the path: 7 values (limit 5, E9113)."""
+    hosts = ",".join(f'"{h}.example.com"' for h in "abcdef")
+    text = docs(workload("web", 1), ingress([("web", 80)]).replace(
+        "namespace: shop}", "namespace: shop, annotations: {alb.ingress.kubernetes.io/"
+        "conditions.web: '[{\"field\":\"host-header\",\"hostHeaderConfig\":{\"values\":["
+        + hosts + "]}}]'}}", 1))
+    found = findings(text)
+    assert [f.rule for f in found] == ["E9113"]
+    assert "7 condition values, more than the 5" in found[0].message
+    assert found[0].source is not None and found[0].source.obj == "Ingress/fan-out"
+
+
+def test_a_configmap_file_past_the_task_definition_size_fails_naming_the_workload() -> None:
+    """The volume-file writer carries a ConfigMap file as an environment value: a 70,000-byte
+    file makes a task definition over the 65,536 bytes ECS registers (E9119)."""
+    config_map = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dashboards, namespace: shop}\n"
+                  "data:\n  all.json: " + "x" * 70_000 + "\n")
+    web = deployment(container="volumeMounts: [{name: files, mountPath: /etc/dashboards}]",
+                     pod="volumes: [{name: files, configMap: {name: dashboards}}]")
+    found = findings(docs(web, config_map))
+    assert [f.rule for f in found] == ["E9119"]
+    assert "over the 65536 ECS registers" in found[0].message
+    assert found[0].source is not None and found[0].source.obj == "Deployment/web"
+    assert found[0].pointer.endswith("/Environment/0/Value")

@@ -2,13 +2,18 @@
 object behind it, instead of a template written without a word: more than 100 target groups
 or 100 listener rules on one ALB (E9110, E9111), more than 5 target groups on one ECS
 service (E9112), and more than 500 resources, 200 parameters or 200 outputs in one template
-(cfn-lint's E3010 and E6010, and E9116: cfn-lint does not count parameters)."""
+(cfn-lint's E3010 and E6010, and E9116: cfn-lint does not count parameters), more than 5
+condition values on one listener rule (E9113) and a task definition over ECS's 64 KiB (E9119).
+A template over the 51,200 bytes CloudFormation takes inline is written, with a warning."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from tests.helpers import deployment, docs
+from tests.test_cli import run
 from translator import validate
 from translator.api import translate
 from translator.context import Options
@@ -110,3 +115,27 @@ def test_a_configmap_file_past_the_task_definition_size_fails_naming_the_workloa
     assert "over the 65536 ECS registers" in found[0].message
     assert found[0].source is not None and found[0].source.obj == "Deployment/web"
     assert found[0].pointer.endswith("/Environment/0/Value")
+
+
+def test_a_template_over_the_inline_size_deploys_with_a_warning_naming_its_object(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A 50,000-byte ConfigMap file: the task definition fits ECS (E9119 stays quiet), the
+    template does not fit CloudFormation's 51,200-byte TemplateBody; it is written, and the
+    run says to deploy it from S3 and which object made it large."""
+    source = tmp_path / "web.yaml"
+    source.write_text(docs(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dashboards, namespace: shop}\n"
+        "data:\n  all.json: " + "x" * 50_000 + "\n",
+        deployment(container="volumeMounts: [{name: files, mountPath: /etc/dashboards}]",
+                   pod="volumes: [{name: files, configMap: {name: dashboards}}]")))
+    code, _, err = run(capsys, "translate", str(source), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    [warning] = [line for line in err.splitlines() if line.startswith("eks2ecs: warning: ")]
+    size = len((tmp_path / "out" / "workload-web.yaml").read_bytes())
+    assert warning == (
+        f"eks2ecs: warning: workload-web.yaml is {size:,} bytes, over the 51,200 CloudFormation "
+        "takes inline (TemplateBody): deploy it from S3 (TemplateURL; aws cloudformation deploy "
+        f"--s3-bucket BUCKET); its largest resource, TaskDefinition, comes from {source}:7: "
+        "Deployment/web")
+    small = translate(["-"], Options(validate=False), stdin=deployment())
+    assert small.warnings == []

@@ -45,6 +45,7 @@ class Result:
     cost: Estimate | None = None  # None when there is no price table for the region
     suppressions: Suppressions | None = None
     network: reachability.Analysis | None = None  # the paths the security groups must keep
+    warnings: list[str] = field(default_factory=list)  # what deploys, but not as usual
 
     @property
     def report(self) -> dict[str, Any]:
@@ -105,7 +106,8 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
         findings = validate.validate(plan, files, options.region, progress, network)
         if findings:
             raise ValidationFailed(findings)
-    return Result(plan, files, findings, estimate, suppressions, network)
+    return Result(plan, files, findings, estimate, suppressions, network,
+                  deployplan.inline_warnings(plan, files))
 
 
 def _report_files(plan: Plan, extra: Sequence[report.Table],

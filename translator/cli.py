@@ -384,9 +384,12 @@ def _findings(findings: list[Any], args: argparse.Namespace) -> None:
 
 
 def _strict(result: Any, args: argparse.Namespace) -> int:
-    """Warn about --ignore rules that matched nothing; with --strict, fail on what is open."""
+    """Warn about templates over the inline size and --ignore rules that matched nothing; with
+    --strict, fail on what is open."""
     from translator import suppress
 
+    for warning in result.warnings:
+        print(f"eks2ecs: warning: {warning}", file=sys.stderr)
     for rule in result.suppressions.unused():
         print(f"eks2ecs: warning: --ignore {rule!r} matched nothing", file=sys.stderr)
     if not args.strict or not result.suppressions.open:

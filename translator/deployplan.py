@@ -48,6 +48,25 @@ def oversized(plan: Plan, files: dict[str, str]) -> list[str]:
     return [s.file for s in plan.stacks if len(files[s.file].encode()) > INLINE_LIMIT]
 
 
+def inline_warnings(plan: Plan, files: dict[str, str]) -> list[str]:
+    """What to tell about each template over the inline limit: its size, how to deploy it, and
+    the input object behind its largest resource (what to shrink)."""
+    warnings = []
+    for stack in plan.stacks:
+        size = len(files[stack.file].encode())
+        if size <= INLINE_LIMIT:
+            continue
+        largest = max(stack.resources, default=None, key=lambda logical: len(json.dumps(
+            stack.resources[logical].as_cfn(), default=str)))
+        source = plan.source_of(stack.info.key, f"/Resources/{largest}") if largest else None
+        warnings.append(
+            f"{stack.file} is {size:,} bytes, over the {INLINE_LIMIT:,} CloudFormation takes "
+            "inline (TemplateBody): deploy it from S3 (TemplateURL; aws cloudformation deploy "
+            "--s3-bucket BUCKET)" + (f"; its largest resource, {largest}, comes from {source}"
+                                     if source else ""))
+    return warnings
+
+
 def table(plan: Plan) -> Table:
     """The report's section on deployment order."""
     by_key = {s.info.key: s for s in plan.stacks}

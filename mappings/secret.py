@@ -1,12 +1,19 @@
-"""Secret -> an AWS::SecretsManager::Secret in the cluster stack holding the same key names
-with empty values; the user fills them in. No value from the manifest is ever read.
+"""Secret -> an AWS::SecretsManager::Secret in the secrets stack, made without a value; the
+user puts the values in (deploy.sh prints the commands and starts no task before), and no
+value from the manifest is ever read.
+
+The template sets neither SecretString nor GenerateSecretString: "If you omit both
+GenerateSecretString and SecretString, you create an empty secret", and CloudFormation never
+writes a value it was not given, so translating again (a key added) keeps the values put in.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secret.html
+DeletionPolicy and UpdateReplacePolicy Retain keep the secret when its stack or the resource
+goes; cleanup.sh deletes it only when told to.
 
 A Secret that an ExternalSecret syncs is not recreated: its data already lives in AWS.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,10 +22,10 @@ from pydantic_core import PydanticCustomError
 from mappings.pod import reads
 from mappings.secretsource import plain_secret_output, secret_name
 from translator.cfn import Ref
-from translator.context import CLUSTER_STACK, Context, export_name, pascal
+from translator.context import SECRETS_STACK, Context, pascal
 from translator.load import escape_pointer_token
 from translator.models import ExternalSecret, Secret
-from translator.plan import Fragment, Output, Resource, Target
+from translator.plan import Fragment, Output, Resource, StackInfo, Target
 
 KIND = "Secret"
 API_VERSIONS = ("v1",)
@@ -65,21 +72,24 @@ def map(obj: Secret, frag: Fragment, ctx: Context) -> None:
         entry.mapped("/type", None, "a Secrets Manager secret of JSON keys")
     logical = f"Secret{pascal(f'{ns}-{obj.name}' if ctx.multi_namespace else obj.name)}"
     name = secret_name(ctx, ns, obj.name)
-    frag.put(CLUSTER_STACK, "Resources", logical, Resource("AWS::SecretsManager::Secret", {
+    frag.stacks.append(StackInfo(SECRETS_STACK, "secrets", "secrets", (
+        f"{ctx.app}: Secrets Manager secrets of the Kubernetes Secrets, made without values and "
+        "kept on delete (eks2ecs)")))
+    keys = ", ".join(obj.keys) or "none"
+    frag.put(SECRETS_STACK, "Resources", logical, Resource("AWS::SecretsManager::Secret", {
         "Name": name,
-        "Description": (f"Kubernetes Secret {ns}/{obj.name}: eks2ecs copied the key names only; "
-                        "put the values in before the workloads start"),
-        # Key names with empty values, never the manifest's values.
-        "SecretString": json.dumps({k: "" for k in obj.keys}, sort_keys=True),
-    }, obj.ref))
-    frag.put(CLUSTER_STACK, "Outputs", plain_secret_output(ctx, ns, obj.name), Output(
-        Ref(logical), f"ARN of the Secrets Manager secret for Secret {ns}/{obj.name}",
-        export_name(plain_secret_output(ctx, ns, obj.name))))
+        "Description": (f"Kubernetes Secret {ns}/{obj.name} as JSON keys ({keys}); made empty by "
+                        "eks2ecs: put the values in before the workloads start"),
+    }, obj.ref, deletion_policy="Retain"))
+    # no export: deploy.sh passes the ARN, so removing the Secret never waits on an importer
+    frag.put(SECRETS_STACK, "Outputs", plain_secret_output(ctx, ns, obj.name), Output(
+        Ref(logical), f"ARN of the Secrets Manager secret for Secret {ns}/{obj.name}"))
     readers = reads.readers(ctx, "secret", ns, obj.name)
-    to = Target(CLUSTER_STACK, f"/Resources/{logical}/Properties/SecretString")
+    to = Target(SECRETS_STACK, f"/Resources/{logical}")
     for section in ("data", "stringData"):
         for key in ctx.manifest(obj).doc.get(section) or {}:
             who = sorted(w for w, keys in readers.items() if keys is None or key in keys)
-            note = (f"key name copied to {name}; value NOT copied - fill it in"
+            note = (f"key name kept as JSON key {key} of {name}; value NOT copied: put it in "
+                    "(deploy.sh prints the command)"
                     + (" (read by " + ", ".join(who) + ")" if who else ""))
             entry.lossy(f"/{section}/{escape_pointer_token(key)}", note, to)

@@ -2,7 +2,7 @@
 
 Three cases, in this order: an ExternalSecret syncs the Secret (ValueFrom is the Secrets
 Manager secret or SSM parameter it reads), the Secret is in the input (eks2ecs creates an
-empty Secrets Manager secret in the cluster stack for the user to fill), or it is in neither
+empty Secrets Manager secret in the secrets stack for the user to fill), or it is in neither
 (a parameter asks for the ARN of wherever the user keeps it). Values are never read.
 The ExternalSecret rule reports its own fields from the same reading (`external_source`).
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from mappings.workloads import namespaces_matching
 from translator.cfn import Equals, If, Ref, Select, Split, Sub, sub_escape
-from translator.context import Context, import_from, pascal
+from translator.context import SECRETS_STACK, Context, pascal
 from translator.models import (
     ClusterExternalSecret,
     ClusterSecretStore,
@@ -116,10 +116,17 @@ def lookup(name: str, namespace: str, ctx: Context) -> SecretSource:
         return external_source(es, ctx)
     secret = ctx.find(Secret, namespace, name)
     if secret is not None:
-        arn = import_from("ClusterStackName", plain_secret_output(ctx, namespace, name))
+        # deploy.sh passes the secrets stack's output: an export would make removing or
+        # renaming the Secret wait on every stack that imports it
+        output = plain_secret_output(ctx, namespace, name)
+        arn_of = (output, Parameter(
+            "String", f"ARN of the Secrets Manager secret of Secret {namespace}/{name} "
+            f"(deploy.sh passes output {output} of the secrets stack)",
+            allowed_pattern=SECRET_ARN_PATTERN, from_output=(SECRETS_STACK, output)))
+        arn = Ref(output)
         values: dict[str, SecretValue | str] = {
             key: SecretValue(secretsmanager_value(arn, key, None, None), arn,
-                             "secretsmanager:GetSecretValue",
+                             "secretsmanager:GetSecretValue", (arn_of,),
                              note=f"fill in {secret_name(ctx, namespace, name)} in Secrets Manager")
             for key in secret.keys
         }

@@ -4,6 +4,7 @@
 # Usage: ./deploy.sh [parameters.json]   (start from parameters.json.example)
 #        RUN_JOBS=1 ./deploy.sh ...        also runs each Job's task once, after deploying
 # Needs the AWS CLI and python3; honours AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.
+# Exit status 3: the secrets the tasks read need values first (the commands are printed).
 set -euo pipefail
 # AWS CLI v1 reads the region from AWS_DEFAULT_REGION only.
 if [ -n "${AWS_REGION:-}" ] && [ -z "${AWS_DEFAULT_REGION:-}" ]; then export AWS_DEFAULT_REGION="$AWS_REGION"; fi
@@ -15,16 +16,98 @@ fi
 params="$(cd "$(dirname "$params")" && pwd)/$(basename "$params")"  # a path from the caller's folder
 cd "$(dirname "$0")"
 
-# Print Key=Value for each parameter of one stack, read from the parameters file.
+# Print Key=Value for each parameter of one stack: from the parameters file, and for a value
+# another stack outputs (deploy-plan.json says which), from that stack, which an earlier wave
+# deployed. No export: changing or removing it never waits on the stacks that read it.
 overrides() {
   python3 - "$params" "$1" <<'PY'
-import json, sys
+import json, subprocess, sys
 try:
     values = json.load(open(sys.argv[1])).get(sys.argv[2], {})
 except ValueError as error:
     sys.exit(f"deploy.sh: {sys.argv[1]} is not valid JSON: {error}")
+plan = json.load(open("deploy-plan.json"))
+stack = next(s for wave in plan["waves"] for s in wave if s["stack"] == sys.argv[2])
+for key, how in stack["parameters"].items():
+    if "fromStack" in how and key not in values:
+        query = f"Stacks[0].Outputs[?OutputKey=='{how['output']}'].OutputValue"
+        done = subprocess.run(["aws", "cloudformation", "describe-stacks", "--stack-name",
+                               how["fromStack"], "--output", "text", "--query", query],
+                              capture_output=True, text=True)
+        if done.returncode != 0 or not done.stdout.strip() or done.stdout.strip() == "None":
+            sys.exit(f"deploy.sh: {sys.argv[2]} needs output {how['output']} of stack "
+                     f"{how['fromStack']}, which is not deployed: {done.stderr.strip()}")
+        values[key] = done.stdout.strip()
 for key, value in values.items():
     print(f"{key}={value}")
+PY
+}
+
+# Stop (exit 3) before any task starts while a Secrets Manager secret the tasks read lacks a
+# value for a key they read, printing for each the command that puts them in. A secret that an
+# ExternalSecret's store held must exist already. Values are read to check them, never printed.
+check_secrets() {
+  python3 - "$params" <<'PY'
+import json, subprocess, sys
+
+plan = json.load(open("deploy-plan.json"))
+try:
+    given = json.load(open(sys.argv[1]))
+except ValueError as error:
+    sys.exit(f"deploy.sh: {sys.argv[1]} is not valid JSON: {error}")
+
+
+def aws(*argv):
+    done = subprocess.run(["aws", "secretsmanager", *argv], capture_output=True, text=True)
+    return done.returncode, done.stdout, done.stderr
+
+
+missing = 0
+for secret in plan["secrets"]:
+    made = "name" in secret
+    if made:
+        secret_id = secret["name"]
+    elif "arn" in secret:
+        secret_id = secret["arn"]
+    else:
+        where = secret["parameter"]
+        secret_id = given.get(where["stack"], {}).get(where["name"], "")
+    keys = [k for k in secret["keys"] if k]
+    readers = ", ".join(secret["readers"])
+    status, out, err = aws("get-secret-value", "--secret-id", secret_id, "--query",
+                           "SecretString", "--output", "text")
+    if status != 0 and not made and "ResourceNotFoundException" in err \
+            and aws("describe-secret", "--secret-id", secret_id)[0] != 0:
+        missing += 1
+        print(f"deploy.sh: secret {secret_id} (read by {readers}) does not exist; the store "
+              "of the ExternalSecret held it on EKS: create it in Secrets Manager with "
+              + (f"the JSON keys {', '.join(keys)}" if keys else "its value"), file=sys.stderr)
+        continue
+    if status != 0 and "ResourceNotFoundException" not in err:
+        sys.exit(f"deploy.sh: cannot read secret {secret_id}: {err.strip()}")
+    empty = keys or [""]
+    if status == 0:
+        if keys:
+            try:
+                data = json.loads(out)
+            except ValueError:
+                data = {}
+            empty = [k for k in keys if not (isinstance(data, dict) and str(data.get(k) or ""))]
+        else:
+            empty = [] if out.strip() else [""]
+    if not empty:
+        continue
+    missing += 1
+    what = f"no value for {', '.join(empty)}" if keys else "no value"
+    every = "{" + ", ".join(f'"{k}": "..."' for k in keys) + "}" if keys else "..."
+    print(f"deploy.sh: secret {secret_id} (read by {readers}) has {what}. Put every key in "
+          "(put-secret-value replaces the whole value):\n"
+          f"  aws secretsmanager put-secret-value --secret-id '{secret_id}' "
+          f"--secret-string '{every}'", file=sys.stderr)
+if missing:
+    print(f"deploy.sh: {missing} secret(s) to fill before any task starts; then run "
+          "deploy.sh again", file=sys.stderr)
+    sys.exit(3)
 PY
 }
 
@@ -48,6 +131,7 @@ deploy 'angel-backend-cluster' 'cluster.yaml'
 # wave 2
 deploy 'angel-backend-load-balancer' 'load-balancer.yaml'
 deploy 'angel-backend-volume-weaviate-data' 'volume-weaviate-data.yaml'
+check_secrets
 # wave 3
 deploy 'angel-backend-weaviate' 'workload-weaviate.yaml'
 # wave 4

@@ -31,7 +31,8 @@ APPS: dict[str, tuple[Path, str, str | None]] = {
     # 12 Deployments and 12 Services: 13 stacks, 11 Cloud Map services.
     "microservices-demo": (CORPUS / "GoogleCloudPlatform__microservices-demo", "10.2.0.0/16",
                            "boutique"),
-    # A plain Secret: a Secrets Manager secret in the cluster stack, imported by the workload.
+    # A plain Secret: a Secrets Manager secret in the secrets stack, made empty; the first run
+    # stops at the secrets gate.
     "eks-workshop-orders": (CORPUS / "aws-samples__eks-workshop-v2/manifests/base-application/orders",
                             "10.3.0.0/16", "orders"),
     # An HPA; with the StatefulSet, claim and CronJob of its database: EFS and a schedule.
@@ -100,7 +101,8 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     before = inventory.take(emu)
 
     # From the folder above, as CI would: the parameters path is the caller's, not the script's.
-    log = _run(emu, tmp_path, "cfn/deploy.sh", "cfn/parameters.json")
+    log = _fill_secrets(emu, tmp_path, json.loads((folder / "deploy-plan.json").read_text()),
+                        parameters)
     assert [line.split()[1] for line in log.splitlines() if line.startswith("==> ")] == \
         [name for name, _ in order]
     assert complaints == [], "moto skipped or half-made something:\n" + "\n".join(complaints)
@@ -128,6 +130,33 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
         inventory.REMOVERS[kind](emu, physical_id)
     assert inventory.take(emu) == before
     prerequisites.remove()
+
+
+def _fill_secrets(emu: server.Emulator, cwd: Path, plan: dict[str, Any],
+                  parameters: dict[str, dict[str, str]]) -> str:
+    """Run deploy.sh; when the tasks read secrets, the first run must stop before any workload
+    stack with the put-secret-value command of each, and the second, after them, complete."""
+    if not plan["secrets"]:
+        return _run(emu, cwd, "cfn/deploy.sh", "cfn/parameters.json")
+    log = _run(emu, cwd, "cfn/deploy.sh", "cfn/parameters.json", expect=3)
+    workloads = {s["stack"] for wave in plan["waves"] for s in wave if s["layer"] == "workload"}
+    assert _live_stacks(emu).isdisjoint(workloads), "a task started before its secrets"
+    commands = dict(re.findall(r"^  aws secretsmanager put-secret-value --secret-id '([^']+)' "
+                               r"--secret-string '([^']+)'$", log, re.MULTILINE))
+    wanted = {}
+    for secret in plan["secrets"]:
+        where = secret.get("parameter")
+        secret_id = secret.get("name") or secret.get("arn") or \
+            parameters[where["stack"]][where["name"]]
+        keys = [k for k in secret["keys"] if k]
+        wanted[secret_id] = "{" + ", ".join(f'"{k}": "..."' for k in keys) + "}" if keys else "..."
+    assert commands == wanted
+    for secret_id, template in commands.items():
+        emu.client("secretsmanager").put_secret_value(
+            SecretId=secret_id, SecretString=template.replace('"..."', '"filled"'))
+    log = _run(emu, cwd, "cfn/deploy.sh", "cfn/parameters.json")
+    assert "secret(s) to fill" not in log
+    return log
 
 
 def _live_stacks(emu: server.Emulator) -> set[str]:

@@ -161,7 +161,7 @@ def test_every_value_the_scripts_interpolate_is_quoted(tmp_path: Path) -> None:
     stub.parent.mkdir()
     stub.write_text(f'#!/bin/sh\nfor a in "$@"; do printf "%s\\0" "$a"; done >> {calls}\n')
     stub.chmod(0o755)
-    for name in ("deploy.sh", "cleanup.sh"):
+    for name in ("deploy.sh", "cleanup.sh", "deploy-plan.json"):
         (tmp_path / name).write_text(files[name])
     (tmp_path / "parameters.json").write_text(files["parameters.json.example"])
     env = {**os.environ, "PATH": f"{stub.parent}{os.pathsep}{os.environ['PATH']}"}

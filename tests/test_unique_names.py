@@ -39,7 +39,7 @@ CASES = {
                   "them"),
     "punctuation": ([secret("my-app")], [secret("my.app")],
                     "Secret/my.app: becomes resource SecretMyApp of CloudFormation stack "
-                    "'default-cluster', as Secret default/my-app ({a}:1) does: one would "
+                    "'default-secrets', as Secret default/my-app ({a}:1) does: one would "
                     "replace the other on deploy; rename one of them"),
 }
 

@@ -17,6 +17,7 @@ from translator.names import Titles, app_prefix, stack_name
 T = TypeVar("T", bound=KubeObject)
 
 CLUSTER_STACK = "cluster"
+SECRETS_STACK = "secrets"
 LOAD_BALANCER_STACK = "load-balancer"
 
 

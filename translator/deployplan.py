@@ -1,23 +1,52 @@
 """The deploy plan as data: what `deploy.sh`, `cleanup.sh`, the README and the report read.
 
 `Plan.waves` orders the stacks; this module adds what running them needs: each stack's
-template, its size (over the inline limit deploy.sh uploads it to S3), its layer, whether it
+template, its size (over the inline limit the AWS CLI needs an S3 bucket), its layer, whether it
 is a Job, the stacks it deploys after with the reason, and which of its parameters have a
-default. `deploy-plan.json` is this data as written beside the templates.
+default or come from another stack's output (deploy.sh reads it there: no export to lock),
+and the secrets the tasks read. `deploy-plan.json` is this data as written beside the
+templates.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from translator.plan import Plan
+from translator.cfn import Ref, Sub
+from translator.plan import Parameter, Plan, Stack
 from translator.report import Cell, Code, Table
 
 # `aws cloudformation deploy` passes a template inline up to 51,200 bytes and needs
 # --s3-bucket beyond (TemplateBody's maximum length):
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
 INLINE_LIMIT = 51_200
+SECRET_ARN_FIELDS = 7  # arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>
+
+
+@dataclass(frozen=True)
+class SecretRead:
+    """A Secrets Manager secret the tasks read, and which JSON keys ("" for the whole value):
+    deploy.sh starts no task before each has a value. Exactly one of `name` (a secret the
+    secrets stack makes), `arn` (a literal ARN) and `parameter` (a parameter of the reading
+    stack holds the ARN) is set."""
+
+    keys: tuple[str, ...]
+    readers: tuple[str, ...]  # stack names
+    name: str | None = None
+    arn: str | None = None
+    parameter: tuple[str, str] | None = None  # (stack name, parameter)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"keys": list(self.keys), "readers": list(self.readers)}
+        if self.name is not None:
+            out["name"] = self.name
+        if self.arn is not None:
+            out["arn"] = self.arn
+        if self.parameter is not None:
+            out["parameter"] = {"stack": self.parameter[0], "name": self.parameter[1]}
+        return out
 
 
 def as_dict(plan: Plan, files: dict[str, str]) -> dict[str, Any]:
@@ -33,10 +62,68 @@ def as_dict(plan: Plan, files: dict[str, str]) -> dict[str, Any]:
             "layer": stack.info.layer,
             "runOnce": stack.info.run_once,
             "needs": {by_key[on].stack_name: why for on, why in sorted(stack.needs.items())},
-            "parameters": {name: {"default": p.default is not None}
-                           for name, p in stack.parameters.items()},
+            "parameters": {name: _parameter(plan, p) for name, p in stack.parameters.items()},
         } for stack in wave] for wave in plan.waves()],
+        "secrets": [s.as_dict() for s in secret_reads(plan)],
     }
+
+
+def secret_reads(plan: Plan) -> list[SecretRead]:
+    """Every Secrets Manager secret a task definition's `Secrets` read, with its JSON keys."""
+    found: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
+    for stack in plan.stacks:
+        for resource in stack.resources.values():
+            if resource.type != "AWS::ECS::TaskDefinition":
+                continue
+            for container in resource.properties.get("ContainerDefinitions", []):
+                for secret in container.get("Secrets", []):
+                    where = _secret_of(plan, stack, secret["ValueFrom"])
+                    if where is not None:
+                        keys, readers = found.setdefault(where[0], (set(), set()))
+                        keys.add(where[1])
+                        readers.add(stack.stack_name)
+    out = []
+    for (kind, *value), (keys, readers) in sorted(found.items()):
+        out.append(SecretRead(
+            tuple(sorted(keys)), tuple(sorted(readers)),
+            name=value[0] if kind == "name" else None, arn=value[0] if kind == "arn" else None,
+            parameter=(value[0], value[1]) if kind == "parameter" else None))
+    return out
+
+
+def _secret_of(plan: Plan, stack: Stack, value_from: Any) -> tuple[tuple[str, ...], str] | None:
+    """(where the secret is, JSON key) of a ValueFrom; None for SSM parameters."""
+    if isinstance(value_from, str):
+        parts = value_from.split(":")
+        if parts[2:3] != ["secretsmanager"]:
+            return None
+        return ("arn", ":".join(parts[:SECRET_ARN_FIELDS])), \
+            (parts[SECRET_ARN_FIELDS:] or [""])[0]
+    if not (isinstance(value_from, Sub) and value_from.template.startswith("${")):
+        return None
+    name, _, rest = value_from.template[2:].partition("}")
+    key = rest.split(":")[1] if rest.startswith(":") else ""
+    key = key.replace("${!", "${")  # Fn::Sub's escape
+    parameter = stack.parameters.get(name)
+    if parameter is None:
+        return None
+    if parameter.from_output is not None:
+        source_key, output = parameter.from_output
+        source = plan.stack(source_key)
+        arn = source.outputs[output].value
+        if isinstance(arn, Ref) and arn.name in source.resources:
+            return ("name", str(source.resources[arn.name].properties["Name"])), key
+        return None
+    if "secretsmanager" not in (parameter.allowed_pattern or ""):
+        return None
+    return ("parameter", stack.stack_name, name), key
+
+
+def _parameter(plan: Plan, parameter: Parameter) -> dict[str, Any]:
+    if parameter.from_output is not None:
+        key, output = parameter.from_output
+        return {"fromStack": plan.stack(key).stack_name, "output": output}
+    return {"default": parameter.default is not None}
 
 
 def to_json(plan: Plan, files: dict[str, str]) -> str:

@@ -108,6 +108,9 @@ class Parameter:
     allowed_values: list[str] | None = None
     constraint_description: str | None = None
     example: str | None = None  # shown in parameters.json.example when there is no default
+    # (stack key, output): deploy.sh passes that stack's output, so the value crosses stacks
+    # without an export whose change or removal an importer would block
+    from_output: tuple[str, str] | None = None
 
     def as_cfn(self) -> dict[str, Any]:
         out: dict[str, Any] = {"Type": self.type, "Description": self.description}

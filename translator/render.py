@@ -57,7 +57,8 @@ def render_stack(stack: Stack) -> str:
 def example_parameters(plan: Plan) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for stack in plan.stacks:
-        out[stack.stack_name] = {name: _example(p) for name, p in stack.parameters.items()}
+        out[stack.stack_name] = {name: _example(p) for name, p in stack.parameters.items()
+                                 if p.from_output is None}  # deploy.sh reads those
     return out
 
 

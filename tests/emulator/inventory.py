@@ -30,6 +30,8 @@ def take(emulator: Emulator) -> dict[str, set[str]]:
 # What the user deletes by hand once cleanup.sh has left it (DeletionPolicy: Retain).
 REMOVERS: dict[str, Callable[[Emulator, str], object]] = {
     "AWS::EFS::FileSystem": lambda e, fs: e.client("efs").delete_file_system(FileSystemId=fs),
+    "AWS::SecretsManager::Secret": lambda e, arn: e.client("secretsmanager").delete_secret(
+        SecretId=arn, ForceDeleteWithoutRecovery=True),
 }
 
 

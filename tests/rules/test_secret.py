@@ -20,7 +20,7 @@ from tests.helpers import (
     translate_yaml,
 )
 from translator.api import Result
-from translator.cfn import ImportValue, Ref, Sub
+from translator.cfn import Ref, Sub
 
 PASSWORD = "Hunter2-Very-Secret-Db-Password"
 TOKEN = "tok_live_51Nv8QpZsecretvalue"
@@ -37,7 +37,7 @@ stringData:
   API_TOKEN: {TOKEN}
 """
 
-ARN = ImportValue(Sub("${ClusterStackName}-SecretCredsArn"))
+ARN = Ref("SecretCredsArn")  # a parameter deploy.sh fills from the secrets stack's output
 
 
 @pytest.fixture(scope="module")
@@ -59,29 +59,48 @@ def creds() -> Result:
 ])
 def test_no_value_appears_in_any_output_file(creds: Result, value: str) -> None:
     assert sorted(creds.files) == sorted([
-        "cluster.yaml", "workload-web.yaml", "parameters.json.example", "deploy-plan.json",
+        "cluster.yaml", "secrets.yaml", "workload-web.yaml", "parameters.json.example",
+        "deploy-plan.json",
         "deploy.sh", "cleanup.sh", "README.md", "report.md", "report.html", "report.json"])
     for name, text in creds.files.items():
         assert value not in text, f"{name} leaks a Secret value"
 
 
-def test_secret_holds_the_key_names_with_empty_values(creds: Result) -> None:
-    secret = resource(creds, "cluster", "SecretCreds")
+def test_the_secrets_stack_makes_the_secret_empty_and_keeps_it(creds: Result) -> None:
+    secret = resource(creds, "secrets", "SecretCreds")
     assert secret.type == "AWS::SecretsManager::Secret"
-    assert secret.properties["Name"] == "shop/shop/creds"
-    assert json.loads(secret.properties["SecretString"]) == {
-        "API_TOKEN": "", "DB_PASSWORD": "", "TLS_KEY": ""}
+    # neither SecretString nor GenerateSecretString: CloudFormation makes it empty and never
+    # rewrites what the operator put in
+    assert secret.properties == {
+        "Name": "shop/shop/creds",
+        "Description": "Kubernetes Secret shop/creds as JSON keys (API_TOKEN, DB_PASSWORD, "
+                       "TLS_KEY); made empty by eks2ecs: put the values in before the "
+                       "workloads start"}
+    assert secret.deletion_policy == "Retain"
+    assert 'DeletionPolicy: "Retain"' in creds.files["secrets.yaml"]
+    assert 'UpdateReplacePolicy: "Retain"' in creds.files["secrets.yaml"]
+    assert "SecretCreds" not in stack_for(creds, "cluster").resources
 
 
-def test_cluster_stack_exports_the_secret_arn(creds: Result) -> None:
-    output = stack_for(creds, "cluster").outputs["SecretCredsArn"]
-    assert output.value == Ref("SecretCreds")
-    assert output.export == Sub("${AWS::StackName}-SecretCredsArn")
+def test_the_arn_reaches_the_workload_as_a_parameter_not_an_export(creds: Result) -> None:
+    output = stack_for(creds, "secrets").outputs["SecretCredsArn"]
+    assert (output.value, output.export) == (Ref("SecretCreds"), None)
+    parameter = stack_for(creds, "web").parameters["SecretCredsArn"]
+    assert parameter.from_output == ("secrets", "SecretCredsArn")
+    assert parameter.allowed_pattern.startswith("^arn:aws[a-z-]*:secretsmanager:")
+    plan = json.loads(creds.files["deploy-plan.json"])
+    web = next(s for wave in plan["waves"] for s in wave if s["stack"] == "shop-web")
+    assert web["parameters"]["SecretCredsArn"] == {"fromStack": "shop-secrets",
+                                                   "output": "SecretCredsArn"}
+    assert [[s["stack"] for s in wave] for wave in plan["waves"]] == [
+        ["shop-cluster"], ["shop-secrets"], ["shop-web"]]
+    example = json.loads(creds.files["parameters.json.example"])
+    assert "SecretCredsArn" not in example["shop-web"]
 
 
 def test_workload_reads_the_key_from_the_imported_secret(creds: Result) -> None:
     assert secrets_of(container(creds, "web")) == {
-        "DB_PASSWORD": Sub("${Arn}:DB_PASSWORD::", (("Arn", ARN),))}
+        "DB_PASSWORD": Sub("${SecretCredsArn}:DB_PASSWORD::")}
     policy = props(creds, "web", "ExecutionRole")["Policies"][0]["PolicyDocument"]
     assert policy["Statement"] == [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                                     "Resource": [ARN]}]
@@ -96,16 +115,17 @@ def test_key_missing_from_the_secret_is_unsupported(creds: Result) -> None:
 
 
 def test_each_key_is_reported_lossy_with_its_readers(creds: Result) -> None:
-    to = "cluster.yaml#/Resources/SecretCreds/Properties/SecretString"
+    to = "secrets.yaml#/Resources/SecretCreds"
     assert fate(creds, "Secret", "creds", "/data/DB_PASSWORD") == {
         "path": "/data/DB_PASSWORD", "status": "lossy", "to": to,
-        "note": "key name copied to shop/shop/creds; value NOT copied - fill it in "
-                "(read by Deployment/web)"}
+        "note": "key name kept as JSON key DB_PASSWORD of shop/shop/creds; value NOT copied: "
+                "put it in (deploy.sh prints the command) (read by Deployment/web)"}
     assert fate(creds, "Secret", "creds", "/stringData/API_TOKEN")["note"] == \
-        "key name copied to shop/shop/creds; value NOT copied - fill it in"
+        "key name kept as JSON key API_TOKEN of shop/shop/creds; value NOT copied: put it in " \
+        "(deploy.sh prints the command)"
     entry = source(creds, "Secret", "creds")
     assert entry["status"] == "partial"
-    assert entry["resources"] == [{"template": "cluster.yaml", "logicalId": "SecretCreds",
+    assert entry["resources"] == [{"template": "secrets.yaml", "logicalId": "SecretCreds",
                                    "type": "AWS::SecretsManager::Secret"}]
 
 
@@ -116,9 +136,9 @@ def test_env_from_a_secret_reads_every_key() -> None:
             prefix: S_
     """)))
     assert secrets_of(container(result, "web")) == {
-        "S_API_TOKEN": Sub("${Arn}:API_TOKEN::", (("Arn", ARN),)),
-        "S_DB_PASSWORD": Sub("${Arn}:DB_PASSWORD::", (("Arn", ARN),)),
-        "S_TLS_KEY": Sub("${Arn}:TLS_KEY::", (("Arn", ARN),)),
+        "S_API_TOKEN": Sub("${SecretCredsArn}:API_TOKEN::"),
+        "S_DB_PASSWORD": Sub("${SecretCredsArn}:DB_PASSWORD::"),
+        "S_TLS_KEY": Sub("${SecretCredsArn}:TLS_KEY::"),
     }
 
 
@@ -132,9 +152,9 @@ def test_typed_secret_loses_its_type() -> None:
           tls.key: {base64.b64encode(CERT.encode()).decode()}
     """)
     assert fate(result, "Secret", "tls", "/type")["status"] == "lossy"
-    assert json.loads(props(result, "cluster", "SecretTls")["SecretString"]) == {"tls.key": ""}
-    assert fate(result, "Secret", "tls", "/data/tls.key")["note"] == \
-        "key name copied to shop/shop/tls; value NOT copied - fill it in"
+    assert "tls.key" in props(result, "secrets", "SecretTls")["Description"]
+    assert fate(result, "Secret", "tls", "/data/tls.key")["note"].startswith(
+        "key name kept as JSON key tls.key of shop/shop/tls; value NOT copied")
     assert all(CERT not in text for text in result.files.values())
 
 
@@ -156,7 +176,7 @@ def test_secret_synced_by_an_external_secret_is_not_recreated() -> None:
     entry = source(result, "Secret", "creds")
     assert entry["status"] == "ignored"
     assert entry["reason"] == "synced by ExternalSecret/creds-sync: ECS reads its source directly"
-    assert "SecretCreds" not in stack_for(result, "cluster").resources
+    assert "secrets" not in [s.info.key for s in result.plan.stacks]
     assert secrets_of(container(result, "web")) == {
         "DB_PASSWORD": Sub("${ShopDbSecretArn}:password::")}
     assert all(PASSWORD not in text for text in result.files.values())

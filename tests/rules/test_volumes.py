@@ -86,8 +86,7 @@ def test_config_and_secret_files_are_written_by_a_non_essential_container_first(
     assert env["FILE_0"] == "db: postgres.shop.local\n"  # in-cluster names rewritten
     secret, = writer["Secrets"]
     assert secret["Name"] == "FILE_2"
-    assert secret["ValueFrom"] == Sub("${Arn}:api-key::", (("Arn", ImportValue(
-        Sub("${ClusterStackName}-SecretKeysArn"))),))
+    assert secret["ValueFrom"] == Sub("${SecretKeysArn}:api-key::")
     for text in files.files.values():
         assert "do-not-leak-me" not in text
     mounts = {m["ContainerPath"]: m for m in app["MountPoints"]}

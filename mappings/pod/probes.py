@@ -29,6 +29,13 @@ CONTAINER_FIELDS = (
 )
 
 
+# A GRPC target group calls the standard health service with an empty request (the whole
+# server); the ALB matcher reads only the gRPC status code, and OK (0) means the service
+# answered: https://github.com/grpc/grpc/blob/master/doc/health-checking.md
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+GRPC_HEALTH_CHECK = "/grpc.health.v1.Health/Check"
+GRPC_SERVING = "0"
+
 HEALTH_CHECK_ANNOTATION = "eks2ecs.io/health-check"
 ANNOTATION_FIELD = "/metadata/annotations/eks2ecs.io~1health-check"
 
@@ -106,6 +113,11 @@ def _not_in_container(state: PodState, c: Container, probe: Probe, path: str) ->
             state.entry.lossy(path, f"no container check: the load balancer's target group "
                               f"checks the readiness probe, and ECS replaces a task it finds "
                               f"unhealthy; this probe ({what}) is not run")
+        elif probe.grpc is not None and _target_group_runs(state, c, probe):
+            state.entry.lossy(path, f"becomes the gRPC health check of the load balancer target "
+                              f"group in front of {c.name}, and ECS replaces a task it finds "
+                              f"unhealthy; {_GRPC_LOSS}{_grpc_service(probe)}")
+            _report_target_group_clamps(state, probe, path)
         elif _target_group_runs(state, c, probe):
             state.entry.mapped(path, None, f"becomes the health check of the load balancer "
                                f"target group in front of {c.name} ({what}); ECS replaces a "
@@ -238,17 +250,32 @@ def _readiness(state: PodState, c: Container, probe: Probe, path: str) -> None:
         else:
             state.entry.lossy(path, "a load balancer target group checks over HTTP only; "
                               "without a load balancer ECS has no readiness gate")
+    elif probe.grpc is not None and _target_group_runs(state, c, probe):
+        state.entry.lossy(path, f"becomes the gRPC health check of the load balancer target "
+                          f"group in front of this container ({GRPC_HEALTH_CHECK}, port, "
+                          f"interval, timeout, thresholds; 2 successes at least); "
+                          f"{_GRPC_LOSS}{_grpc_service(probe)}")
+        _report_target_group_clamps(state, probe, path)
     elif _target_group_runs(state, c, probe):
         state.entry.mapped(path, None, "becomes the health check of the load balancer "
-                           "target group in front of this container (" + (
-                               "path, port, scheme" if probe.http_get is not None else
-                               f"{GRPC_HEALTH_CHECK}, port, gRPC code {GRPC_SERVING}")
-                           + ", interval, timeout, thresholds; 2 successes at least)")
+                           "target group in front of this container (path, port, scheme, "
+                           "interval, timeout, thresholds; 2 successes at least)")
         _report_target_group_clamps(state, probe, path)
     else:
         state.entry.lossy(path, f"the load balancer's target group checks {c.name} over "
                           f"{_over(state, c)}, not {_handler(probe)}"
                           + _grpc_hint(state, c, probe))
+
+
+# what a target group's gRPC check misses of the kubelet's
+_GRPC_LOSS = (f"ALB passes gRPC code {GRPC_SERVING} (the health service answered), where the "
+              "kubelet also wanted the answer SERVING: a server that says NOT_SERVING stays "
+              "in service")
+
+
+def _grpc_service(probe: Probe) -> str:
+    service = probe.grpc.service if probe.grpc is not None else None
+    return (f"; ALB asks about the whole server, not service {service!r}" if service else "")
 
 
 def _target_group_runs(state: PodState, c: Container, probe: Probe) -> bool:
@@ -359,12 +386,6 @@ def health_check_target(c: Container, traffic_port: int) -> dict[str, str]:
 
 
 TG_LIMITS = {"interval": (5, 300), "timeout": (2, 120), "threshold": (2, 10)}
-# A GRPC target group calls the standard health service; an empty request asks about the
-# whole server, and OK (0) is the answer of one that is up (the ALB matcher reads the gRPC
-# status code): https://github.com/grpc/grpc/blob/master/doc/health-checking.md
-# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
-GRPC_HEALTH_CHECK = "/grpc.health.v1.Health/Check"
-GRPC_SERVING = "0"
 
 
 def grpc_check(container: Container, traffic_port: int) -> dict[str, Any]:

@@ -214,8 +214,22 @@ def _version(version: str | None) -> tuple[str | None, str | None]:
     return version, None
 
 
+def _wildcard(key: str) -> str | None:
+    """Why a remote key is not one secret or parameter: a wildcard would let the execution
+    role read every secret it matches, and ECS reads one per value. `*` and `?` are in no
+    secret or parameter name, so the key can only be a pattern.
+    https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html"""
+    if "*" in key or "?" in key:
+        return (f"key {key!r} is a wildcard, not one secret: ECS reads one secret per value "
+                "and the role is granted only what it names (name the secret)")
+    return None
+
+
 def _remote_value(key: str, prop: str | None, version: str | None, service: str | None,
                   region: str | None, ctx: Context) -> SecretValue | str:
+    wildcard = _wildcard(key)
+    if wildcard is not None:
+        return wildcard
     if service is None and key.startswith("arn:"):
         service = "ParameterStore" if key.split(":")[2:3] == ["ssm"] else "SecretsManager"
     if service is None and not prop and not version:
@@ -290,6 +304,9 @@ def data_from(item: dict[str, Any], service: str | None, region: str | None,
     if service == "ParameterStore":  # an unknown store's JSON keys can be a secret's only
         return "dataFrom.extract of an SSM parameter cannot be split into keys"
     key, version = extract["key"], extract.get("version")
+    wildcard = _wildcard(key)
+    if wildcard is not None:
+        return f"dataFrom.extract {wildcard}"
     stage, version_id = _version(version if isinstance(version, str) else None)
     if key.startswith("arn:"):
         return WholeSecret(key, stage, version_id)

@@ -384,3 +384,31 @@ def test_the_store_region_is_kept_in_the_arn(service: str, expected: dict[str, A
     if service == "SecretsManager":
         assert "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/token-AbCdEf" in \
             result.files["parameters.json.example"]
+
+
+@pytest.mark.parametrize("key", [
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:*",
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-??????",
+    "shop/*",
+])
+def test_a_wildcard_key_is_reported_and_grants_nothing(key: str) -> None:
+    result = translate_yaml(docs(SECRETS_MANAGER_STORE, f"""
+        apiVersion: external-secrets.io/v1
+        kind: ExternalSecret
+        metadata: {{name: app-secrets, namespace: shop}}
+        spec:
+          secretStoreRef: {{name: sm, kind: SecretStore}}
+          target: {{name: app}}
+          data:
+            - secretKey: TOKEN
+              remoteRef: {{key: "{key}", property: token}}
+          dataFrom:
+            - extract: {{key: "{key}"}}
+    """, deployment(container=env_reading("app", "TOKEN", "OTHER"))))
+    for path in ("/spec/data/0", "/spec/dataFrom/0"):
+        found = fate(result, "ExternalSecret", "app-secrets", path)
+        assert found["status"] == "unsupported"
+        assert "is a wildcard, not one secret" in found["note"]
+    assert fate(result, "Deployment", "web", f"{C0}/env/0")["status"] == "unsupported"
+    assert "Secrets" not in container(result, "web")
+    assert "Policies" not in props(result, "web", "ExecutionRole")

@@ -154,6 +154,11 @@ class Context:
         key = (type(obj).__name__, self.namespace_of(obj), obj.name)
         return self._by_key[key].manifest
 
+    def manifest_at(self, file: str, line: int) -> Manifest:
+        """The manifest that starts at file:line (a rule's entry), to locate its fields."""
+        return next(s.manifest for s in self.sources
+                    if (s.manifest.file, s.manifest.line) == (file, line))
+
     # --- names shared by the rules, so a rule never guesses another rule's names ---
 
     def workload_title(self, namespace: str, name: str) -> str:

@@ -14,6 +14,7 @@ from mappings.pod.ports import Reached
 from mappings.pod.resources import TaskSize
 from mappings.pod.state import PodState
 from translator.context import Context
+from translator.errors import InputError
 from translator.models import ClaimTemplate, PodSpec
 from translator.plan import Fragment
 
@@ -27,6 +28,11 @@ POD_FIELDS = (
     *(f"/{group}/*/{name}" for group in ("containers", "initContainers")
       for name in CONTAINER_FIELDS),
 )
+
+
+# "Containers per task definition: 10, not adjustable"; a pod over it cannot deploy at all:
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html
+MAX_CONTAINERS = 10
 
 
 def fields(base: str) -> tuple[str, ...]:
@@ -67,8 +73,30 @@ def map_pod(pod: PodSpec, base: str, namespace: str, stack: str, frag: Fragment,
         task["EphemeralStorage"] = {"SizeInGiB": storage}
     pod_level.pod_fields(state, task)
     volume_storage = volumes.map_volumes(state, definitions)
+    _within_container_limit(state, definitions)
     security.fs_group(state)
     pod_level.service_account(state)
     pod_level.restart_policy(state)
     pod_level.stop_timeout(state, definitions)
     return PodResult(definitions, size, state.secret_reads, task, volume_storage)
+
+
+def _within_container_limit(state: PodState, definitions: list[dict[str, Any]]) -> None:
+    """Refuse a pod whose task definition would hold more containers than ECS takes:
+    init containers and native sidecars become containers there too, and so does the file
+    writer eks2ecs adds. No split is meaningful: the pod's containers share its network and
+    volumes."""
+    if len(definitions) <= MAX_CONTAINERS:
+        return
+    apps, inits = len(state.pod.containers), len(state.pod.init_containers)
+    added = len(definitions) - apps - inits
+    parts = [f"{apps} containers", f"{inits} init containers and sidecars"]
+    if added:
+        parts.append(f"{added} that writes its ConfigMap/Secret files")
+    pointer = f"{state.base}/containers"
+    manifest = state.ctx.manifest_at(state.entry.file, state.entry.line)
+    raise InputError(f"{len(definitions)} containers in one task definition "
+                     f"({', '.join(parts)}); ECS takes at most {MAX_CONTAINERS} "
+                     "(a quota it does not raise): move some into workloads of their own",
+                     manifest.file, manifest.line_of(pointer), obj=manifest.ref,
+                     field=pointer)

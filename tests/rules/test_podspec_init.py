@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.helpers import (
@@ -16,7 +18,9 @@ from tests.helpers import (
     source,
     translate_yaml,
 )
-from translator.api import Result
+from translator.api import Result, translate
+from translator.context import Options
+from translator.errors import InputError
 
 POD = "/spec/template/spec"
 TO = "workload-web.yaml#/Resources/TaskDefinition/Properties"
@@ -154,3 +158,56 @@ def test_a_config_map_read_by_an_init_container_counts_it_as_a_reader() -> None:
     assert env_of(container(result, "web", 1)) == {"TARGET": "v42"}
     reader = fate(result, "ConfigMap", "migrations", "/data/TARGET")
     assert (reader["status"], reader["note"]) == ("mapped", "Environment of Deployment/web")
+
+
+def _pod_of(apps: int, inits: int, config_file: bool) -> str:
+    def containers(prefix: str, count: int) -> str:
+        return "".join(f"""
+            - name: {prefix}{i}
+              image: busybox:1.36
+              command: [sleep, "3600"]""" for i in range(count))
+    mount = """
+              volumeMounts: [{name: conf, mountPath: /etc/app}]""" if config_file else ""
+    volumes = """
+      volumes: [{name: conf, configMap: {name: conf}}]""" if config_file else ""
+    return f"""
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: conf}}
+data: {{app.conf: "x=1"}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: wide}}
+spec:
+  selector: {{matchLabels: {{app: wide}}}}
+  template:
+    metadata: {{labels: {{app: wide}}}}
+    spec:
+      initContainers:{containers("init", inits) if inits else " []"}
+      containers:{containers("app", apps)}{mount}{volumes}
+"""
+
+
+@pytest.mark.parametrize(("apps", "inits", "config_file", "parts"), [
+    (11, 0, False, "11 containers, 0 init containers and sidecars"),
+    (8, 2, True, "8 containers, 2 init containers and sidecars, 1 that writes"),
+    (200, 0, False, "200 containers"),
+])
+def test_more_than_ten_containers_in_one_task_is_refused_at_the_pod(
+        tmp_path: Path, apps: int, inits: int, config_file: bool, parts: str) -> None:
+    # ECS quota "Containers per task definition": 10, not adjustable
+    manifest = tmp_path / "wide.yaml"
+    manifest.write_text(_pod_of(apps, inits, config_file))
+    with pytest.raises(InputError) as caught:
+        translate([str(manifest)], Options())
+    line = manifest.read_text().splitlines().index("      containers:") + 1
+    message = str(caught.value)
+    assert message.startswith(f"{manifest}:{line}: Deployment/wide: /spec/template/spec/"
+                              "containers: ")
+    assert parts in message and "ECS takes at most 10" in message
+
+
+def test_ten_containers_counting_the_file_writer_still_deploy() -> None:
+    result = translate_yaml(_pod_of(7, 2, True))
+    assert len(props(result, "wide", "TaskDefinition")["ContainerDefinitions"]) == 10

@@ -12,6 +12,7 @@ own, and only template numbers and findings cross between processes.
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
 import sys
@@ -79,8 +80,26 @@ def _size(stack: Stack, text: str) -> list[LintFinding]:
     size, limit = len(text.encode("utf-8")), LIMITS["template"]["body"]
     if size <= limit:
         return []
+    pointer, bulk = _bulk(to_json(stack.as_cfn()))
     return [LintFinding(stack.file, 1, "E1002", "error",
-                        f"The template file size ({size} bytes) exceeds the limit ({limit} bytes)")]
+                        f"The template file size ({size} bytes) exceeds the limit ({limit} bytes); "
+                        f"{bulk} bytes of it are at {pointer or '/'}", pointer)]
+
+
+def _bulk(template: Any) -> tuple[str, int]:
+    """Where most of a template's bytes are: the largest part, followed down while one part
+    holds at least half of its parent, so the finding points at the input field behind it."""
+    def size(value: Any) -> int:
+        return len(json.dumps(value, separators=(",", ":")))
+
+    pointer, node, total = "", template, size(template)
+    while isinstance(node, dict | list) and node:
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        key, child = max(items, key=lambda item: size(item[1]))
+        if size(child) * 2 < total:
+            break
+        pointer, node, total = f"{pointer}/{escape_pointer_token(key)}", child, size(child)
+    return pointer, total
 
 
 def _finding(file: str, match: Any) -> LintFinding:

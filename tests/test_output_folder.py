@@ -172,3 +172,37 @@ def test_files_the_operator_put_in_the_output_folder_are_kept(tmp_path: Path) ->
     assert (out / "notes" / "todo.md").read_text() == "check the ALB\n"
     assert os.readlink(out / "latest") == "parameters.json"
     assert "workload-backend.yaml" in (out / RECORD).read_text()
+
+
+def test_a_signal_at_any_line_of_writing_a_report_file_leaves_the_old_or_the_new_one(
+        tmp_path: Path) -> None:
+    # `report -o` wrote the file in place: a signal or a full disk left half a report
+    work = tmp_path / "work"
+    work.mkdir()
+    out = work / "report.md"
+    before = b"the old report\n"
+    argv = ["report", str(EXAMPLE), "--format", "md", "-o", str(out)]
+    translated = translate([str(EXAMPLE)], Options(validate=False))
+    after = translated.files["report.md"].encode()
+    out.write_bytes(before)
+    out.chmod(0o600)
+    status, lines = interrupted(argv, signal.SIGTERM, 0, tmp_path / "err", translated)
+    assert (status, out.read_bytes(), out.stat().st_mode & 0o777) == (0, after, 0o600)
+    assert lines > 5
+    seen = {"old": 0, "new": 0}
+    for at in range(1, lines + 1):
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            out.write_bytes(before)
+            err = tmp_path / f"err-{at}-{signum}"
+            status, _ = interrupted(argv, signum, at, err, translated)
+            message = err.read_text()
+            where = f"signal {signum} at line {at} of the write stage: {message}"
+            assert status == 128 + signum, where
+            assert [p.name for p in work.iterdir()] == ["report.md"], where  # nothing staged
+            state = {before: "old", after: "new"}[out.read_bytes()]
+            seen[state] += 1
+            done = f"the new output is complete in {out}" if state == "new" \
+                else "nothing was written"
+            assert message == f"eks2ecs: interrupted by {signal.Signals(signum).name}; {done}\n", \
+                where
+    assert seen["old"] > 0 and seen["new"] > 0, seen

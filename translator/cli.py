@@ -313,8 +313,13 @@ def _main(argv: Sequence[str] | None) -> int:
             else:
                 text = result.files[f"report.{args.format}"]
             if args.output:
-                with open(args.output, "w", encoding="utf-8") as handle:
-                    handle.write(text)
+                try:
+                    write.write_file(text, Path(args.output))
+                except signals.Interrupted as stop:
+                    with signals.deferred():
+                        stop.written = args.output if write.file_holds(text, Path(args.output)) \
+                            else ""
+                    raise
             else:
                 sys.stdout.write(text)
         return _strict(result, args)

@@ -40,6 +40,43 @@ def write(files: dict[str, str], out: Path, force: bool = False) -> None:
         raise InputError(f"cannot write: {exc.strerror or exc}", str(out)) from None
 
 
+def write_file(text: str, out: Path) -> None:
+    """One file (`report -o`), put in place the same way: written in full beside `out`, then
+    renamed over it, so `out` is the complete old or the complete new file whatever stops
+    the run. `out` keeps its permissions; a new one gets the umask's."""
+    try:
+        with signals.deferred():
+            handle, name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent or ".")
+            staged = Path(name)
+            try:
+                with signals.allowed(), os.fdopen(handle, "wb") as stream:
+                    stream.write(text.encode("utf-8"))
+                _keep_mode(out, staged)
+                staged.replace(out)
+            finally:
+                staged.unlink(missing_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", str(out)) from None
+
+
+def file_holds(text: str, out: Path) -> bool:
+    """Whether `out` is the complete new file (what a run stopped by a signal can say)."""
+    try:
+        return out.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
+
+
+def _keep_mode(out: Path, staged: Path) -> None:
+    try:
+        mode = out.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    staged.chmod(mode)
+
+
 @contextmanager
 def _locked(out: Path) -> Iterator[None]:
     """Hold the lock of the folder `out` is in: one eks2ecs writes there at a time."""

@@ -1,7 +1,8 @@
 """ServiceAccount -> the task role of the workloads that run as it. With IRSA, the role ARN
 becomes their TaskRoleArn parameter's default (its trust policy must be widened to
-ecs-tasks.amazonaws.com, which the report says); without IRSA, the tasks get no task role,
-which is the same permission the pods had: none beyond the node's."""
+ecs-tasks.amazonaws.com, which the report says); without IRSA, the tasks get no role for the app:
+at most one of their stack's own that allows only what ECS Exec and EFS mounts need, so the
+app has the same AWS permissions the pods had: none beyond the node's."""
 
 from __future__ import annotations
 
@@ -44,8 +45,9 @@ def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:
         stack = workload_stack(ns, user.name)
         if arn is None:
             entry.mapped("/metadata/name", Target(stack, "/Resources/TaskDefinition/Properties"),
-                         "no IRSA role: the task definition has no TaskRoleArn, so the tasks "
-                         "call AWS with no credentials, as the pods did")
+                         "no IRSA role: the app's AWS calls are denied, as the pods' were (a "
+                         "task role of the stack's own allows only ECS Exec and EFS mounts, "
+                         "where they are on)")
         elif not is_arn:
             entry.lossy(pointer, f"{PLACEHOLDER_ROLE} (and add ecs-tasks.amazonaws.com to the "
                         "role's trust policy)", Target(stack, "/Parameters/TaskRoleArn"))

@@ -33,6 +33,16 @@ ECS_TASKS_TRUST = {
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],
 }
+# What the SSM agent in the task needs for ECS Exec: these four actions have no resource
+# type, so "*" is the only resource they take.
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsessionmanagermessagegatewayservice.html
+EXEC_STATEMENT = {
+    "Effect": "Allow",
+    "Action": [f"ssmmessages:{action}" for action in (
+        "CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel")],
+    "Resource": "*",
+}
 
 
 @dataclass
@@ -47,6 +57,8 @@ class TaskStack:
     template_path: str  # JSON Pointer of the pod template
     cluster_groups: tuple[str, ...]  # outputs of the cluster stack: groups the tasks join
     own_group: Any  # the workload's own group
+    exec_command: bool = False  # ECS Exec on its service (the task role may open channels)
+    role_policies: tuple[str, ...] = ()  # policies this stack attaches to an IRSA role
 
     @property
     def network(self) -> dict[str, Any]:
@@ -120,7 +132,9 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     }
     if pod.storage.volumes:
         task["Volumes"] = pod.storage.volumes
-    task_role = _task_role(obj, pod_spec, pod, stack, task, frag, ctx)
+    exec_command = ctx.options.exec_command and served is not None
+    task_role, role_policies = _task_role(obj, pod_spec, pod, stack, task, frag, ctx,
+                                          exec_command)
     put(stack, "Resources", "TaskDefinition", Resource("AWS::ECS::TaskDefinition", task, obj.ref))
     entry.notes.append(pod.size.note)
     entry.sizing = pod.size.sizing
@@ -135,7 +149,7 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
                   "pod annotations (scrape hints, sidecar injection) have no ECS meaning")
     entry.ignored("/metadata/labels", "labels are not carried to ECS tags")
     return TaskStack(stack, title, ns, obj, pod, task["Family"], task_role, template_path,
-                     tuple(cluster_groups), own_group)
+                     tuple(cluster_groups), own_group, exec_command, role_policies)
 
 
 def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], frag: Fragment) -> None:
@@ -149,6 +163,7 @@ def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], 
         "LaunchType": "FARGATE",
         "PlatformVersion": "LATEST",
         **({} if desired is None else {"DesiredCount": desired}),
+        **({"EnableExecuteCommand": True} if ts.exec_command else {}),
         "DeploymentConfiguration": deployment,
         "NetworkConfiguration": ts.network,
         "PropagateTags": "SERVICE",
@@ -159,7 +174,8 @@ def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], 
         service["VolumeConfigurations"] = ts.pod.storage.service_volumes
     frag.put(ts.stack, "Resources", "Service", Resource(
         "AWS::ECS::Service", service, obj.ref,
-        depends_on=list(ts.pod.storage.service_depends_on)))
+        # tasks start once their role holds what this stack attaches to it
+        depends_on=[*ts.pod.storage.service_depends_on, *ts.role_policies]))
     frag.entry.mapped("/metadata/name", Target(ts.stack, "/Resources/Service/Properties/ServiceName"))
     frag.entry.mapped(f"{ts.template_path}/metadata/labels", None,
                       "matched against Service selectors: decides which Cloud Map name and "
@@ -185,15 +201,22 @@ def run_task_outputs(ts: TaskStack, frag: Fragment) -> None:
 
 
 def _task_role(obj: KubeObject, pod_spec: PodSpec, pod: PodResult, stack: str,
-               task: dict[str, Any], frag: Fragment, ctx: Context) -> Any:
-    """The IRSA role of the ServiceAccount, or a role of the stack's own when the volumes
-    need one; EFS mount permissions go on whichever it is."""
-    statements = pod.storage.role_statements
+               task: dict[str, Any], frag: Fragment, ctx: Context,
+               exec_command: bool) -> tuple[Any, tuple[str, ...]]:
+    """The IRSA role of the ServiceAccount, or a role of the stack's own when the volumes or
+    ECS Exec need one; EFS mount and ECS Exec permissions go on whichever it is (on an IRSA
+    role as policies of this stack, attached by the role's name: their logical ids are
+    returned with the role's ARN)."""
+    policies: list[tuple[str, dict[str, Any]]] = []  # (logical id on an IRSA role, policy)
+    if pod.storage.role_statements:
+        policies.append(("VolumeMountPolicy", {"PolicyName": "mount-volumes", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": pod.storage.role_statements}}))
+    if exec_command:
+        policies.append(("ExecuteCommandPolicy", {"PolicyName": "ecs-exec", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": [EXEC_STATEMENT]}}))
     name = pod_spec.service_account_name
     account = ctx.find(ServiceAccount, ctx.namespace_of(obj), name) if name else None
     arn, is_arn = irsa_role(account) if account else (None, False)
-    policy = {"PolicyName": "mount-volumes", "PolicyDocument": {
-        "Version": "2012-10-17", "Statement": statements}}
     if arn is not None:
         # a placeholder (a kustomize base's ACCOUNT_ID) is no default: the operator fills it in
         frag.put(stack, "Parameters", "TaskRoleArn", Parameter(
@@ -201,14 +224,20 @@ def _task_role(obj: KubeObject, pod_spec: PodSpec, pod: PodResult, stack: str,
             "allow ecs-tasks.amazonaws.com to assume it", default=arn if is_arn else None,
             example=None if is_arn else f"arn:aws:iam::123456789012:role/{name}"))
         task["TaskRoleArn"] = Ref("TaskRoleArn")
-        if statements:
+        if policies:
+            given = " and ".join(policy["PolicyName"] for _, policy in policies)
+            noun = "policy" if len(policies) == 1 else "policies"
             frag.put(stack, "Parameters", "TaskRoleName", Parameter(
-                "String", "Name of the IAM role in TaskRoleArn (gets the EFS mount policy)",
+                "String", f"Name of the IAM role in TaskRoleArn (this stack attaches its {given} "
+                f"{noun} to it)",
                 default=arn.rsplit("/", 1)[-1] if is_arn else None, example=name))
-            frag.put(stack, "Resources", "VolumeMountPolicy", Resource("AWS::IAM::Policy", {
+        for logical_id, policy in policies:
+            frag.put(stack, "Resources", logical_id, Resource("AWS::IAM::Policy", {
                 **policy, "Roles": [Ref("TaskRoleName")]}, obj.ref))
-    elif statements:
+        return task["TaskRoleArn"], tuple(logical_id for logical_id, _ in policies)
+    if policies:
         frag.put(stack, "Resources", "TaskRole", Resource("AWS::IAM::Role", {
-            "AssumeRolePolicyDocument": ECS_TASKS_TRUST, "Policies": [policy]}, obj.ref))
+            "AssumeRolePolicyDocument": ECS_TASKS_TRUST,
+            "Policies": [policy for _, policy in policies]}, obj.ref))
         task["TaskRoleArn"] = GetAtt("TaskRole", "Arn")
-    return task.get("TaskRoleArn")
+    return task.get("TaskRoleArn"), ()

@@ -21,6 +21,7 @@ health-check: target-group
 cluster-name: shop-prod
 dns-namespace: shop.internal
 validate: false
+exec: false
 ignore:
   - PersistentVolumeClaim/*
 """
@@ -72,6 +73,8 @@ def test_the_options_are_recorded_in_the_output(project: Path) -> None:
     weaviate = next(s for s in report["sources"] if s["name"] == "weaviate"
                     and s["kind"] == "Deployment")
     assert "health checks: target-group (--health-check)" in weaviate["notes"]
+    assert recorded["exec"] is False  # and so diff keeps ECS Exec off too
+    assert "EnableExecuteCommand" not in (project / "cfn" / "workload-backend.yaml").read_text()
     deploy = (project / "cfn" / "deploy.sh").read_text(encoding="utf-8")
     assert "shop-cluster" in deploy and "eks2ecs-cluster" not in deploy
 

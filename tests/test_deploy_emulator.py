@@ -239,6 +239,9 @@ def _check_services(emu: server.Emulator, templates: dict[str, Template],
             assert len(network["securityGroups"]) <= 5, where
             emu.client("ec2").describe_security_groups(GroupIds=network["securityGroups"])
             assert network["assignPublicIp"] == "DISABLED", where
+            # ECS Exec, on by default: what `aws ecs execute-command` in the README needs
+            assert service.get("enableExecuteCommand") is props.get("EnableExecuteCommand", False) \
+                is True, where
             task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
             assert task["taskDefinition"]["networkMode"] == "awsvpc", where
             assert "FARGATE" in task["taskDefinition"]["requiresCompatibilities"], where

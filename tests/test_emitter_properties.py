@@ -217,7 +217,7 @@ def test_free_text_in_a_manifest_reaches_the_template_exactly(
     assert not errors
     resources = evaluate_joins(plain(template)["Resources"])
     assert sorted(resources) == ["ExecutionRole", "LogGroup", "Service", "TaskDefinition",
-                                 "WorkloadSecurityGroup"]
+                                 "TaskRole", "WorkloadSecurityGroup"]  # TaskRole: ECS Exec
     [definition] = resources["TaskDefinition"]["Properties"]["ContainerDefinitions"]
     assert definition["Environment"] == [{"Name": "FIXED", "Value": "x"},
                                          {"Name": env_name, "Value": env_value}]

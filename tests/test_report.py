@@ -95,6 +95,7 @@ def test_each_workload_sits_beside_its_resources(example: Result) -> None:
     assert "| Deployment angel-backend/backend | `examples/k8s/backend.yaml:21` | partial | " \
         "`WorkloadSecurityGroup (AWS::EC2::SecurityGroup)`<br>" \
         "`LogGroup (AWS::Logs::LogGroup)`<br>`ExecutionRole (AWS::IAM::Role)`<br>" \
+        "`ExecuteCommandPolicy (AWS::IAM::Policy)`<br>" \
         "`TaskDefinition (AWS::ECS::TaskDefinition)`<br>`Service (AWS::ECS::Service)` |" in backend
     assert "| HorizontalPodAutoscaler angel-backend/backend-hpa |" in backend
     nothing = rows(markdown, "Workloads: Kubernetes -> CloudFormation")

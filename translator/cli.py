@@ -153,6 +153,10 @@ def _parser() -> argparse.ArgumentParser:
                          help="ReadWriteOnce StatefulSet volumeClaimTemplates become a shared "
                               "EFS file system (default) or an ECS-managed EBS volume per task "
                               "(deleted with the task)")
+        sub.add_argument("--no-exec", dest="exec_command", action="store_false",
+                         help="leave ECS Exec off: by default every ECS service takes `aws ecs "
+                              "execute-command` (the README shows the line per service) and "
+                              "its task role may open the SSM channels that needs")
 
     translate = commands.add_parser(
         "translate", help="write CloudFormation, scripts and the report into a folder",
@@ -257,7 +261,8 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
                    ignore=tuple(getattr(args, "ignore", ())),
                    namespace=getattr(args, "namespace", None) or "default",
                    rwo_volumes=getattr(args, "rwo_volumes", "efs"),
-                   health_check=getattr(args, "health_check", "auto"))
+                   health_check=getattr(args, "health_check", "auto"),
+                   exec_command=getattr(args, "exec_command", True))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,6 +37,7 @@ class Key:
     dest: str  # the argparse destination of the flag
     kind: str  # "text", "texts", "path", "paths", "flag", "amount" or "efs|ebs" (a choice)
     help: str
+    default: Any = None  # what the flag gives when not set (not recorded then)
 
 
 KEYS: dict[str, Key] = {
@@ -51,7 +52,10 @@ KEYS: dict[str, Key] = {
                         "how httpGet/grpc/tcpSocket probes become checks (--health-check)"),
     "prices": Key("prices", "path", "price table over the bundled one (--prices)"),
     "eks-node-cost": Key("eks_node_cost", "amount", "monthly EKS node bill in USD"),
-    "strict": Key("strict", "flag", "exit 1 when lossy or unsupported items remain"),
+    "exec": Key("exec_command", "flag", "ECS Exec on the ECS services (false: --no-exec)",
+                default=True),
+    "strict": Key("strict", "flag", "exit 1 when lossy or unsupported items remain",
+                  default=False),
     "validate": Key("validate", "flag", "run cfn-lint (false: --no-validate)"),
     "ignore": Key("ignore", "texts", "accepted findings, KIND[/NAME][:POINTER] (--ignore)"),
 }
@@ -152,7 +156,7 @@ def recorded(args: Any, sources: list[str], out: str) -> str:
         if key.dest in ("sources", "validate"):
             continue
         value = getattr(args, key.dest, None)
-        if value is None or value == [] or (key.kind == "flag" and value is False):
+        if value is None or value == [] or (key.kind == "flag" and value is key.default):
             continue
         values[name] = rel(value) if key.kind == "path" else value
     values["validate"] = not getattr(args, "no_validate", False)

@@ -59,6 +59,7 @@ class Options:
     rwo_volumes: Literal["efs", "ebs"] = "efs"
     # how probes become checks where the eks2ecs.io/health-check annotation says nothing
     health_check: str = "auto"
+    exec_command: bool = True  # ECS Exec on every ECS service (`aws ecs execute-command`)
 
     def __post_init__(self) -> None:
         if self.health_check not in HEALTH_CHECKS:

@@ -75,11 +75,27 @@ def _example(parameter: Parameter) -> Any:
     }.get(parameter.type, "FILL-ME-IN")
 
 
+def exec_targets(plan: Plan) -> list[tuple[str, str, str]]:
+    """(stack name, ECS service name, container) of every service that takes ECS Exec; the
+    container is its first essential one, the app's (init steps and the file writer are not
+    running once it serves)."""
+    out = []
+    for stack in plan.stacks:
+        service = stack.resources.get("Service")
+        if service is None or service.properties.get("EnableExecuteCommand") is not True:
+            continue
+        definitions = stack.resources["TaskDefinition"].properties["ContainerDefinitions"]
+        app = next(d["Name"] for d in definitions if d.get("Essential", True) is not False)
+        out.append((stack.stack_name, service.properties["ServiceName"], app))
+    return out
+
+
 def render(plan: Plan, reports: dict[str, str]) -> dict[str, str]:
     """Every output file by name, in the order they are listed."""
     files = {stack.file: render_stack(stack) for stack in plan.stacks}
     env = environment()
     context = {"plan": plan, "version": __version__, "waves": plan.waves(),
+               "exec_targets": exec_targets(plan),
                "oversized": deployplan.oversized(plan, files), "limit": deployplan.INLINE_LIMIT}
     files["deploy-plan.json"] = deployplan.to_json(plan, files)
     files["parameters.json.example"] = json.dumps(example_parameters(plan), indent=2) + "\n"

@@ -204,8 +204,8 @@ def service_account(state: PodState) -> None:
     account = state.ctx.find(ServiceAccount, state.namespace, name)
     if account is None and name == "default":  # every namespace has one, rarely with IRSA
         state.entry.lossy(path, "the namespace's default ServiceAccount is not in the input: "
-                          "the tasks get no task role, as the pods had no IAM role unless it "
-                          "carried one (then give the task definition that TaskRoleArn)")
+                          "the app gets no IAM role, as the pods had none unless it carried "
+                          "one (then give the task definition that TaskRoleArn)")
     elif account is None:
         state.entry.unsupported(path, f"ServiceAccount {name} is not in the input: give the "
                                 "task definition its IAM role (TaskRoleArn) by hand")
@@ -213,8 +213,8 @@ def service_account(state: PodState) -> None:
         state.entry.mapped(path, state.to("/TaskRoleArn"),
                            "the ServiceAccount's IAM role (IRSA) becomes the task role")
     else:
-        state.entry.ignored(path, f"ServiceAccount {name} has no IAM role (IRSA): the tasks "
-                            "need no task role")
+        state.entry.ignored(path, f"ServiceAccount {name} has no IAM role (IRSA): the app needs "
+                            "no AWS permissions of its own")
 
 
 def restart_policy(state: PodState) -> None:

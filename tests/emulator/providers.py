@@ -261,7 +261,8 @@ class TaskDefinition(Emulated, CloudFormationModel):
 
 
 class EcsService(Emulated, CloudFormationModel):
-    """moto's own provider drops the launch type, network, load balancers and registries."""
+    """moto's own provider drops the launch type, network, load balancers, registries and
+    ECS Exec."""
 
     TYPE = "AWS::ECS::Service"
     ATTRIBUTES: ClassVar[dict[str, str]] = {"Name": "name", "ServiceArn": "physical_resource_id"}
@@ -300,6 +301,8 @@ class EcsService(Emulated, CloudFormationModel):
             network_configuration=(
                 {"awsvpcConfiguration": remap_nested_keys(awsvpc, pascal_to_camelcase)}
                 if awsvpc else None))
+        # moto's create_service takes no flag for it; its responses show the attribute
+        service.enable_execute_command = props.get("EnableExecuteCommand", False)
         made = cls(service.arn)
         made.name, made.cluster = service.name, service.cluster_name
         return made

@@ -35,7 +35,7 @@ def test_one_workload_stack_after_the_cluster_stack(web: Result) -> None:
     assert stack.info.key == "workload/shop/web"
     assert stack.stack_name == "shop-web"
     assert sorted(stack.resources) == ["ExecutionRole", "LogGroup", "Service", "TaskDefinition",
-                                       "WorkloadSecurityGroup"]
+                                       "TaskRole", "WorkloadSecurityGroup"]  # TaskRole: ECS Exec
     assert {r.type for r in stack.resources.values()} == {
         "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::ECS::Service", "AWS::ECS::TaskDefinition",
         "AWS::EC2::SecurityGroup"}
@@ -61,7 +61,7 @@ def test_task_definition_is_fargate_awsvpc_with_string_sizes(web: Result) -> Non
     assert task["NetworkMode"] == "awsvpc"
     assert task["RequiresCompatibilities"] == ["FARGATE"]
     assert task["ExecutionRoleArn"] == GetAtt("ExecutionRole", "Arn")
-    assert "TaskRoleArn" not in task
+    assert task["TaskRoleArn"] == GetAtt("TaskRole", "Arn")  # ECS Exec's, nothing for the app
     assert [c["Name"] for c in task["ContainerDefinitions"]] == ["web"]
     assert task["ContainerDefinitions"][0]["Image"] == Ref("WebImage")
     assert task["ContainerDefinitions"][0]["PortMappings"] == [
@@ -117,7 +117,7 @@ def test_report_points_fields_at_the_template(web: Result) -> None:
     assert sorted((r["template"], r["logicalId"]) for r in entry["resources"]) == [
         ("workload-web.yaml", "ExecutionRole"), ("workload-web.yaml", "LogGroup"),
         ("workload-web.yaml", "Service"), ("workload-web.yaml", "TaskDefinition"),
-        ("workload-web.yaml", "WorkloadSecurityGroup")]
+        ("workload-web.yaml", "TaskRole"), ("workload-web.yaml", "WorkloadSecurityGroup")]
 
 
 def test_revision_history_limit_is_lossy_and_makes_the_object_partial(web: Result) -> None:

@@ -13,7 +13,8 @@ from tests.helpers import (
     stack_for,
     translate_yaml,
 )
-from translator.cfn import Ref
+from translator.api import Result
+from translator.cfn import GetAtt, Ref
 
 ROLE = "arn:aws:iam::123456789012:role/shop-backend"
 IRSA = "/metadata/annotations/eks.amazonaws.com~1role-arn"
@@ -55,22 +56,32 @@ def test_every_workload_running_as_the_account_gets_the_role() -> None:
     assert stack_for(result, "one").parameters["TaskRoleArn"].default == ROLE
     assert stack_for(result, "two").parameters["TaskRoleArn"].default == ROLE
     assert "TaskRoleArn" not in stack_for(result, "three").parameters
-    assert "TaskRoleArn" not in props(result, "three", "TaskDefinition")
+    assert only_exec_role(result, "three")
     targets = sorted(f["to"] for f in source(result, "ServiceAccount", "backend")["fields"]
                      if f["path"] == IRSA)
     assert targets == ["workload-one.yaml#/Parameters/TaskRoleArn/Default",
                        "workload-two.yaml#/Parameters/TaskRoleArn/Default"]
 
 
-def test_account_without_irsa_maps_to_no_task_role() -> None:
+def only_exec_role(result: Result, workload: str) -> bool:
+    """The tasks' role is the stack's own, and it allows ECS Exec alone: no role for the app."""
+    role = props(result, workload, "TaskRole")
+    return (props(result, workload, "TaskDefinition")["TaskRoleArn"] == GetAtt("TaskRole", "Arn")
+            and [p["PolicyName"] for p in role["Policies"]] == ["ecs-exec"])
+
+
+def test_account_without_irsa_maps_to_no_role_for_the_app() -> None:
     result = translate_yaml(docs(account(role=None), deployment(pod=RUNS_AS_BACKEND)))
     assert "TaskRoleArn" not in stack_for(result, "web").parameters
-    assert "TaskRoleArn" not in props(result, "web", "TaskDefinition")
+    assert only_exec_role(result, "web")
+    without_exec = translate_yaml(docs(account(role=None), deployment(pod=RUNS_AS_BACKEND)),
+                                  exec_command=False)
+    assert "TaskRoleArn" not in props(without_exec, "web", "TaskDefinition")
     entry = source(result, "ServiceAccount", "backend")
     assert entry["status"] == "mapped"
     name = fate(result, "ServiceAccount", "backend", "/metadata/name")
     assert name["to"] == "workload-web.yaml#/Resources/TaskDefinition/Properties"
-    assert name["note"].startswith("no IRSA role: the task definition has no TaskRoleArn")
+    assert name["note"].startswith("no IRSA role: the app's AWS calls are denied")
 
 
 def test_account_nobody_runs_as_is_partial_with_advice() -> None:
@@ -116,9 +127,9 @@ def test_a_placeholder_role_arn_is_no_default_and_reported_lossy(placeholder: st
         "parameters.json.example"]
 
 
-def test_the_default_service_account_not_in_the_input_means_no_task_role() -> None:
+def test_the_default_service_account_not_in_the_input_means_no_role_for_the_app() -> None:
     result = translate_yaml(deployment(pod="serviceAccountName: default"))
     path = "/spec/template/spec/serviceAccountName"
     assert fate(result, "Deployment", "web", path)["status"] == "lossy"
-    assert "TaskRoleArn" not in props(result, "web", "TaskDefinition")
+    assert only_exec_role(result, "web")
     assert source(result, "Deployment", "web")["status"] == "partial"

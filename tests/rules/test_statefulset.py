@@ -133,7 +133,9 @@ def test_ebs_option_gives_each_task_a_managed_volume_sized_from_the_claim() -> N
     assert props(result, "kafka", "TaskDefinition")["Volumes"] == [
         {"Name": "logs", "ConfiguredAtLaunch": True}]
     resources = stack_for(result, "kafka").resources
-    assert "LogsFileSystem" not in resources and "TaskRole" not in resources
+    assert "LogsFileSystem" not in resources  # and no EFS mount permission on the task role:
+    assert [p["PolicyName"] for p in props(result, "kafka", "TaskRole")["Policies"]] == [
+        "ecs-exec"]
     role = props(result, "kafka", "EbsInfrastructureRole")
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "ecs.amazonaws.com"}

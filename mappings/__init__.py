@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from mappings import accepted_findings, calls, cluster, lint_rules
+from mappings import accepted_findings, calls, cluster, lint_rules, vpc_endpoints
 from translator.context import Context
 from translator.plan import Fragment
 from translator.rules import RuleSet
@@ -94,6 +94,7 @@ def foundation(frag: Fragment, ctx: Context) -> None:
     """What every translation has: the cluster stack, and the connections between the
     workloads that its security groups must keep."""
     cluster.foundation(frag, ctx)
+    vpc_endpoints.foundation(frag, ctx)
     frag.reaches.extend(calls.reaches(ctx))
 
 

@@ -28,6 +28,8 @@ from translator.context import Options
 # `default`: each gets its own name, as two apps sharing an account would.
 APPS: dict[str, tuple[Path, str, str | None]] = {
     "examples-k8s": (EXAMPLE, "10.1.0.0/16", None),
+    # --vpc-endpoints: the network stack first, its rule in the cluster stack
+    "examples-k8s-vpc-endpoints": (EXAMPLE, "10.5.0.0/16", "private"),
     # 12 Deployments and 12 Services: 13 stacks, 11 Cloud Map services.
     "microservices-demo": (CORPUS / "GoogleCloudPlatform__microservices-demo", "10.2.0.0/16",
                            "boutique"),
@@ -88,7 +90,8 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     emu, complaints = emulator
     complaints.clear()  # each app answers for its own
     folder = tmp_path / "cfn"
-    result = translate([str(manifests)], Options(app_name=name))
+    result = translate([str(manifests)], Options(app_name=name,
+                                                 vpc_endpoints=app.endswith("-vpc-endpoints")))
     result.write(folder)
     order = [(s.stack_name, s.file) for wave in result.plan.waves() for s in wave]
     templates = {name: _decode(folder / file) for name, file in order}
@@ -112,6 +115,7 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     _check_services(emu, templates, physical, exports, prerequisites)
     _check_file_systems(emu, templates, physical, prerequisites)
     _check_rules(emu, templates, physical, exports, parameters)
+    _check_endpoints(emu, templates, physical, prerequisites)
     _check_readme_group(emu, folder, exports)
 
     if app == "examples-k8s":  # once is enough: deploying again changes nothing and exits 0
@@ -317,6 +321,28 @@ def _check_rules(emu: server.Emulator, templates: dict[str, Template],
                     group(stack, props["SourceSecurityGroupId"]), where
             checked += 1
     assert checked > 0, "the templates make no ingress rule"
+
+
+def _check_endpoints(emu: server.Emulator, templates: dict[str, Template],
+                     physical: dict[str, dict[str, str]], prerequisites: Prerequisites) -> None:
+    """Each VPC endpoint is live in the task subnets (interface, private DNS, behind the
+    endpoints' group) or on their route tables (the S3 gateway)."""
+    ec2 = emu.client("ec2")
+    for stack, template in templates.items():
+        for logical, props in _of_type(template, "AWS::EC2::VPCEndpoint").items():
+            [live] = ec2.describe_vpc_endpoints(
+                VpcEndpointIds=[physical[stack][logical]])["VpcEndpoints"]
+            where = f"{stack}/{logical}"
+            assert live["VpcId"] == prerequisites.vpc, where
+            assert live["VpcEndpointType"] == props["VpcEndpointType"], where
+            assert live["ServiceName"].startswith("com.amazonaws.us-east-1."), where
+            if props["VpcEndpointType"] == "Interface":
+                assert sorted(live["SubnetIds"]) == sorted(prerequisites.private_subnets), where
+                assert live["PrivateDnsEnabled"] is True, where
+                assert [g["GroupId"] for g in live["Groups"]] == \
+                    [physical[stack]["EndpointSecurityGroup"]], where
+            else:
+                assert sorted(live["RouteTableIds"]) == sorted(prerequisites.route_tables), where
 
 
 def _check_readme_group(emu: server.Emulator, folder: Path, exports: dict[str, str]) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.paths import GOLDEN, corpus_apps, corpus_id
+from tests.paths import EXAMPLE, GOLDEN, corpus_apps, corpus_id
 from tests.test_corpus import DUPLICATED
 from translator.api import translate
 from translator.context import Options
@@ -40,6 +40,11 @@ def scan(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> dict[str, ob
     binary = checkov()
     root = tmp_path_factory.mktemp("checkov")
     shutil.copytree(GOLDEN, root / "golden", ignore=shutil.ignore_patterns("*.json*", "*.md", "*.sh"))
+    endpoints = root / "vpc-endpoints"  # the network stack and the cluster stack's rule
+    endpoints.mkdir()
+    for name, text in translate([str(EXAMPLE)], Options(validate=False, vpc_endpoints=True)) \
+            .templates.items():
+        (endpoints / name).write_text(text, encoding="utf-8")
     for folder in corpus_apps():
         if folder.name in DUPLICATED:
             continue

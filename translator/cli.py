@@ -157,6 +157,11 @@ def _parser() -> argparse.ArgumentParser:
                          help="leave ECS Exec off: by default every ECS service takes `aws ecs "
                               "execute-command` (the README shows the line per service) and "
                               "its task role may open the SSM channels that needs")
+        sub.add_argument("--vpc-endpoints", action="store_true",
+                         help="add a network stack, deployed first, of VPC endpoints (ECR, "
+                              "logs, the secret stores read, ssmmessages for ECS Exec; S3 "
+                              "gateway) so private tasks need no NAT gateway; the report "
+                              "names every image and URL the endpoints cannot reach")
 
     translate = commands.add_parser(
         "translate", help="write CloudFormation, scripts and the report into a folder",
@@ -262,7 +267,8 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
                    namespace=getattr(args, "namespace", None) or "default",
                    rwo_volumes=getattr(args, "rwo_volumes", "efs"),
                    health_check=getattr(args, "health_check", "auto"),
-                   exec_command=getattr(args, "exec_command", True))
+                   exec_command=getattr(args, "exec_command", True),
+                   vpc_endpoints=getattr(args, "vpc_endpoints", False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -54,6 +54,8 @@ KEYS: dict[str, Key] = {
     "eks-node-cost": Key("eks_node_cost", "amount", "monthly EKS node bill in USD"),
     "exec": Key("exec_command", "flag", "ECS Exec on the ECS services (false: --no-exec)",
                 default=True),
+    "vpc-endpoints": Key("vpc_endpoints", "flag", "a network stack of VPC endpoints, for "
+                         "tasks without a NAT gateway (--vpc-endpoints)", default=False),
     "strict": Key("strict", "flag", "exit 1 when lossy or unsupported items remain",
                   default=False),
     "validate": Key("validate", "flag", "run cfn-lint (false: --no-validate)"),

@@ -60,6 +60,7 @@ class Options:
     # how probes become checks where the eks2ecs.io/health-check annotation says nothing
     health_check: str = "auto"
     exec_command: bool = True  # ECS Exec on every ECS service (`aws ecs execute-command`)
+    vpc_endpoints: bool = False  # a network stack of VPC endpoints, for tasks without a NAT
 
     def __post_init__(self) -> None:
         if self.health_check not in HEALTH_CHECKS:

@@ -232,9 +232,34 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
     out.assumptions.append("NAT gateway and endpoints: hourly charges only; per-GB processing "
                            "depends on traffic.")
     out.alternative, note = _endpoints(workloads, table)
+    created = _created_endpoints(plan)
+    if created:  # --vpc-endpoints: priced as made, no longer an alternative
+        count = len(created) * AVAILABILITY_ZONES
+        out.lines.append(Line("VPC endpoints (network stack)",
+                              f"{len(created)} interface endpoints ({', '.join(created)}) x "
+                              f"{AVAILABILITY_ZONES} zones, S3 gateway endpoint free", None,
+                              table.monthly("vpc_interface_endpoint_hour", count)))
+        out.alternative, note = None, (
+            "The NAT gateway line stays while anything still needs the internet: report.md "
+            "lists each image and call the VPC endpoints cannot reach; remove the NAT gateway "
+            "once none is left.")
     if note:
         out.assumptions.append(note)
     return out
+
+
+def _created_endpoints(plan: Plan) -> list[str]:
+    """The services of the interface endpoints the templates make (com.amazonaws.REGION.X)."""
+    found = []
+    for stack in plan.stacks:
+        for resource in stack.resources.values():
+            props = to_json(resource.properties)
+            if resource.type == "AWS::EC2::VPCEndpoint" \
+                    and props.get("VpcEndpointType") == "Interface":
+                name = props["ServiceName"]
+                found.append(str(name.get("Fn::Sub", name) if isinstance(name, dict) else name)
+                             .rsplit("}.", 1)[-1])
+    return found
 
 
 def _size(table: PriceTable, w: _Workload, size: tuple[int, int]) -> Size:

@@ -14,6 +14,8 @@ ingress rules, then follows every path the output depends on:
   when a NetworkPolicy refused it, no rule admits it;
 - task -> EFS (E9204): the tasks that mount a file system reach each of its mount targets
   on NFS (2049);
+- task -> VPC endpoint (E9207): every task reaches each interface endpoint on HTTPS (443),
+  or it cannot pull its image, send its logs or read its secrets without a NAT gateway;
 - the world (E9205): no rule admits 0.0.0.0/0 or ::/0 but on a load balancer's own group,
   on one of its listeners' ports;
 - ECS's bound (E9206): at most 5 security groups on a task.
@@ -43,7 +45,8 @@ PROTOCOLS = {"6": "tcp", "17": "udp", "all": "-1"}
 LISTENER_PROTOCOLS = {"HTTP": ("tcp",), "HTTPS": ("tcp",), "TCP": ("tcp",), "TLS": ("tcp",),
                       "UDP": ("udp",), "TCP_UDP": ("tcp", "udp")}
 RULES = {"load balancer": "E9201", "call": "E9202", "denied": "E9203", "volume": "E9204",
-         "world": "E9205", "limit": "E9206"}
+         "world": "E9205", "limit": "E9206", "endpoint": "E9207"}
+HTTPS = 443
 
 
 # --- the graph ---------------------------------------------------------------------------
@@ -74,7 +77,7 @@ class Rule:
 class Path:
     """One path the output depends on, and whether its security groups let it through."""
 
-    kind: str  # load balancer | call | denied | volume | world | limit
+    kind: str  # load balancer | call | denied | volume | endpoint | world | limit
     source: str
     target: str
     ok: bool
@@ -196,6 +199,7 @@ def analyse(templates: list[Template], reaches: Iterable[Reach] = (),
     paths += _balancers(resolver, graph, tasks)
     paths += _calls(resolver, graph, tasks, reaches)
     paths += _volumes(resolver, graph, tasks)
+    paths += _endpoints(resolver, graph, tasks)
     paths += _world(resolver, graph)
     paths += _limits(resolver)
     return Analysis(paths, resolver.templates)
@@ -399,6 +403,23 @@ def _volumes(resolver: Resolver, graph: Graph, tasks: dict[str, list[Tasks]]) ->
                                           rule.place if rule else "no ingress rule on the "
                                           "mount target's groups admits the tasks' groups",
                                           t.file, placed.logical))
+    return paths
+
+
+def _endpoints(resolver: Resolver, graph: Graph, tasks: dict[str, list[Tasks]]) -> list[Path]:
+    endpoints = []
+    for t in resolver.templates.values():
+        for logical, props in t.resources("AWS::EC2::VPCEndpoint"):
+            if props.get("VpcEndpointType") == "Interface" and resolver.present(t, logical):
+                endpoints.append((t, logical, groups(resolver.value(t, props.get("SecurityGroupIds")))))
+    paths = []
+    for placed in (p for found in tasks.values() for p in found):
+        for owner, logical, endpoint_groups in endpoints:
+            rule = graph.admitting(_known(placed.groups), endpoint_groups, "tcp", HTTPS)
+            paths.append(Path("endpoint", placed.who, f"VPC endpoint {logical} tcp {HTTPS}",
+                              rule is not None, rule.place if rule else "no ingress rule on "
+                              "the endpoint's groups admits the tasks' groups",
+                              owner.file, logical))
     return paths
 
 

@@ -16,6 +16,7 @@ import jinja2
 
 from translator import __version__, deployplan, rules
 from translator.cfn import emit, quote
+from translator.context import CLUSTER_STACK
 from translator.plan import Parameter, Plan, Stack
 
 _COMMENT_UNSAFE = re.compile(r"[^\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]")
@@ -95,7 +96,7 @@ def render(plan: Plan, reports: dict[str, str]) -> dict[str, str]:
     files = {stack.file: render_stack(stack) for stack in plan.stacks}
     env = environment()
     context = {"plan": plan, "version": __version__, "waves": plan.waves(),
-               "exec_targets": exec_targets(plan),
+               "exec_targets": exec_targets(plan), "cluster": plan.stack(CLUSTER_STACK),
                "oversized": deployplan.oversized(plan, files), "limit": deployplan.INLINE_LIMIT}
     files["deploy-plan.json"] = deployplan.to_json(plan, files)
     files["parameters.json.example"] = json.dumps(example_parameters(plan), indent=2) + "\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mappings import vpc_endpoints
 from mappings.pod import env, ports, probes, resources, security
 from mappings.pod.pod_level import Credentials, repository_credentials
 from mappings.pod.state import PodState
@@ -93,7 +94,12 @@ def container(state: PodState, c: Container, i: int, path: str,
         "String", f"Image of container {c.name} (as it ran on EKS)", default=c.image))
     out: dict[str, Any] = {"Name": c.name, "Image": Ref(image_param), "Essential": True}
     entry.mapped(f"{path}/name", state.to(f"{at}/Name"))
-    entry.mapped(f"{path}/image", state.to(f"{at}/Image"), f"default of parameter {image_param}")
+    outside = vpc_endpoints.image_outside(c.image, image_param, state.ctx)
+    if outside is None:
+        entry.mapped(f"{path}/image", state.to(f"{at}/Image"),
+                     f"default of parameter {image_param}")
+    else:
+        entry.lossy(f"{path}/image", outside, state.to(f"{at}/Image"))
     if c.image_pull_policy is not None:
         entry.ignored(f"{path}/imagePullPolicy", "Fargate pulls the image at task start")
     if c.command:

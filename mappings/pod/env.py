@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mappings import secretsource
+from mappings import secretsource, vpc_endpoints
 from mappings.dns import DnsRewriter, Rewritten, dns_rewriter
 from mappings.pod.state import PodState
 from translator.models import ConfigMap, Container, EnvFromSource
@@ -213,6 +213,8 @@ def _env_from(state: PodState, c: Container, source: EnvFromSource, src_path: st
 
 def _env(state: PodState, c: Container, var: KubeEnvVar, var_path: str, rewriter: DnsRewriter,
          found: Found, scope: Scope) -> None:
+    for host in vpc_endpoints.named_apis(var.name, state.ctx):
+        state.entry.lossy(var_path, vpc_endpoints.internet_note(host, f"variable {var.name}"))
     if var.value_from is None:
         value = _expanded(state, var.value or "", var_path, scope, var.name)
         new, rewrites = _rewrite(state, value, var_path, rewriter, var.name)
@@ -303,6 +305,8 @@ def report_rewrite(state: PodState, path: str, out: Rewritten, where: str) -> No
     for name in dict.fromkeys(out.unresolved):
         state.entry.lossy(path, f"{name}: not in the input: will not resolve on ECS "
                           f"({where})")
+    for host in vpc_endpoints.internet_hosts(out.value, state.ctx):
+        state.entry.lossy(path, vpc_endpoints.internet_note(host, where))
 
 
 def _missing(state: PodState, path: str, kind: str, name: str, optional: bool) -> None:

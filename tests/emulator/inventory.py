@@ -115,6 +115,12 @@ def _ingress_rules(e: Emulator) -> set[str]:
     return {r["SecurityGroupRuleId"] for r in rules if not r["IsEgress"]}
 
 
+@lister("AWS::EC2::VPCEndpoint")
+def _vpc_endpoints(e: Emulator) -> set[str]:
+    return {v["VpcEndpointId"] for v in e.client("ec2").describe_vpc_endpoints()["VpcEndpoints"]
+            if v["State"].lower() != "deleted"}
+
+
 @lister("AWS::ElasticLoadBalancingV2::LoadBalancer")
 def _load_balancers(e: Emulator) -> set[str]:
     return {lb["LoadBalancerArn"] for lb in e.client("elbv2").describe_load_balancers()["LoadBalancers"]}

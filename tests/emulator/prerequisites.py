@@ -26,6 +26,7 @@ class Prerequisites:
     public_subnets: list[str] = field(default_factory=list)
     private_subnets: list[str] = field(default_factory=list)
     security_group: str = ""
+    route_tables: list[str] = field(default_factory=list)  # of the private subnets
     secrets: dict[str, str] = field(default_factory=dict)  # name -> ARN
     roles: dict[str, str] = field(default_factory=dict)  # name -> ARN
 
@@ -38,6 +39,10 @@ class Prerequisites:
                 subnets.append(ec2.create_subnet(
                     VpcId=self.vpc, CidrBlock=f"{base}.{offset + index}.0/24",
                     AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"])
+        for subnet in self.private_subnets:
+            table = ec2.create_route_table(VpcId=self.vpc)["RouteTable"]["RouteTableId"]
+            ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+            self.route_tables.append(table)
         self.security_group = ec2.create_security_group(
             GroupName="tasks", Description="tasks", VpcId=self.vpc)["GroupId"]
 
@@ -78,6 +83,8 @@ class Prerequisites:
         if kind in ("List<AWS::EC2::SecurityGroup::Id>", "AWS::EC2::SecurityGroup::Id") \
                 or key == "SecurityGroupIds":  # optional: given, so both branches are run
             return self.security_group
+        if key == "RouteTableIds":
+            return ",".join(self.route_tables)
         if "secretsmanager" in declared.get("AllowedPattern", ""):
             return self.secret(example)
         if ROLE_ARN.match(example):
@@ -95,6 +102,11 @@ class Prerequisites:
             self.emulator.client("iam").delete_role(RoleName=name)
         ec2 = self.emulator.client("ec2")
         ec2.delete_security_group(GroupId=self.security_group)
+        for table in self.route_tables:
+            for association in ec2.describe_route_tables(RouteTableIds=[table])[
+                    "RouteTables"][0]["Associations"]:
+                ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
+            ec2.delete_route_table(RouteTableId=table)
         for subnet in self.public_subnets + self.private_subnets:
             ec2.delete_subnet(SubnetId=subnet)
         ec2.delete_vpc(VpcId=self.vpc)

@@ -497,10 +497,50 @@ class TargetGroup(MotoCreates, CloudFormationModel):
         elbv2_backends[account_id][region].delete_target_group(physical_id)
 
 
+class VpcEndpoint(Emulated, CloudFormationModel):
+    """moto's own provider never deletes the endpoint, and takes shapes AWS refuses."""
+
+    TYPE = "AWS::EC2::VPCEndpoint"
+    ATTRIBUTES: ClassVar[dict[str, str]] = {"Id": "physical_resource_id"}
+
+    @classmethod
+    def create(cls, props: Props, generated_name: str, account_id: str, region: str) -> Emulated:
+        ec2 = ec2_backends[account_id][region]
+        kind = props.get("VpcEndpointType", "Gateway")
+        vpc = props["VpcId"]
+        ec2.get_vpc(vpc)
+        service = props["ServiceName"]
+        if not service.startswith(f"com.amazonaws.{region}."):
+            raise Refused(f"InvalidServiceName: The Vpc Endpoint Service '{service}' does not "
+                          "exist")
+        subnets, groups = props.get("SubnetIds", []), props.get("SecurityGroupIds", [])
+        if kind == "Interface":
+            zones = [ec2.get_subnet(subnet).availability_zone for subnet in subnets]
+            if not subnets or len(set(zones)) != len(zones):
+                raise Refused("DuplicateSubnetsInSameZone: an interface endpoint takes one "
+                              "subnet per Availability Zone, and at least one")
+            for group in ec2.describe_security_groups(group_ids=groups):
+                if group.vpc_id != vpc:
+                    raise Refused(f"InvalidParameter: security group {group.id} is not in {vpc}")
+        elif subnets or groups or props.get("PrivateDnsEnabled"):
+            raise Refused("InvalidParameter: a gateway endpoint takes route tables, not "
+                          "subnets, security groups or private DNS")
+        made = ec2.create_vpc_endpoint(
+            vpc_id=vpc, service_name=service, endpoint_type=kind, subnet_ids=subnets,
+            security_group_ids=groups, route_table_ids=props.get("RouteTableIds", []),
+            private_dns_enabled=props.get("PrivateDnsEnabled", kind == "Interface"),
+            policy_document=json.dumps(props["PolicyDocument"])
+            if "PolicyDocument" in props else None)
+        return cls(made.id)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        ec2_backends[account_id][region_name].delete_vpc_endpoints([self.physical_resource_id])
+
+
 PROVIDERS: tuple[type[Emulated | MotoCreates], ...] = (
     PrivateDnsNamespace, DiscoveryService, ScalableTarget, ScalingPolicy, Secret,
     TaskDefinition, EcsService, FileSystem, AccessPoint, Schedule, SecurityGroupIngress, Cluster,
-    TargetGroup,
+    TargetGroup, VpcEndpoint,
 )
 
 

@@ -135,6 +135,8 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     exec_command = ctx.options.exec_command and served is not None
     task_role, role_policies = _task_role(obj, pod_spec, pod, stack, task, frag, ctx,
                                           exec_command)
+    if exec_command:
+        _exec_read_only(pod_spec, pod, template_path, stack, frag)
     put(stack, "Resources", "TaskDefinition", Resource("AWS::ECS::TaskDefinition", task, obj.ref))
     entry.notes.append(pod.size.note)
     entry.sizing = pod.size.sizing
@@ -198,6 +200,23 @@ def run_task_outputs(ts: TaskStack, frag: Fragment) -> None:
     }
     for name, (value, description) in outputs.items():
         frag.put(ts.stack, "Outputs", name, Output(value, description))
+
+
+def _exec_read_only(pod_spec: PodSpec, pod: PodResult, template_path: str, stack: str,
+                    frag: Fragment) -> None:
+    """ECS Exec's agent writes into the container, so a read-only root file system breaks
+    `aws ecs execute-command` there ("isn't supported", ECS Exec considerations:
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html)."""
+    for i, definition in enumerate(pod.containers[:len(pod_spec.containers)]):
+        if definition.get("ReadonlyRootFilesystem") is True:
+            frag.entry.lossy(
+                f"{template_path}/spec/containers/{i}/securityContext/readOnlyRootFilesystem",
+                "ECS Exec does not work in a read-only root file system (its agent writes "
+                "there): `aws ecs execute-command` fails in this container unless "
+                "/managed-agents, /var/lib/amazon/ssm and /var/log/amazon/ssm are writable "
+                "volumes; or leave ECS Exec off (--no-exec)",
+                Target(stack, f"/Resources/TaskDefinition/Properties/ContainerDefinitions/{i}"
+                       "/ReadonlyRootFilesystem"))
 
 
 def _task_role(obj: KubeObject, pod_spec: PodSpec, pod: PodResult, stack: str,

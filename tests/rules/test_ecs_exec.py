@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import deployment, docs, props, resource, stack_for, translate_yaml
+from tests.helpers import (
+    deployment,
+    docs,
+    fates,
+    props,
+    resource,
+    stack_for,
+    statuses,
+    translate_yaml,
+)
 from tests.rules.test_serviceaccount import RUNS_AS_BACKEND, account
 from translator.api import Result
 from translator.cfn import GetAtt, Ref
@@ -109,3 +118,14 @@ def test_the_readme_shows_the_execute_command_line_per_service(on: Result, off: 
                 "--output text)\"") in readme
     assert "--service-name 'migrate'" not in readme
     assert "execute-command" not in off.files["README.md"]
+
+
+def test_a_read_only_root_file_system_is_reported_where_exec_cannot_run() -> None:
+    result = translate_yaml(deployment(container="securityContext: {readOnlyRootFilesystem: true}"))
+    path = "/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem"
+    assert statuses(result, "Deployment", "web", path) == ["lossy", "mapped"]
+    lossy = [f for f in fates(result, "Deployment", "web", path) if f["status"] == "lossy"]
+    assert lossy[0]["note"].startswith("ECS Exec does not work in a read-only root file system")
+    quiet = translate_yaml(deployment(container="securityContext: {readOnlyRootFilesystem: true}"),
+                           exec_command=False)
+    assert statuses(quiet, "Deployment", "web", path) == ["mapped"]

@@ -75,7 +75,7 @@ def test_the_options_are_recorded_in_the_output(project: Path) -> None:
     assert "health checks: target-group (--health-check)" in weaviate["notes"]
     assert recorded["exec"] is False  # and so diff keeps ECS Exec off too
     assert "EnableExecuteCommand" not in (project / "cfn" / "workload-backend.yaml").read_text()
-    deploy = (project / "cfn" / "deploy.sh").read_text(encoding="utf-8")
+    deploy = (project / "cfn" / "deploy-plan.json").read_text(encoding="utf-8")
     assert "shop-cluster" in deploy and "eks2ecs-cluster" not in deploy
 
 

@@ -98,16 +98,14 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
 
     prerequisites = Prerequisites(emu, cidr)
     prerequisites.create_network()
-    example = json.loads((folder / "parameters.json.example").read_text())
-    parameters = prerequisites.fill(example, templates)
-    (folder / "parameters.json").write_text(json.dumps(parameters, indent=2))
+    parameters = _parameters(prerequisites, folder, templates)
     before = inventory.take(emu)
 
     # From the folder above, as CI would: the parameters path is the caller's, not the script's.
     log = _fill_secrets(emu, tmp_path, json.loads((folder / "deploy-plan.json").read_text()),
                         parameters)
-    assert [line.split()[1] for line in log.splitlines() if line.startswith("==> ")] == \
-        [name for name, _ in order]
+    waves = [[s.stack_name for s in wave] for wave in result.plan.waves()]
+    assert _waves(log) == waves
     assert complaints == [], "moto skipped or half-made something:\n" + "\n".join(complaints)
     deployed = inventory.take(emu)
     physical = _check_stacks(emu, templates, before, deployed)
@@ -121,7 +119,8 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
     if app == "examples-k8s":  # once is enough: deploying again changes nothing and exits 0
         _run(emu, folder, "./deploy.sh")
         assert inventory.take(emu) == deployed
-    _run(emu, folder, "./cleanup.sh")
+    log = _run(emu, folder, "./cleanup.sh")
+    assert _waves(log, "==> deleting: ") == waves[::-1]
     assert complaints == [], "\n".join(complaints)
     assert _live_stacks(emu).isdisjoint(templates)
     assert emu.client("cloudformation").list_exports()["Exports"] == []
@@ -134,6 +133,23 @@ def test_generated_scripts_deploy_and_clean_up(app: str, emulator: tuple[server.
         inventory.REMOVERS[kind](emu, physical_id)
     assert inventory.take(emu) == before
     prerequisites.remove()
+
+
+def _waves(log: str, prefix: str = "==> wave ") -> list[list[str]]:
+    """The waves a run of the scripts went through, from the lines that start each one."""
+    return [line.split(": ", 1)[1].split() for line in log.splitlines() if line.startswith(prefix)]
+
+
+def _parameters(prerequisites: Prerequisites, folder: Path,
+                templates: dict[str, Template]) -> dict[str, dict[str, str]]:
+    """parameters.json filled in from the example; returns each stack's parameter values."""
+    example = json.loads((folder / "parameters.json.example").read_text())
+    filled = prerequisites.fill(example, templates)
+    (folder / "parameters.json").write_text(json.dumps(filled, indent=2))
+    return {stack: {**{k: v for k, v in filled["shared"].items()
+                       if k in template.get("Parameters", {})},
+                    **filled["stacks"].get(stack, {})}
+            for stack, template in templates.items()}
 
 
 def _fill_secrets(emu: server.Emulator, cwd: Path, plan: dict[str, Any],
@@ -281,7 +297,54 @@ def test_deploy_stops_at_a_broken_parameters_file(emulator: tuple[server.Emulato
     (tmp_path / "cfn" / "parameters.json").write_text('{"angel-backend-cluster": {"VpcId": "vpc-1",}}')
     log = _run(emu, tmp_path / "cfn", "./deploy.sh", expect=2)
     assert "parameters.json is not valid JSON" in log
+    # the example as it comes: placeholders left, refused before any stack is touched
+    example = tmp_path / "cfn" / "parameters.json.example"
+    (tmp_path / "cfn" / "parameters.dev.json").write_text(example.read_text())
+    log = _run(emu, tmp_path / "cfn", "./deploy.sh", "parameters.dev.json", expect=2)
+    assert "parameters.dev.json: replace the placeholder of" in log
     assert _live_stacks(emu).isdisjoint(s.stack_name for s in result.plan.stacks)
+
+
+def test_one_stack_a_preview_and_another_apps_stacks(emulator: tuple[server.Emulator, list[str]],
+                                                     tmp_path: Path,
+                                                     request: pytest.FixtureRequest) -> None:
+    """`./deploy.sh FILE STACK` deploys that stack alone; PREVIEW=1 changes nothing; a second
+    app translated to the same stack names is refused by the first one's eks2ecs:app tags,
+    by deploy.sh and by cleanup.sh."""
+    needs_shared_for(request, CORPUS)
+    emu, _ = emulator
+    prerequisites = Prerequisites(emu, "10.9.0.0/16")
+    prerequisites.create_network()
+    first = translate([str(EXAMPLE)], Options(app_name="solo"))
+    first.write(tmp_path / "one")
+    templates = {s.stack_name: _decode(tmp_path / "one" / s.file) for s in first.plan.stacks}
+    _parameters(prerequisites, tmp_path / "one", templates)
+    log = _run(emu, tmp_path / "one", "./deploy.sh", "parameters.json", "cluster")
+    assert _waves(log) == [["solo-cluster"]] and _live_stacks(emu) >= {"solo-cluster"}
+    assert _live_stacks(emu).isdisjoint(set(templates) - {"solo-cluster"})
+    tags = emu.client("cloudformation").describe_stacks(StackName="solo-cluster")["Stacks"][0]
+    assert {"Key": "eks2ecs:app", "Value": "solo"} in tags["Tags"]
+
+    preview = dict(emu.shell_env(tmp_path / "one"), PREVIEW="1")
+    done = subprocess.run(["./deploy.sh", "parameters.json"], cwd=tmp_path / "one", env=preview,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "solo-backend: would be created from workload-backend.yaml" in done.stdout
+    assert "Preview only: nothing was changed." in done.stdout
+    assert _live_stacks(emu).isdisjoint(set(templates) - {"solo-cluster"})
+
+    second = translate([str(CORPUS / "stefanprodan__podinfo")], Options(app_name="solo"))
+    second.write(tmp_path / "two")
+    other = {s.stack_name: _decode(tmp_path / "two" / s.file) for s in second.plan.stacks}
+    _parameters(prerequisites, tmp_path / "two", other)
+    log = _run(emu, tmp_path / "two", "./deploy.sh", "parameters.json", expect=1)
+    assert "stack solo-cluster belongs to app solo (namespaces angel-backend), not to solo " \
+           "(namespaces default): refusing to change it" in log
+    _run(emu, tmp_path / "two", "./cleanup.sh", expect=1)
+    assert "solo-cluster" in _live_stacks(emu)
+    _run(emu, tmp_path / "one", "./cleanup.sh")
+    assert _live_stacks(emu).isdisjoint(templates)
+    prerequisites.remove()
 
 
 def _check_file_systems(emu: server.Emulator, templates: dict[str, Template],

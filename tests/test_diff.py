@@ -91,7 +91,7 @@ def _long_form(template: Path) -> str:
 
 
 def test_reformatting_is_not_drift(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
-    for template in sorted(cfn.glob("0*.yaml")):
+    for template in sorted(cfn.glob("*.yaml")):
         template.write_text(_long_form(template))
     edit(cfn / "workload-weaviate.yaml", "DesiredCount: 1", "DesiredCount: '1'")  # quoting only
     params = cfn / "parameters.json.example"

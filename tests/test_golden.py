@@ -99,15 +99,17 @@ def test_the_files_around_the_templates(result: Result) -> None:
         assert name in result.files
     assert result.files["deploy.sh"].startswith("#!/usr/bin/env bash")
     assert "set -euo pipefail" in result.files["deploy.sh"]
-    order = [line.split()[1] for line in result.files["deploy.sh"].splitlines()
-             if line.startswith("deploy '")]
-    cleanup = [line.split()[1] for line in result.files["cleanup.sh"].splitlines()
-               if line.startswith("delete '")]
-    assert order == list(reversed(cleanup)) and len(order) == 5
+    plan = json.loads(result.files["deploy-plan.json"])
+    assert [[s["stack"] for s in wave] for wave in plan["waves"]] == [
+        ["angel-backend-cluster"],
+        ["angel-backend-load-balancer", "angel-backend-volume-weaviate-data"],
+        ["angel-backend-weaviate"], ["angel-backend-backend"]]
     params = json.loads(result.files["parameters.json.example"])
-    assert set(params) == {"angel-backend-cluster", "angel-backend-load-balancer",
-                           "angel-backend-volume-weaviate-data", "angel-backend-backend",
-                           "angel-backend-weaviate"}
+    # what several stacks take once, the rest per stack; what nobody can guess, marked
+    assert params["shared"]["VpcId"] == "<replace: vpc-0123456789abcdef0>"
+    assert set(params["stacks"]) == {"angel-backend-cluster", "angel-backend-load-balancer",
+                                     "angel-backend-backend", "angel-backend-weaviate"}
+    assert all("VpcId" not in values for values in params["stacks"].values())
 
 
 def test_the_report_follows_the_contract(result: Result, report_schema: Any) -> None:

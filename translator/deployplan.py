@@ -22,6 +22,9 @@ from translator.report import Cell, Code, Table
 # --s3-bucket beyond (TemplateBody's maximum length):
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
 INLINE_LIMIT = 51_200
+PLACEHOLDER = "<replace: {}>"  # deploy.sh refuses a value that starts with "<replace:"
+APP_TAG = "eks2ecs:app"  # every stack deploy.sh makes carries it; it changes no other
+NAMESPACES_TAG = "eks2ecs:namespaces"
 SECRET_ARN_FIELDS = 7  # arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>
 
 
@@ -52,8 +55,10 @@ class SecretRead:
 def as_dict(plan: Plan, files: dict[str, str]) -> dict[str, Any]:
     """deploy-plan.json: the waves, and each stack's template, needs and parameters."""
     by_key = {s.info.key: s for s in plan.stacks}
+    namespaces = sorted({e.namespace for e in plan.entries if e.namespace})
     return {
         "app": plan.app,
+        "tags": {APP_TAG: plan.app, NAMESPACES_TAG: " ".join(namespaces) or "none"},
         "inlineLimit": INLINE_LIMIT,
         "waves": [[{
             "stack": stack.stack_name,
@@ -65,7 +70,46 @@ def as_dict(plan: Plan, files: dict[str, str]) -> dict[str, Any]:
             "parameters": {name: _parameter(plan, p) for name, p in stack.parameters.items()},
         } for stack in wave] for wave in plan.waves()],
         "secrets": [s.as_dict() for s in secret_reads(plan)],
+        "madeSecrets": sorted(str(r.properties["Name"]) for s in plan.stacks
+                              if s.info.layer == "secrets" for r in s.resources.values()
+                              if r.type == "AWS::SecretsManager::Secret"),
     }
+
+
+def parameters_example(plan: Plan) -> dict[str, Any]:
+    """parameters.json.example: a value that two or more stacks take, the same in each, goes
+    in `shared`, the rest under `stacks`. Values deploy.sh reads from stack outputs are not
+    listed; values nobody can guess are placeholders deploy.sh refuses."""
+    values = {stack.stack_name: {name: _example(p) for name, p in stack.parameters.items()
+                                 if p.from_output is None} for stack in plan.stacks}
+    seen: dict[str, list[Any]] = {}
+    for stack_values in values.values():
+        for name, value in stack_values.items():
+            seen.setdefault(name, []).append(value)
+    shared = {name: found[0] for name, found in sorted(seen.items())
+              if len(found) > 1 and all(v == found[0] for v in found)}
+    stacks = {stack: {k: v for k, v in stack_values.items() if k not in shared}
+              for stack, stack_values in values.items()}
+    return {
+        "//": ("deploy.sh gives each stack the `shared` values of the parameters it declares, "
+               "then its own under `stacks`. Replace every \"<replace: ...>\" value: deploy.sh "
+               "refuses to run while one is left. Keep one file per environment "
+               "(./deploy.sh parameters.prod.json)."),
+        "shared": shared,
+        "stacks": {k: v for k, v in stacks.items() if v},
+    }
+
+
+def _example(parameter: Parameter) -> Any:
+    if parameter.default is not None:
+        return parameter.default
+    example = parameter.example or {
+        "AWS::EC2::VPC::Id": "vpc-0123456789abcdef0",
+        "List<AWS::EC2::Subnet::Id>": "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+        "List<AWS::EC2::SecurityGroup::Id>": "sg-0123456789abcdef0",
+        "AWS::EC2::SecurityGroup::Id": "sg-0123456789abcdef0",
+    }.get(parameter.type, parameter.description)
+    return PLACEHOLDER.format(example)
 
 
 def secret_reads(plan: Plan) -> list[SecretRead]:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from typing import Any
 
 import jinja2
 
 from translator import __version__, deployplan, rules
 from translator.cfn import emit, quote
 from translator.context import CLUSTER_STACK
-from translator.plan import Parameter, Plan, Stack
+from translator.plan import Plan, Stack
 
 _COMMENT_UNSAFE = re.compile(r"[^\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]")
 
@@ -55,27 +54,6 @@ def render_stack(stack: Stack) -> str:
         stack=stack, cfn=cfn, version=__version__)
 
 
-def example_parameters(plan: Plan) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for stack in plan.stacks:
-        out[stack.stack_name] = {name: _example(p) for name, p in stack.parameters.items()
-                                 if p.from_output is None}  # deploy.sh reads those
-    return out
-
-
-def _example(parameter: Parameter) -> Any:
-    if parameter.default is not None:
-        return parameter.default
-    if parameter.example is not None:
-        return parameter.example
-    return {
-        "AWS::EC2::VPC::Id": "vpc-0123456789abcdef0",
-        "List<AWS::EC2::Subnet::Id>": "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
-        "List<AWS::EC2::SecurityGroup::Id>": "sg-0123456789abcdef0",
-        "AWS::EC2::SecurityGroup::Id": "sg-0123456789abcdef0",
-    }.get(parameter.type, "FILL-ME-IN")
-
-
 def exec_targets(plan: Plan) -> list[tuple[str, str, str]]:
     """(stack name, ECS service name, container) of every service that takes ECS Exec; the
     container is its first essential one, the app's (init steps and the file writer are not
@@ -99,7 +77,8 @@ def render(plan: Plan, reports: dict[str, str]) -> dict[str, str]:
                "exec_targets": exec_targets(plan), "cluster": plan.stack(CLUSTER_STACK),
                "oversized": deployplan.oversized(plan, files), "limit": deployplan.INLINE_LIMIT}
     files["deploy-plan.json"] = deployplan.to_json(plan, files)
-    files["parameters.json.example"] = json.dumps(example_parameters(plan), indent=2) + "\n"
+    files["parameters.json.example"] = json.dumps(deployplan.parameters_example(plan),
+                                                  indent=2) + "\n"
     files["deploy.sh"] = env.get_template("deploy.sh.j2").render(context)
     files["cleanup.sh"] = env.get_template("cleanup.sh.j2").render(context)
     files["README.md"] = env.get_template("README.md.j2").render(context)

@@ -67,14 +67,26 @@ class Prerequisites:
                 RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         return self.roles[name]
 
-    def fill(self, example: dict[str, dict[str, str]],
-             templates: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
-        """parameters.json: each placeholder id replaced by the emulator object it stands for."""
-        return {stack: {key: self.value(stack, key, value, templates[stack]["Parameters"][key])
-                        for key, value in values.items()}
-                for stack, values in example.items()}
+    def fill(self, example: dict[str, Any], templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """parameters.json: each placeholder replaced by the emulator object it stands for."""
+        def declared(key: str) -> tuple[str, dict[str, Any]]:
+            return next((s, t["Parameters"][key]) for s, t in templates.items()
+                        if key in t.get("Parameters", {}))
 
-    def value(self, stack: str, key: str, example: str, declared: dict[str, Any]) -> str:
+        shared = {key: self.value(*declared(key), key, value)
+                  for key, value in example["shared"].items()}
+        stacks = {stack: {key: self.value(stack, templates[stack]["Parameters"][key], key, value)
+                          for key, value in values.items()}
+                  for stack, values in example["stacks"].items()}
+        return {"shared": shared, "stacks": stacks}
+
+    def value(self, stack: str, declared: dict[str, Any], key: str, example: Any) -> str:
+        """The value of one parameter: a placeholder's example replaced by what it stands for."""
+        if isinstance(example, str) and example.startswith("<replace: "):
+            example = example[len("<replace: "):-1]
+        return self.placeholder(stack, key, str(example), declared)
+
+    def placeholder(self, stack: str, key: str, example: str, declared: dict[str, Any]) -> str:
         kind = declared["Type"]
         if kind == "AWS::EC2::VPC::Id":
             return self.vpc

@@ -47,6 +47,7 @@ class Emulator:
             # AWS_REGION alone, as the scripts' header promises: AWS CLI v1 reads only
             # AWS_DEFAULT_REGION, which the scripts set from it.
             AWS_ENDPOINT_URL=self.endpoint, AWS_REGION=REGION,
+            MAX_PARALLEL="16",  # a wave at once: the emulator answers fast, the test's clock counts
             AWS_ACCESS_KEY_ID=CREDENTIALS["aws_access_key_id"],
             AWS_SECRET_ACCESS_KEY=CREDENTIALS["aws_secret_access_key"],
             AWS_CONFIG_FILE=str(home / "aws-config"),
@@ -69,6 +70,8 @@ def running(work: Path) -> Iterator[tuple[Emulator, list[str]]]:
     collects moto's warnings. Stops the server and undoes every patch on exit."""
     for module in ("moto", "flask", "boto3"):  # flask: moto[server]
         require(module)
+    import werkzeug.serving
+    from moto.moto_server import threaded_moto_server
     from moto.server import ThreadedMotoServer
 
     from tests.emulator import cloudformation, providers
@@ -79,6 +82,10 @@ def running(work: Path) -> Iterator[tuple[Emulator, list[str]]]:
     with pytest.MonkeyPatch.context() as mp:
         cloudformation.patch(mp)
         mp.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)  # one line a request
+        # one request at a time: moto's backends are not thread-safe, and deploy.sh runs the
+        # stacks of a wave at once (seven parallel deletes once left a stack never deleted)
+        mp.setattr(threaded_moto_server, "make_server",
+                   lambda host, port, app, threaded: werkzeug.serving.make_server(host, port, app))
         moto_log.addHandler(complaints)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()

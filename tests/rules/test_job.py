@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.helpers import fate, props, source, stack_for, translate_yaml
@@ -55,7 +57,9 @@ def test_the_scripts_show_and_run_the_run_task_command(migrate: Result) -> None:
     for text in (readme, deploy):
         assert "aws ecs run-task" in text
         assert "awsvpcConfiguration={subnets=[" in text and "assignPublicIp=DISABLED" in text
-    assert "run_job 'shop-migrate'" in deploy and 'RUN_JOBS:-0' in deploy
+    assert 'run_job "$stack"' in deploy and 'RUN_JOBS:-0' in deploy
+    plan = json.loads(migrate.files["deploy-plan.json"])
+    assert [s["stack"] for wave in plan["waves"] for s in wave if s["runOnce"]] == ["shop-migrate"]
     assert "stack='shop-migrate'" in readme
 
 

@@ -95,7 +95,7 @@ def test_the_arn_reaches_the_workload_as_a_parameter_not_an_export(creds: Result
     assert [[s["stack"] for s in wave] for wave in plan["waves"]] == [
         ["shop-cluster"], ["shop-secrets"], ["shop-web"]]
     example = json.loads(creds.files["parameters.json.example"])
-    assert "SecretCredsArn" not in example["shop-web"]
+    assert "SecretCredsArn" not in example["stacks"]["shop-web"]
 
 
 def test_workload_reads_the_key_from_the_imported_secret(creds: Result) -> None:

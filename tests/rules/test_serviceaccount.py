@@ -123,7 +123,7 @@ def test_a_placeholder_role_arn_is_no_default_and_reported_lossy(placeholder: st
     annotation = fate(result, "ServiceAccount", "backend", IRSA)
     assert (annotation["status"], annotation["to"]) == ("lossy", "workload-web.yaml#/Parameters/TaskRoleArn")
     assert annotation["note"].startswith("not an ARN: placeholder, fill in TaskRoleArn")
-    assert '"TaskRoleArn": "arn:aws:iam::123456789012:role/backend"' in result.files[
+    assert '"TaskRoleArn": "<replace: arn:aws:iam::123456789012:role/backend>"' in result.files[
         "parameters.json.example"]
 
 

@@ -6,6 +6,8 @@ app has the same AWS permissions the pods had: none beyond the node's."""
 
 from __future__ import annotations
 
+import re
+
 from mappings.pod.pod_level import IRSA_ANNOTATION, PLACEHOLDER_ROLE, irsa_role
 from mappings.workloads import pod_owners
 from translator.context import Context, workload_stack
@@ -38,9 +40,6 @@ def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:
                     + ("this role" if arn is not None else "no task role")
                     + " to the task definitions of the workloads that do")
         return
-    if arn is not None:
-        entry.lossy("/metadata/name", "ECS has no service accounts: the IAM task role is the "
-                    "identity")
     for user in users:
         stack = workload_stack(ns, user.name)
         if arn is None:
@@ -48,9 +47,25 @@ def map(obj: ServiceAccount, frag: Fragment, ctx: Context) -> None:
                          "no IRSA role: the app's AWS calls are denied, as the pods' were (a "
                          "task role of the stack's own allows only ECS Exec and EFS mounts, "
                          "where they are on)")
-        elif not is_arn:
-            entry.lossy(pointer, f"{PLACEHOLDER_ROLE} (and add ecs-tasks.amazonaws.com to the "
-                        "role's trust policy)", Target(stack, "/Parameters/TaskRoleArn"))
+            continue
+        entry.mapped("/metadata/name", Target(stack, "/Parameters/TaskRoleArn"),
+                     "ECS has no service accounts: the IAM task role is the identity")
+        # The one step a human must take, so it is the item the report lists: the role trusts
+        # the cluster's OIDC provider, and a task role must trust ecs-tasks.amazonaws.com
+        # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html).
+        if not is_arn:
+            entry.lossy(pointer, f"{PLACEHOLDER_ROLE}, then {_trust_step(None)}",
+                        Target(stack, "/Parameters/TaskRoleArn"))
         else:
-            entry.mapped(pointer, Target(stack, "/Parameters/TaskRoleArn/Default"),
-                         "add ecs-tasks.amazonaws.com to the role's trust policy")
+            entry.lossy(pointer, _trust_step(arn),
+                        Target(stack, "/Parameters/TaskRoleArn/Default"))
+
+
+def _trust_step(arn: str | None) -> str:
+    name = "" if arn is None else arn.rsplit("/", 1)[-1]
+    role = name if re.fullmatch(r"[\w+=,.@-]{1,64}", name) else "ROLE"  # IAM's role-name rule
+    return ("the IRSA role trusts only the EKS cluster's OIDC provider: add a statement "
+            "allowing ecs-tasks.amazonaws.com sts:AssumeRole to its trust policy before deploying "
+            f"(aws iam get-role --role-name {role}, edit AssumeRolePolicyDocument, then aws iam "
+            f"update-assume-role-policy --role-name {role} --policy-document file://trust.json), "
+            "or the tasks get no AWS credentials")

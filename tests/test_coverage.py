@@ -284,3 +284,24 @@ def test_the_ledger_works_linearly_in_the_keys_of_one_object(
 
     small, large = work(500), work(2000)
     assert large <= 4.5 * small, (small, large)
+
+
+def test_an_empty_map_no_rule_claims_is_ignored_as_not_written() -> None:
+    """`securityContext: {}` sets nothing, so it is no item to review; an empty list item
+    (a NetworkPolicy's `- {}` admits everyone) is not taken for nothing."""
+    from tests.helpers import deployment, docs, fate, source, translate_yaml
+
+    result = translate_yaml(deployment(pod="securityContext: {}",
+                                       container="securityContext: {}"))
+    for path in ("/spec/template/spec/securityContext",
+                 "/spec/template/spec/containers/0/securityContext"):
+        item = fate(result, "Deployment", "web", path)
+        assert (item["status"], item["note"]) == ("ignored", "empty: sets nothing, as if not written")
+    assert not result.suppressions.open
+    policy = translate_yaml(docs(deployment(), """apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: all, namespace: shop}
+spec: {podSelector: {}, ingress: [{}]}
+"""))
+    assert all("empty" not in (f["note"] or "") for f in
+               source(policy, "NetworkPolicy", "all")["fields"])

@@ -20,7 +20,7 @@ EXAMPLES = str(REPO / "examples" / "k8s")
 
 # Every lossy or unsupported item of examples/k8s, as the report's object and field columns.
 EXAMPLE_ITEMS = {
-    ("ServiceAccount/backend", "/metadata/name"),
+    ("ServiceAccount/backend", "/metadata/annotations/eks.amazonaws.com~1role-arn"),
     ("Deployment/backend", "/spec/template/spec/containers/0/resources/limits/cpu"),
     ("HorizontalPodAutoscaler/backend-hpa", "/spec/behavior/scaleDown/stabilizationWindowSeconds"),
     ("HorizontalPodAutoscaler/backend-hpa", "/spec/behavior/scaleUp/stabilizationWindowSeconds"),
@@ -30,7 +30,7 @@ EXAMPLE_ITEMS = {
     ("Deployment/weaviate", "/spec/template/spec/containers/0/resources/limits/cpu"),
 }
 ACCEPT_ALL = [
-    "ServiceAccount/backend:/metadata/name",
+    "ServiceAccount/backend:/metadata/annotations/eks.amazonaws.com~1role-arn",
     "Deployment:/spec/template/spec/containers/*/resources/limits/cpu",
     "HorizontalPodAutoscaler/backend-hpa:/spec/behavior",
     "PersistentVolumeClaim/weaviate-data",

@@ -205,6 +205,13 @@ def _leaves(value: Any, pointer: str) -> list[tuple[str, Any]]:
     return [(pointer, value)]
 
 
+def _sets_nothing(leaf: str, value: Any) -> bool:
+    """An empty map under a field's name (`securityContext: {}`) is the field not written; an
+    empty list item or an `emptyDir: {}` volume source means something, so it is not."""
+    last = leaf.rsplit("/", 1)[-1]
+    return value == {} and not last.isdigit() and last != "emptyDir"
+
+
 def _covered(leaf: str, paths: set[str]) -> bool:
     if "/" in paths:
         return True
@@ -245,9 +252,13 @@ def complete_ledger(entry: Entry, manifest: Manifest,
             account(path, "unsupported", f"{reader} acted on this annotation on EKS; no rule "
                     "maps what it did")
     uncovered = [leaf for leaf, _ in leaves if not _covered(leaf, claimed)]
+    settings = {leaf for leaf, value in leaves if not _covered(leaf, claimed)
+                and not _sets_nothing(leaf, value)}
     for path in _group(uncovered, claimed):
         if path.startswith("/metadata/labels") or path.startswith("/metadata/annotations"):
             account(path, "ignored", "no rule reads this label or annotation")
+        elif not any(leaf == path or leaf.startswith(path + "/") for leaf in settings):
+            account(path, "ignored", "empty: sets nothing, as if not written")
         else:
             account(path, "unsupported", f"no rule maps this {entry.kind} field yet")
     if entry.status == "mapped" and any(f.status in ("lossy", "unsupported") for f in entry.fields):

@@ -203,9 +203,11 @@ def service_account(state: PodState) -> None:
         return
     account = state.ctx.find(ServiceAccount, state.namespace, name)
     if account is None and name == "default":  # every namespace has one, rarely with IRSA
-        state.entry.lossy(path, "the namespace's default ServiceAccount is not in the input: "
-                          "the app gets no IAM role, as the pods had none unless it carried "
-                          "one (then give the task definition that TaskRoleArn)")
+        if not granted:  # else the lossy item above says what it loses
+            state.entry.ignored(path, "the namespace's default ServiceAccount, as when not "
+                                "written: the tasks get no IAM role of the app's (if the "
+                                "cluster's default ServiceAccount carried an IRSA role, give the "
+                                "task definition that TaskRoleArn)")
     elif account is None:
         state.entry.unsupported(path, f"ServiceAccount {name} is not in the input: give the "
                                 "task definition its IAM role (TaskRoleArn) by hand")

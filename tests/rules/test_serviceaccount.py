@@ -38,13 +38,21 @@ def test_irsa_role_becomes_the_task_role_parameter_default() -> None:
     assert props(result, "web", "TaskDefinition")["TaskRoleArn"] == Ref("TaskRoleArn")
 
 
-def test_report_points_the_annotation_at_the_parameter_default() -> None:
+def test_the_needs_a_human_item_is_the_trust_policy_step_on_the_annotation() -> None:
+    """The one thing to do is widen the role's trust (it trusts the cluster's OIDC provider):
+    that is the lossy item, naming the role; the account's name is mapped, not a second item
+    without an action."""
     result = translate_yaml(docs(account(), deployment(pod=RUNS_AS_BACKEND)))
     annotation = fate(result, "ServiceAccount", "backend", IRSA)
-    assert annotation == {"path": IRSA, "status": "mapped",
-                          "to": "workload-web.yaml#/Parameters/TaskRoleArn/Default",
-                          "note": "add ecs-tasks.amazonaws.com to the role's trust policy"}
-    assert fate(result, "ServiceAccount", "backend", "/metadata/name")["status"] == "lossy"
+    assert (annotation["status"], annotation["to"]) == (
+        "lossy", "workload-web.yaml#/Parameters/TaskRoleArn/Default")
+    assert annotation["note"].startswith("the IRSA role trusts only the EKS cluster's OIDC "
+                                         "provider: add a statement allowing "
+                                         "ecs-tasks.amazonaws.com sts:AssumeRole")
+    assert "aws iam update-assume-role-policy --role-name shop-backend " in annotation["note"]
+    name = fate(result, "ServiceAccount", "backend", "/metadata/name")
+    assert (name["status"], name["to"]) == ("mapped", "workload-web.yaml#/Parameters/TaskRoleArn")
+    assert [f.path for e, f in result.suppressions.open if e.kind == "ServiceAccount"] == [IRSA]
     entry = source(result, "ServiceAccount", "backend")
     assert entry["status"] == "partial"
     assert entry["resources"] == []
@@ -122,14 +130,20 @@ def test_a_placeholder_role_arn_is_no_default_and_reported_lossy(placeholder: st
     assert props(result, "web", "TaskDefinition")["TaskRoleArn"] == Ref("TaskRoleArn")
     annotation = fate(result, "ServiceAccount", "backend", IRSA)
     assert (annotation["status"], annotation["to"]) == ("lossy", "workload-web.yaml#/Parameters/TaskRoleArn")
-    assert annotation["note"].startswith("not an ARN: placeholder, fill in TaskRoleArn")
+    assert annotation["note"].startswith("not an ARN: placeholder, fill in TaskRoleArn, then "
+                                         "the IRSA role trusts only")
+    assert "--role-name ROLE " in annotation["note"]  # nothing of the placeholder in a command
     assert '"TaskRoleArn": "<replace: arn:aws:iam::123456789012:role/backend>"' in result.files[
         "parameters.json.example"]
 
 
-def test_the_default_service_account_not_in_the_input_means_no_role_for_the_app() -> None:
+def test_the_default_service_account_written_is_as_not_written() -> None:
+    """Every namespace has a default ServiceAccount: naming it is no item to review."""
     result = translate_yaml(deployment(pod="serviceAccountName: default"))
     path = "/spec/template/spec/serviceAccountName"
-    assert fate(result, "Deployment", "web", path)["status"] == "lossy"
+    assert fate(result, "Deployment", "web", path)["status"] == "ignored"
     assert only_exec_role(result, "web")
-    assert source(result, "Deployment", "web")["status"] == "partial"
+    assert result.files == translate_yaml(deployment()).files | {
+        "report.json": result.files["report.json"], "report.md": result.files["report.md"],
+        "report.html": result.files["report.html"]}
+    assert source(result, "Deployment", "web")["status"] == "mapped"

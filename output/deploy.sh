@@ -192,7 +192,8 @@ elif command == "secrets":  # every key a task reads must have a value before ta
               f"--secret-string '{every}'", file=sys.stderr)
     if missing:
         print(f"deploy.sh: {missing} secret(s) to fill before any task starts"
-              + (" (eks2ecs secrets copy --from-cluster copies them from the cluster)"
+              + (" (`eks2ecs secrets copy --from-cluster DIR`, DIR this script's folder, copies "
+                 "the ones of Kubernetes Secrets from the cluster)"
                  if plan["madeSecrets"] else "")
               + "; then run deploy.sh again", file=sys.stderr)
         sys.exit(3)
@@ -206,7 +207,7 @@ elif command == "oversized":  # templates over what the AWS CLI sends inline
             print(template)
 elif command == "made-secrets":  # the secrets the secrets stack made (and keeps)
     for secret in plan["madeSecrets"]:
-        print(secret)
+        print(secret["name"])
 PY
 plan() { python3 "$work/plan.py" "$1" "$params" "${@:2}"; }
 app="$(python3 -c 'import json; print(json.load(open("deploy-plan.json"))["app"])')"

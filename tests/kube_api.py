@@ -10,6 +10,7 @@ API's documented defaults, independently of what translator.live strips.
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -114,10 +115,16 @@ class FakeKubeApi:
         if kind is None or (group == "external-secrets.io" and not self.crds):
             return status(404, "NotFound", "the server could not find the requested resource")
         if plural in self.forbidden:
-            return status(403, "Forbidden", f'{plural} is forbidden: User "dev" cannot list '
+            verb = "get" if len(rest) == 2 else "list"
+            return status(403, "Forbidden", f'{plural} is forbidden: User "dev" cannot {verb} '
                           f'resource "{plural}" in API group "{group}"')
         items = [o for o in self.stored if o["kind"] == kind
                  and (namespace is None or o["metadata"].get("namespace") == namespace)]
+        if len(rest) == 2:  # GET one object
+            found = [o for o in items if o["metadata"]["name"] == rest[1]]
+            if not found:
+                return status(404, "NotFound", f'{plural} "{rest[1]}" not found')
+            return 200, found[0]
         start = int(query.get("continue", ["0"])[0])
         size = min(int(query.get("limit", ["500"])[0]), self.page_cap)
         page = items[start:start + size]
@@ -180,6 +187,9 @@ def served(manifest: dict[str, Any]) -> dict[str, Any]:
                            "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {}}}],
     })
     spec = obj.get("spec", {})
+    if kind == "Secret" and "stringData" in obj:  # the API stores it in data, base64
+        obj.setdefault("data", {}).update({k: base64.b64encode(v.encode()).decode()
+                                           for k, v in obj.pop("stringData").items()})
     if kind in ("Deployment", "StatefulSet", "DaemonSet"):
         spec.setdefault("revisionHistoryLimit", 10)
         _pod_template(spec["template"])

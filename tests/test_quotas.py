@@ -121,7 +121,7 @@ def test_a_template_over_the_inline_size_deploys_with_a_warning_naming_its_objec
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A 50,000-byte ConfigMap file: the task definition fits ECS (E9119 stays quiet), the
     template does not fit CloudFormation's 51,200-byte TemplateBody; it is written, and the
-    run says to deploy it from S3 and which object made it large."""
+    run says how deploy.sh takes it (through an S3 bucket) and which object made it large."""
     source = tmp_path / "web.yaml"
     source.write_text(docs(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dashboards, namespace: shop}\n"
@@ -134,8 +134,9 @@ def test_a_template_over_the_inline_size_deploys_with_a_warning_naming_its_objec
     size = len((tmp_path / "out" / "workload-web.yaml").read_bytes())
     assert warning == (
         f"eks2ecs: warning: workload-web.yaml is {size:,} bytes, over the 51,200 CloudFormation "
-        "takes inline (TemplateBody): deploy it from S3 (TemplateURL; aws cloudformation deploy "
-        f"--s3-bucket BUCKET); its largest resource, TaskDefinition, comes from {source}:7: "
+        "takes inline (TemplateBody): deploy.sh uploads it to S3 first, so give it a bucket "
+        "(./deploy.sh --s3-bucket BUCKET, or EKS2ECS_S3_BUCKET=BUCKET); its largest resource, "
+        f"TaskDefinition, comes from {source}:7: "
         "Deployment/web")
     small = translate(["-"], Options(validate=False), stdin=deployment())
     assert small.warnings == []

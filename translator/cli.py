@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from translator import __version__, completion
+from translator import __version__, completion, secretcopy
 from translator.config import HEALTH_CHECKS
 from translator.progress import Bar
 
@@ -37,6 +37,7 @@ examples:
   eks2ecs translate k8s/ -o cfn/ --format json   machine-readable summary on stdout
   eks2ecs report k8s/ --format md                the report without writing templates
   eks2ecs diff k8s/ --against cfn/               fail when cfn/ is stale or hand-edited
+  eks2ecs secrets copy --from-cluster cfn/ --context prod   fill cfn/'s secrets from the cluster
   eks2ecs translate k8s/ -o cfn/ --strict --ignore 'PersistentVolumeClaim/data'
   eks2ecs report k8s/ --format sarif -o eks2ecs.sarif   lossy/unsupported fields for code scanning
 
@@ -208,6 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--against", required=True, metavar="DIR",
                       help="the output folder to check (what `translate -o DIR` wrote)")
     diff.add_argument("--format", choices=("text", "md", "json"), default="text")
+    secretcopy.add_command(commands, _namespace)
     completion.add_command(commands)
     return parser
 
@@ -293,6 +295,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "completion":
         sys.stdout.write(completion.script(parser, args.shell))
         return EXIT_OK
+    if args.command == "secrets":
+        return secretcopy.main(args)
 
     from pathlib import Path
 
@@ -492,7 +496,3 @@ def _summary(result: Any, args: argparse.Namespace) -> None:
     print(f"eks2ecs: {summary['objects']} objects ({statuses}) -> "
           f"{len(summary['templates'])} templates, {checked}, written to {args.output}/")
     print(f"eks2ecs: see {args.output}/report.md for what needs a human")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from translator.cfn import Ref, Sub
+from translator.load import unescape_pointer_token
 from translator.plan import Parameter, Plan, Stack
 from translator.report import Cell, Code, Table
 
@@ -70,10 +71,27 @@ def as_dict(plan: Plan, files: dict[str, str]) -> dict[str, Any]:
             "parameters": {name: _parameter(plan, p) for name, p in stack.parameters.items()},
         } for stack in wave] for wave in plan.waves()],
         "secrets": [s.as_dict() for s in secret_reads(plan)],
-        "madeSecrets": sorted(str(r.properties["Name"]) for s in plan.stacks
-                              if s.info.layer == "secrets" for r in s.resources.values()
-                              if r.type == "AWS::SecretsManager::Secret"),
+        "madeSecrets": made_secrets(plan),
     }
+
+
+def made_secrets(plan: Plan) -> list[dict[str, Any]]:
+    """The secrets the secrets stack makes, each with the Kubernetes Secret behind it and its
+    JSON keys (that Secret's keys): what `eks2ecs secrets copy` fills from the cluster."""
+    stacks = {s.info.key: s for s in plan.stacks if s.info.layer == "secrets"}
+    made = []
+    for entry in plan.entries:
+        for key, logical in entry.resources:
+            resource = stacks[key].resources.get(logical) if key in stacks else None
+            if entry.kind != "Secret" or resource is None \
+                    or resource.type != "AWS::SecretsManager::Secret":
+                continue
+            keys = sorted({unescape_pointer_token(f.path.split("/", 2)[2]) for f in entry.fields
+                          if f.path.split("/")[1] in ("data", "stringData")
+                          and f.path.count("/") == 2})
+            made.append({"name": str(resource.properties["Name"]), "namespace": entry.namespace,
+                         "secret": entry.name, "keys": keys})
+    return sorted(made, key=lambda m: str(m["name"]))
 
 
 def parameters_example(plan: Plan) -> dict[str, Any]:
@@ -192,8 +210,9 @@ def inline_warnings(plan: Plan, files: dict[str, str]) -> list[str]:
         source = plan.source_of(stack.info.key, f"/Resources/{largest}") if largest else None
         warnings.append(
             f"{stack.file} is {size:,} bytes, over the {INLINE_LIMIT:,} CloudFormation takes "
-            "inline (TemplateBody): deploy it from S3 (TemplateURL; aws cloudformation deploy "
-            "--s3-bucket BUCKET)" + (f"; its largest resource, {largest}, comes from {source}"
+            "inline (TemplateBody): deploy.sh uploads it to S3 first, so give it a bucket "
+            "(./deploy.sh --s3-bucket BUCKET, or EKS2ECS_S3_BUCKET=BUCKET)"
+            + (f"; its largest resource, {largest}, comes from {source}"
                                      if source else ""))
     return warnings
 

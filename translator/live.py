@@ -9,6 +9,7 @@ are skipped: their owner is what a user wrote. Secret values are dropped as each
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -328,6 +329,39 @@ def _drop_default(node: Any, tokens: list[str], default: Any) -> None:
         _drop_default(node[head], rest, default)
     elif default is ... or node[head] == default:
         del node[head]
+
+
+class SecretUnreadable(Exception):
+    """One Secret could not be read; the message names it and why, never a value."""
+
+
+def secret_reader(context: str | None,
+                  kubeconfig: str | None) -> tuple[Callable[[str, str], dict[str, bytes]], str]:
+    """A function that GETs one Secret and returns its values (key -> bytes), for `secrets
+    copy`; and the context's name. One GET per Secret: `get` on named Secrets is all the RBAC it
+    needs, not `list`. Nothing else of the object is kept (the last-applied annotation holds the
+    values too)."""
+    get, name, _ = _client(context, kubeconfig)
+
+    def values(namespace: str, secret: str) -> dict[str, bytes]:
+        where = f"Secret {namespace}/{secret} (context {name!r})"
+        try:
+            doc = get(f"/api/v1/namespaces/{namespace}/secrets/{secret}", {})
+        except _NotFound:
+            raise SecretUnreadable(f"no {where}") from None
+        except _ApiRefused as exc:
+            raise SecretUnreadable(f"cannot get {where}: {exc}") from None
+        data = doc.get("data") if isinstance(doc, dict) else None
+        out: dict[str, bytes] = {}
+        for key, encoded in (data or {}).items():
+            try:
+                out[str(key)] = base64.b64decode(str(encoded), validate=True)
+            except ValueError:
+                raise SecretUnreadable(f"key {key} of {where} is not base64 as the API "
+                                       "returns it") from None
+        return out
+
+    return values, name
 
 
 class _ApiRefused(Exception):

@@ -86,11 +86,15 @@ def escape_pointer_token(token: str | int) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
+def unescape_pointer_token(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 def resolve_pointer(doc: Any, pointer: str) -> Any:
     """The value at a JSON Pointer; KeyError, IndexError or TypeError where there is none."""
     node = doc
     for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
+        token = unescape_pointer_token(token)
         node = node[int(token)] if isinstance(node, list) else node[token]
     return node
 

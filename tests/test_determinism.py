@@ -16,6 +16,7 @@ import pytest
 from tests.helpers import decoded
 from translator.api import translate
 from translator.config import RECORDED
+from translator.context import Options
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "k8s"
@@ -109,7 +110,7 @@ def test_another_hash_seed_gives_identical_output(
     assert trees[0] == trees[1]
     # and the same as in this process, whatever its own seed, given the same source path
     monkeypatch.chdir(REPO)
-    here = translate(["examples/k8s"]).files
+    here = translate(["examples/k8s"], Options(report_dir=str(runs[0][0]))).files
     assert sorted(trees[0]) == sorted([*here, ".eks2ecs-files", RECORDED])  # the CLI's record
     assert all(trees[0][name] == text.encode("utf-8") for name, text in here.items())
 

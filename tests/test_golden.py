@@ -17,12 +17,13 @@ from tests.helpers import decoded
 from tests.paths import EXAMPLE, GOLDEN, REPO
 from translator.api import Result, translate
 from translator.config import RECORDED
+from translator.context import Options
 
 
 @pytest.fixture(scope="module")
 def result(monkeypatch_module: pytest.MonkeyPatch) -> Result:
     monkeypatch_module.chdir(REPO)  # report paths are as given on the command line
-    return translate([str(EXAMPLE.relative_to(REPO))])
+    return translate([str(EXAMPLE.relative_to(REPO))], Options(report_dir="output"))
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ environment's site-packages for them and installs only the wheel (seconds).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,11 @@ def test_wheel_from_sdist_installs_into_a_fresh_venv_and_runs(tmp_path: Path) ->
 
     out = tmp_path / "cfn"  # run from the repository so the report names the same paths
     run(env / "bin" / "eks2ecs", "translate", "examples/k8s", "-o", out, "-q")
-    # the recorded options name the sources relative to the folder, which is elsewhere here
-    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != RECORDED} == {
-        p.name: p.read_bytes() for p in GOLDEN.iterdir() if p.name != RECORDED}
+    # the recorded options and the page's links name the sources relative to the folder,
+    # which is elsewhere here
+    apart = (RECORDED, "report.html")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name not in apart} == {
+        p.name: p.read_bytes() for p in GOLDEN.iterdir() if p.name not in apart}
+    link = re.search(r'href="([^"#]*backend\.yaml)#L\d+"', (out / "report.html").read_text())
+    assert link is not None and (out / link.group(1)).resolve() == (
+        REPO / "examples" / "k8s" / "backend.yaml").resolve()

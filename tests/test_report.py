@@ -5,6 +5,7 @@ only, manifest strings cannot write markup, and an extra section can be added.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +217,7 @@ def test_manifest_strings_cannot_write_markup() -> None:
                 mountPath: "{HOSTILE}"
             """))  # no such volume: the mount is reported, path and all
     html = result.files["report.html"]
-    assert "<script" not in html
+    assert html.count("<script") == 1  # the page's own, which the CSP hash names
     assert "&lt;/td&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
     markdown = result.files["report.md"]
     assert "<script" not in markdown
@@ -262,8 +263,11 @@ def html_escape(text: str) -> str:
 
 def test_the_html_page_fetches_nothing() -> None:
     html = to_html(translate([str(EXAMPLE)], Options(validate=False)).plan)
+    page, script = re.sub(r"<script>(.*?)</script>", "", html, flags=re.S), \
+        re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    assert len(script) == 1 and "fetch" not in script[0] and "XMLHttpRequest" not in script[0]
     for external in ("<link", "<script", "<img", "<iframe", "src=", "@import", "url(", 'href="http'):
-        assert external not in html  # price sources are shown as text, never fetched
+        assert external not in page  # price sources are shown as text, never fetched
 
 
 # --- the extra-section hook -----------------------------------------------------------------
@@ -320,3 +324,31 @@ def test_the_report_leads_with_what_needs_a_human_grouped_by_rule() -> None:
     assert counts == sorted(counts, reverse=True)
     html = result.files["report.html"]
     assert html.index("Needs a human, by rule") < html.index("Objects by status")
+
+
+def test_the_page_runs_only_its_own_script_and_fetches_nothing() -> None:
+    """The one inline script is the one the Content-Security-Policy's hash allows; nothing
+    else may load (default-src 'none'), so a page opened offline is the whole report."""
+    import base64
+    import hashlib
+
+    html = translate([str(EXAMPLE)], Options(validate=False)).files["report.html"]
+    script = re.search(r"<script>(.*?)</script>", html, re.S)
+    assert script is not None
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+    assert policy is not None
+    assert policy.group(1).startswith("default-src 'none'; ")
+    assert f"script-src 'sha256-{digest}'" in policy.group(1)
+
+
+def test_links_are_percent_encoded_and_relative_to_the_page(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A manifest named like a URL scheme stays a relative path; templates are beside the page."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "javascript:alert(1) #x.yaml").write_text(deployment())
+    html = translate(["k8s"], Options(validate=False, report_dir="cfn")).files["report.html"]
+    assert 'href="../k8s/javascript%3Aalert%281%29%20%23x.yaml#L1"' in html
+    assert 'href="javascript' not in html
+    assert 'href="workload-web.yaml#/Resources/TaskDefinition"' in html

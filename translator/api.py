@@ -93,8 +93,9 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
     suppressions = suppress.apply(plan, options.ignore)
     network = reachability.check(plan)
     files = render.render(plan, _report_files(
-        plan, [deployplan.table(plan), network.table(), *cost.tables(estimate, options.region),
-               *suppress.tables(suppressions)],
+        plan, options.report_dir,
+        [deployplan.table(plan), network.table(), *cost.tables(estimate, options.region),
+         *suppress.tables(suppressions)],
         {"deploy": {"waves": [[s.stack_name for s in wave] for wave in plan.waves()]},
          "network": network.as_dict(), "cost": estimate.as_dict() if estimate else None,
          "suppressions": suppressions.as_dict()}))
@@ -110,15 +111,16 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
                   deployplan.inline_warnings(plan, files))
 
 
-def _report_files(plan: Plan, extra: Sequence[report.Table],
+def _report_files(plan: Plan, report_dir: str, extra: Sequence[report.Table],
                   extra_json: dict[str, Any]) -> dict[str, str]:
-    """The report files written beside the templates; `extra` sections (cost, suppressions)
-    come after the built-in ones, `extra_json` adds top-level keys."""
+    """The report files written beside the templates (in `report_dir`, which the HTML page's
+    links to manifests start from); `extra` sections (cost, suppressions) come after the
+    built-in ones, `extra_json` adds top-level keys."""
     for_people = report.people(plan, extra)  # Markdown and HTML render the same tables
     return {
         "report.md": report.markdown(for_people),
         "report.json": report.to_json(plan, extra_json),
-        "report.html": report_html.html(for_people),
+        "report.html": report_html.html(for_people, report_dir),
     }
 
 

@@ -270,7 +270,17 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
                    rwo_volumes=getattr(args, "rwo_volumes", "efs"),
                    health_check=getattr(args, "health_check", "auto"),
                    exec_command=getattr(args, "exec_command", True),
-                   vpc_endpoints=getattr(args, "vpc_endpoints", False))
+                   vpc_endpoints=getattr(args, "vpc_endpoints", False),
+                   report_dir=_report_dir(args))
+
+
+def _report_dir(args: argparse.Namespace) -> str:
+    """Where report.html goes (its links to manifest lines start there)."""
+    from pathlib import Path
+
+    if args.command == "translate":
+        return str(args.output)
+    return str(Path(args.output).parent) if getattr(args, "output", None) else "."
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -61,6 +61,7 @@ class Options:
     health_check: str = "auto"
     exec_command: bool = True  # ECS Exec on every ECS service (`aws ecs execute-command`)
     vpc_endpoints: bool = False  # a network stack of VPC endpoints, for tasks without a NAT
+    report_dir: str = "."  # the folder report.html goes to: its manifest links are relative to it
 
     def __post_init__(self) -> None:
         if self.health_check not in HEALTH_CHECKS:

@@ -28,9 +28,12 @@ from translator.plan import Entry, EnvVar, Plan, Stack, Target
 
 @dataclass(frozen=True)
 class Code:
-    """A cell shown as code: a file:line, a JSON Pointer, a logical id."""
+    """A cell shown as code: a file:line, a JSON Pointer, a logical id. The HTML page links
+    it to the manifest line it names (`source`) or to a template pointer (`to`)."""
 
     text: str
+    source: tuple[str, int] | None = None  # manifest file (as given) and line
+    to: str = ""  # template#pointer, the template being a file beside the page
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class Table:
     intro: str = ""
     empty: str = "None."  # said instead of an empty table
     anchor: str = ""  # HTML id; derived from the title when empty
+    # per row, what the page's filters select it by: kind, namespaces and statuses (each a
+    # space-separated list); empty for tables whose rows are not about objects
+    keys: Sequence[tuple[str, str, str]] = ()
 
     @property
     def id(self) -> str:
@@ -165,7 +171,11 @@ def _label(entry: Entry) -> str:
 
 
 def _where(entry: Entry, line: int | None = None) -> Code:
-    return Code(f"{entry.file}:{line or entry.line}")
+    return Code(f"{entry.file}:{line or entry.line}", source=(entry.file, line or entry.line))
+
+
+def _key(entry: Entry, status: str) -> tuple[str, str, str]:
+    return entry.kind, entry.namespace or "", status
 
 
 def people(plan: Plan, extra: Sequence[Table] = ()) -> People:
@@ -209,32 +219,36 @@ def _side_by_side(plan: Plan) -> list[Table]:
             made_in.setdefault(key, []).append((entry, made))
     for stack in plan.stacks:
         rows: list[tuple[Cell, ...]] = []
+        keys: list[tuple[str, str, str]] = []
         owned: set[str] = set()
         for entry, made in made_in.get(stack.info.key, []):
             owned.update(made)
-            rows.append((_label(entry), _where(entry), entry.status, _resources(stack, made)))
+            rows.append((_label(entry), _where(entry), entry.status,
+                         _resources(stack, made)))
+            keys.append(_key(entry, entry.status))
         shared = [logical for logical in stack.resources if logical not in owned]
         if shared:  # the cluster, the shared load balancer: no one object's
             rows.insert(0, ("(shared: eks2ecs)", "-", "-", _resources(stack, shared)))
+            keys.insert(0, ("", "", ""))
         if rows:
             tables.append(Table(f"{stack.file}", ("Kubernetes object", "source", "status",
                                                   "CloudFormation resources"), rows,
-                                intro=stack.info.description, anchor=f"template-{stack.file}"))
-    rows = []
-    for entry in plan.entries:
-        if entry.resources:
-            continue
-        rows.append((_label(entry), _where(entry), entry.status, _became(entry)))
+                                intro=stack.info.description, anchor=f"template-{stack.file}",
+                                keys=keys))
+    alone = [entry for entry in plan.entries if not entry.resources]
     tables.append(Table("Objects with no resource of their own",
-                        ("Kubernetes object", "source", "status", "what became of it"), rows,
+                        ("Kubernetes object", "source", "status", "what became of it"),
+                        [(_label(e), _where(e), e.status, _became(e)) for e in alone],
                         intro="Their fields live on in other objects' resources (a ConfigMap "
                               "in a task definition's Environment, say), or have no ECS "
-                              "counterpart.", anchor="no-resource"))
+                              "counterpart.", anchor="no-resource",
+                        keys=[_key(e, e.status) for e in alone]))
     return tables
 
 
 def _resources(stack: Stack, logical_ids: list[str]) -> tuple[Code, ...]:
-    return tuple(Code(f"{logical} ({stack.resources[logical].type})") for logical in logical_ids)
+    return tuple(Code(f"{logical} ({stack.resources[logical].type})",
+                      to=f"{stack.file}#/Resources/{logical}") for logical in logical_ids)
 
 
 def _became(entry: Entry) -> str:
@@ -252,15 +266,19 @@ def _workload(entry: Entry, container: str) -> str:
 
 def _environment(plan: Plan) -> Table:
     rows: list[tuple[Cell, ...]] = []
+    keys: list[tuple[str, str, str]] = []
     for entry in plan.entries:
         for var in entry.env:
             eks = f"{var.eks} (Service DNS)" if var.rewrites else var.eks
+            to = _to(plan, var.to) or ""
             rows.append((_workload(entry, var.container), Code(var.name), eks, var.ecs,
-                         Code(_to(plan, var.to) or "-")))
+                         Code(to or "-", to=to)))
+            keys.append(_key(entry, entry.status))
     return Table("Environment variables", ("workload / container", "variable", "EKS source",
                                            "ECS source", "in the template"), rows,
                  intro="Each variable keeps its name; where its value comes from changes.",
-                 empty="No container reads environment variables.", anchor="environment")
+                 empty="No container reads environment variables.", anchor="environment",
+                 keys=keys)
 
 
 def _dns(plan: Plan) -> Table:
@@ -311,18 +329,22 @@ def _secrets(plan: Plan) -> Table:
 
 def _attention(plan: Plan) -> Table:
     rows: list[tuple[Cell, ...]] = []
+    keys: list[tuple[str, str, str]] = []
     for entry in plan.entries:
         if entry.status == "unsupported" and entry.reason \
                 and not any(f.note == entry.reason for f in entry.fields):
             rows.append((_label(entry), _where(entry), "(object)", "unsupported", entry.reason))
+            keys.append(_key(entry, "unsupported"))
         for fate in entry.fields:
             if fate.status in ("lossy", "unsupported"):
-                rows.append((_label(entry), _where(entry, fate.line), Code(fate.path),
+                rows.append((_label(entry), _where(entry, fate.line),
+                             Code(fate.path, to=_to(plan, fate.to) or ""),
                              fate.status, fate.note or ""))
+                keys.append(_key(entry, fate.status))
     return Table("Needs a human", ("object", "source", "field", "fate", "what to do"), rows,
                  intro="Every field that was changed on the way (lossy) or has no mapping "
                        "(unsupported), with the line it is on.",
-                 empty="Nothing: every field mapped.", anchor="attention")
+                 empty="Nothing: every field mapped.", anchor="attention", keys=keys)
 
 
 def _by_rule(plan: Plan) -> Table:
@@ -339,13 +361,15 @@ def _by_rule(plan: Plan) -> Table:
                 rule = (entry.kind, re.sub(r"/\d+(?=/|$)", "/*", fate.path), fate.status)
                 groups.setdefault(rule, []).append((entry, fate.note or ""))
     rows: list[tuple[Cell, ...]] = []
+    keys: list[tuple[str, str, str]] = []
     for (kind, path, status), items in sorted(groups.items(),
                                               key=lambda g: (-len(g[1]), g[0])):
         names = sorted({_label(e).split(" ", 1)[1] for e, _ in items})
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         rows.append((Code(f"{kind}:{path}"), status, str(len(items)), shown, items[0][1]))
+        keys.append((kind, " ".join(sorted({e.namespace or "" for e, _ in items})), status))
     return Table("Needs a human, by rule", ("rule", "fate", "items", "objects",
-                                            "what to do (first item)"), rows,
+                                            "what to do (first item)"), rows, keys=keys,
                  intro="Each lossy or unsupported field, grouped by kind and field; the rule "
                        "is what --ignore (or ignore: in eks2ecs.yaml) accepts. Every item is "
                        "listed with its line under \"Needs a human\" below.",

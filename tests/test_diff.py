@@ -5,8 +5,12 @@ document run these very commands."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,14 +159,32 @@ def test_unreadable_folder_contents_are_bad_input(capsys: pytest.CaptureFixture[
 
 # --- the pre-commit hook and the CI workflow we document ---------------------------------
 
-def _repository(tmp_path: Path, translated: Path) -> Path:
-    """A user's repository: manifests in k8s/, the translation in cfn/."""
+def _repository(tmp_path: Path) -> Path:
+    """A user's repository: manifests in k8s/, translated in place to cfn/ (which records the
+    sources and options, so the checks need no flags)."""
     shutil.copytree(EXAMPLES, tmp_path / "k8s")
-    shutil.copytree(translated, tmp_path / "cfn")
+    assert cli.main(["translate", str(tmp_path / "k8s"), "-o", str(tmp_path / "cfn"), "-q",
+                     "--no-validate"]) == 0
     return tmp_path
 
 
-def test_pre_commit_hook_runs_the_drift_check(capsys: pytest.CaptureFixture[str], translated: Path,
+def _documented(name: str) -> list[str]:
+    """The YAML blocks of docs/ci.md that are the file `name`."""
+    blocks = re.findall(r"```yaml\n(.*?)```", (REPO / "docs" / "ci.md").read_text(), re.S)
+    return [b for b in blocks if b.startswith(f"# {name}\n")]
+
+
+HEAD_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _head() -> str:
+    sha = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert HEAD_SHA.fullmatch(sha)
+    return sha
+
+
+def test_pre_commit_hook_runs_the_drift_check(capsys: pytest.CaptureFixture[str],
                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     (hook,) = hooks
@@ -171,14 +193,62 @@ def test_pre_commit_hook_runs_the_drift_check(capsys: pytest.CaptureFixture[str]
     program, *command = shlex.split(hook["entry"])
     assert program == "eks2ecs"  # the console script pyproject.toml declares
     assert 'eks2ecs = "translator.cli:main"' in (REPO / "pyproject.toml").read_text()
-    monkeypatch.chdir(_repository(tmp_path, translated))
+    monkeypatch.chdir(_repository(tmp_path))
     assert cli.main([*command, *hook["args"]]) == 0
     edit(Path("cfn/workload-backend.yaml"), "RetentionInDays: 30", "RetentionInDays: 7")
     assert cli.main([*command, *hook["args"]]) == 1
     assert "/Resources/LogGroup/Properties/RetentionInDays" in capsys.readouterr().out
 
 
-def test_ci_workflow_fails_when_cfn_is_stale(capsys: pytest.CaptureFixture[str], translated: Path,
+def test_the_documented_pre_commit_files_are_valid_to_pre_commit(tmp_path: Path) -> None:
+    """The hook manifest and both configurations of docs/ci.md pass pre-commit's own schema;
+    the remote one names this repository's hook at a commit SHA (no tag exists)."""
+    clientlib = pytest.importorskip("pre_commit.clientlib")
+    (hook,) = clientlib.load_manifest(str(REPO / ".pre-commit-hooks.yaml"))  # raises if invalid
+    assert hook["entry"] == "eks2ecs diff" and hook["args"] == ["--against", "cfn/"]
+    remote, local = _documented(".pre-commit-config.yaml")
+    config = yaml.safe_load(remote)["repos"][0]
+    assert config["rev"] == "COMMIT_SHA"  # a commit SHA, since no release is tagged
+    assert [h["id"] for h in config["hooks"]] == [
+        h["id"] for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())]
+    for text in (remote.replace("COMMIT_SHA", _head()), local):
+        path = tmp_path / ".pre-commit-config.yaml"
+        path.write_text(text)
+        (repo,) = clientlib.load_config(str(path))["repos"]  # raises InvalidConfigError
+        assert repo["hooks"][0]["id"] == "eks2ecs-drift"
+    with pytest.raises(clientlib.InvalidConfigError):  # the check is real: a hook needs an id
+        path.write_text(local.replace("- id: eks2ecs-drift", "- idd: eks2ecs-drift"))
+        clientlib.load_config(str(path))
+
+
+def test_the_documented_local_hook_runs_under_pre_commit(tmp_path: Path) -> None:
+    """`pre-commit run` in a user's repository: passes on a fresh translation, fails on a
+    hand edit of cfn/."""
+    pytest.importorskip("pre_commit")
+    (local,) = _documented(".pre-commit-config.yaml")[1:]
+    repository = _repository(tmp_path / "user")
+    (repository / ".pre-commit-config.yaml").write_text(local)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_CONFIG_GLOBAL": os.devnull,
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def sh(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, cwd=repository, env=env, capture_output=True, text=True,
+                              check=False, timeout=300)
+
+    assert sh("git", "init", "-q").returncode == 0
+    assert sh("git", "add", "-A").returncode == 0
+    hook = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
+    done = sh(*hook)
+    assert done.returncode == 0 and "eks2ecs drift check" in done.stdout, done.stdout + done.stderr
+    edit(repository / "cfn" / "workload-backend.yaml", "RetentionInDays: 30", "RetentionInDays: 7")
+    done = sh(*hook)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "/Resources/LogGroup/Properties/RetentionInDays" in done.stdout
+
+
+def test_ci_workflow_fails_when_cfn_is_stale(capsys: pytest.CaptureFixture[str],
                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     workflow = yaml.safe_load((REPO / "docs" / "ci" / "eks2ecs-drift.yml").read_text())
     steps = workflow["jobs"]["drift"]["steps"]
@@ -188,13 +258,46 @@ def test_ci_workflow_fails_when_cfn_is_stale(capsys: pytest.CaptureFixture[str],
         if "run" in step and "|" in step["run"]:
             assert step.get("shell") == "bash"  # pipefail: tee must not hide the exit status
     drift, strict = (shlex.split(c.split("|")[0].split(">")[0])[1:] for c in commands)
-    monkeypatch.chdir(_repository(tmp_path, translated))
+    assert drift[:2] == ["diff", "--against"]  # no flags: the options cfn/ records
+    monkeypatch.chdir(_repository(tmp_path))
     assert cli.main(drift) == 0
     edit(Path("k8s/weaviate.yaml"), "replicas: 1", "replicas: 3")  # translated again? no
     assert cli.main(drift) == 1
     assert "DesiredCount` | changed" in capsys.readouterr().out
     assert strict[:2] == ["report", "k8s/"] and "--strict" in strict
     assert cli.main(strict) == 1  # examples/k8s has more lossy items than the one accepted
+
+
+def test_the_ci_install_line_installs_eks2ecs_at_a_commit(tmp_path: Path) -> None:
+    """The workflow's pip line, pointed at a clone of this repository and its HEAD commit,
+    installs a working eks2ecs (no index: the build and runtime dependencies come from the
+    environment running the tests)."""
+    workflow = yaml.safe_load((REPO / "docs" / "ci" / "eks2ecs-drift.yml").read_text())
+    (line,) = [s["run"] for s in workflow["jobs"]["drift"]["steps"]
+               if s.get("run", "").startswith("pip install")]
+    argv = shlex.split(line)
+    assert argv[:2] == ["pip", "install"]
+    (requirement,) = argv[2:]
+    assert requirement == "git+https://github.com/OWNER/eks2ecs@COMMIT_SHA"
+    clone = tmp_path / "eks2ecs"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=120)
+    url = requirement.replace("https://github.com/OWNER/eks2ecs", clone.as_uri()).replace(
+        "COMMIT_SHA", _head())
+    target = tmp_path / "installed"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                           "--no-build-isolation", "--disable-pip-version-check", "--target",
+                           str(target), url],
+                          capture_output=True, text=True, check=False, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (target / "translator" / "templates" / "report.js").is_file()
+    shown = subprocess.run([sys.executable, "-c", "import sys, translator; "
+                            "sys.argv[0] = 'eks2ecs'; print(translator.__file__); "
+                            "from translator.cli import main; main(['--version'])"],
+                           capture_output=True, text=True, check=False, cwd=tmp_path,
+                           env={**os.environ, "PYTHONPATH": str(target)})
+    where, version = shown.stdout.splitlines()
+    assert Path(where).is_relative_to(target), where
+    assert version.startswith("eks2ecs ")
 
 
 def test_kubectl_style_input(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:

@@ -47,7 +47,18 @@ def test_helm_template_output_translates_from_stdin(
         "--grpc-service-name=podinfo" in [f["note"] for s in report["sources"]
                                           for f in s["fields"] if f["status"] == "lossy"]
     assert {s["namespace"] for s in report["sources"]} == {"podinfo"}
-    assert [s["file"] for s in report["sources"]] == ["-"] * 5
+    # located at helm's `# Source:` template, the line counted from where the document starts
+    assert sorted((s["kind"], s["file"], s["line"]) for s in report["sources"]) == [
+        ("Deployment", "podinfo/templates/deployment.yaml", 1),
+        ("HorizontalPodAutoscaler", "podinfo/templates/hpa.yaml", 1),
+        ("Ingress", "podinfo/templates/ingress.yaml", 1),
+        ("PodDisruptionBudget", "podinfo/templates/pdb.yaml", 1),
+        ("Service", "podinfo/templates/service.yaml", 1)]
+    probe = next(f for s in report["sources"] if s["kind"] == "Deployment"
+                 for f in s["fields"] if f["path"].endswith("/livenessProbe"))
+    stream = HELM.read_text().splitlines()
+    start = stream.index("# Source: podinfo/templates/deployment.yaml")
+    assert stream[start + probe["line"]].strip() == "livenessProbe:"
     assert sorted(p.name for p in (tmp_path / "cfn").glob("*.yaml")) == [
         "cluster.yaml", "load-balancer.yaml", "workload-podinfo.yaml"]
     # the namespace names the app, the stacks and the Cloud Map domain
@@ -304,3 +315,21 @@ def test_a_helm_test_hook_is_ignored() -> None:
         "a Helm test hook (helm.sh/hook: test): `helm test` runs it to check a release; it is "
         "not part of the app")
     assert [s.info.title for s in result.plan.stacks] == ["cluster", "web"]
+
+
+def test_helm_sources_locate_objects_and_errors_read_from_stdin() -> None:
+    """Only the documents a `# Source:` comment heads are renamed: one after a bare `---` is
+    the stream's; an error inside a template's document names the template and its line."""
+    from translator import load
+    from translator.errors import InputError
+
+    stream = ("---\n# Source: shop/templates/web.yaml\napiVersion: v1\nkind: ConfigMap\n"
+              "metadata: {name: web}\ndata: {a: b}\n---\napiVersion: v1\nkind: ConfigMap\n"
+              "metadata: {name: extra}\n")
+    web, extra = load.load(["-"], stdin=stream)
+    assert (web.file, web.line, web.line_of("/data/a")) == ("shop/templates/web.yaml", 1, 4)
+    assert (extra.file, extra.line) == ("-", 8)
+    broken = stream.replace("data: {a: b}", "data: {a: b, a: c}")
+    with pytest.raises(InputError) as info:
+        load.load(["-"], stdin=broken)
+    assert str(info.value).startswith("shop/templates/web.yaml:4:")

@@ -7,6 +7,8 @@ refused (as kubectl does), and so are alias bombs and absurd nesting.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -317,9 +319,44 @@ def load(sources: Iterable[str], stdin: str | None = None, recursive: bool = Tru
     for shown, path in discover(sources, recursive):
         if path is None:
             text = stdin if stdin is not None else _decode(sys.stdin.buffer.read(), "-")
+            manifests.extend(_from_helm_sources(text))
         else:
-            text = _read(path, shown)
-        manifests.extend(parse_text(text, shown))
+            manifests.extend(parse_text(_read(path, shown), shown))
+    return manifests
+
+
+# `helm template` heads each document with the template it came from; a stream on stdin has
+# no other name, so its objects are located there (chart/templates/x.yaml:12, not -:132).
+_HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$")
+_DOCUMENT_START = re.compile(r"^---(\s|$)")
+
+
+def _from_helm_sources(text: str) -> list[Manifest]:
+    """The objects of a stream on stdin, each at its helm `# Source:` template and its line
+    counted from the line after that comment (where the document starts in the template)."""
+    heads: dict[int, tuple[str, int] | None] = {}  # line -> (template, its comment's line)
+    current: tuple[str, int] | None = None
+    for number, written in enumerate(text.splitlines(), 1):
+        if _DOCUMENT_START.match(written):
+            current = None
+        elif found := _HELM_SOURCE.match(written):
+            current = (found.group(1), number)
+        heads[number] = current
+
+    def where(line: int | None) -> tuple[str, int | None]:
+        head = heads.get(line or 0)
+        return ("-", line) if head is None or line is None else (head[0], line - head[1])
+
+    try:
+        manifests = list(parse_text(text, "-"))
+    except InputError as exc:
+        file, at = where(exc.line)
+        raise dataclasses.replace(exc, file=file, line=at) from None
+    for manifest in manifests:
+        head = heads.get(manifest.line)
+        if head is not None:
+            manifest.file, manifest.line = head[0], manifest.line - head[1]
+            manifest.lines = {p: n - head[1] for p, n in manifest.lines.items()}
     return manifests
 
 

@@ -25,6 +25,7 @@ from translator.models import (
     Service,
     StatefulSet,
 )
+from translator.models.base import matches as matches  # the rules' import of it
 
 SERVICE_KINDS: tuple[type[Deployment] | type[StatefulSet], ...] = (Deployment, StatefulSet)
 
@@ -51,22 +52,6 @@ class Workload:
             # Kubernetes does not require ports to be declared; assume the first container.
             return containers[0], target if isinstance(target, int) else fallback
         return None
-
-
-def matches(selector: LabelSelector, labels: dict[str, str]) -> bool:
-    """Whether pod labels satisfy a label selector (matchLabels and matchExpressions)."""
-    if any(labels.get(k) != v for k, v in selector.match_labels.items()):
-        return False
-    for expression in selector.match_expressions:
-        key, operator = str(expression.get("key")), expression.get("operator")
-        values = expression.get("values") or []
-        present = key in labels
-        if (operator == "In" and labels.get(key) not in values) \
-                or (operator == "NotIn" and present and labels.get(key) in values) \
-                or (operator == "Exists" and not present) \
-                or (operator == "DoesNotExist" and present):
-            return False
-    return True
 
 
 def namespaces_matching(selector: LabelSelector, ctx: Context) -> list[str]:

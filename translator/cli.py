@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from translator import __version__, completion, secretcopy
-from translator.config import HEALTH_CHECKS
+from translator.config import HEALTH_CHECK_HELP, HEALTH_CHECKS
 from translator.progress import Bar
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -49,19 +50,6 @@ exit status:
   2  bad input or usage: the message names the file, line and object; also input with
      no object, and a kustomize folder or Helm chart given as manifests (it says what to run)
 """
-
-
-HEALTH_CHECK_HELP = (
-    "how httpGet, grpc and tcpSocket probes (which the kubelet ran from outside the container) "
-    "become checks, for every workload without an eks2ecs.io/health-check annotation (the "
-    "annotation wins): auto (default): exec probes run in the container as written, the "
-    "others check the load balancer's target group in front of the container, and with no "
-    "load balancer there is no check and the report says a human must choose; shell: also run "
-    "httpGet with curl or wget and tcpSocket with nc or bash inside the container (the image "
-    "needs a shell and one of them); grpc: also run grpc probes with grpc_health_probe inside "
-    "the container (the image needs it); target-group: only target-group checks, and no "
-    "report item for a probe no load balancer checks; none: no container health checks at "
-    "all, exec probes included (a target group still checks what it serves)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -136,6 +124,11 @@ def _parser() -> argparse.ArgumentParser:
         live.add_argument("-A", "--all-namespaces", action="store_true",
                           help="read every namespace except kube-system, kube-public and "
                                "kube-node-lease")
+        sub.add_argument("-l", "--selector", help="as kubectl: only the workloads whose labels "
+                         "match (a=b,c!=d,e in (f,g),h notin (i),j,!k) and what they use; the "
+                         "report lists the rest as left out")
+        sub.add_argument("--only", action="append", default=[], metavar="KIND/NAME", help="this "
+                         "workload (deploy/web, KIND/NS/NAME) and what it uses; repeatable")
         sub.add_argument("--name", dest="app_name", metavar="NAME",
                          help="prefix of stack and resource names: letters, digits and -, "
                               "starting with a letter, at most 64 (default: the namespace)")
@@ -271,16 +264,10 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
                    health_check=getattr(args, "health_check", "auto"),
                    exec_command=getattr(args, "exec_command", True),
                    vpc_endpoints=getattr(args, "vpc_endpoints", False),
-                   report_dir=_report_dir(args))
-
-
-def _report_dir(args: argparse.Namespace) -> str:
-    """Where report.html goes (its links to manifest lines start there)."""
-    from pathlib import Path
-
-    if args.command == "translate":
-        return str(args.output)
-    return str(Path(args.output).parent) if getattr(args, "output", None) else "."
+                   selector=args.selector, only=tuple(args.only),
+                   # where report.html goes: its links to manifest lines start there
+                   report_dir=args.output if args.command == "translate"
+                   else os.path.dirname(getattr(args, "output", None) or "-") or ".")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,6 +28,17 @@ CONFIG_FILE = "eks2ecs.yaml"
 # How probes the kubelet ran from outside the container become checks (mappings.pod.probes);
 # the eks2ecs.io/health-check annotation of a workload takes the same values and wins.
 HEALTH_CHECKS = ("auto", "shell", "grpc", "none", "target-group")
+HEALTH_CHECK_HELP = (
+    "how httpGet, grpc and tcpSocket probes (which the kubelet ran from outside the container) "
+    "become checks, for every workload without an eks2ecs.io/health-check annotation (the "
+    "annotation wins): auto (default): exec probes run in the container as written, the "
+    "others check the load balancer's target group in front of the container, and with no "
+    "load balancer there is no check and the report says a human must choose; shell: also run "
+    "httpGet with curl or wget and tcpSocket with nc or bash inside the container (the image "
+    "needs a shell and one of them); grpc: also run grpc probes with grpc_health_probe inside "
+    "the container (the image needs it); target-group: only target-group checks, and no "
+    "report item for a probe no load balancer checks; none: no container health checks at "
+    "all, exec probes included (a target group still checks what it serves)")
 RECORDED = "eks2ecs.options.json"
 NOT_MANIFESTS = frozenset({CONFIG_FILE, RECORDED})  # skipped when a folder is read
 
@@ -48,6 +59,8 @@ KEYS: dict[str, Key] = {
     "dns-namespace": Key("dns_namespace", "text", "Cloud Map private DNS domain"),
     "region": Key("region", "text", "region cfn-lint checks and prices come from"),
     "rwo-volumes": Key("rwo_volumes", "efs|ebs", "ReadWriteOnce volumes: efs or ebs"),
+    "selector": Key("selector", "text", "the workloads to translate, by label, as kubectl -l"),
+    "only": Key("only", "texts", "the workloads to translate, KIND/NAME (--only)"),
     "health-check": Key("health_check", "|".join(HEALTH_CHECKS),
                         "how httpGet/grpc/tcpSocket probes become checks (--health-check)"),
     "prices": Key("prices", "path", "price table over the bundled one (--prices)"),

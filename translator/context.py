@@ -62,6 +62,8 @@ class Options:
     exec_command: bool = True  # ECS Exec on every ECS service (`aws ecs execute-command`)
     vpc_endpoints: bool = False  # a network stack of VPC endpoints, for tasks without a NAT
     report_dir: str = "."  # the folder report.html goes to: its manifest links are relative to it
+    selector: str | None = None  # -l: the workloads to translate, by label (translator.select)
+    only: tuple[str, ...] = ()  # --only KIND/NAME: more workloads to translate
 
     def __post_init__(self) -> None:
         if self.health_check not in HEALTH_CHECKS:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from translator import generated, literal_defaults, rules, unique_names
+from translator import generated, literal_defaults, rules, select, unique_names
 from translator.context import Context, Options, Source
 from translator.errors import InputError
 from translator.load import Manifest, escape_pointer_token, resolve_pointer
@@ -94,6 +94,7 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
     unmapped: list[tuple[Fragment, Manifest]] = []
     seen: dict[tuple[str, str, str], Manifest] = {}
     known = generated.index(manifests, options.namespace)
+    left_out = select.left_out(manifests, options.selector, options.only, options.namespace)
     for manifest in manifests:
         key = (manifest.kind, manifest.namespace or options.namespace, manifest.name)
         if key in seen:
@@ -101,14 +102,16 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
             raise InputError(f"defined twice (first at {first.file}:{first.line})",
                              manifest.file, manifest.line, obj=manifest.ref)
         seen[key] = manifest
-        why = generated.why_ignored(manifest, known, options.namespace)
+        why = left_out.get(id(manifest)) or generated.why_ignored(manifest, known,
+                                                                    options.namespace)
         rule = ruleset.rule_for(manifest.kind, manifest.api_version)
         if rule is None or why is not None:
             unmapped.append((Fragment(_unmapped_entry(manifest, ruleset, why)), manifest))
             continue
         sources.append(Source(manifest, build_model(manifest, rule)))
 
-    ctx = Context(sources, options, [m for _, m in unmapped])
+    # what the selection left out is not there to refer to, as if not in the input
+    ctx = Context(sources, options, [m for _, m in unmapped if id(m) not in left_out])
     foundation = Fragment(Entry("", "", "", None, "", 1))
     ruleset.foundation(foundation, ctx)
     fragments = [foundation]

@@ -36,6 +36,22 @@ class LabelSelector(K8sModel):
     match_expressions: list[dict[str, Any]] = Field(default_factory=list)
 
 
+def matches(selector: LabelSelector, labels: dict[str, str]) -> bool:
+    """Whether pod labels satisfy a label selector (matchLabels and matchExpressions)."""
+    if any(labels.get(k) != v for k, v in selector.match_labels.items()):
+        return False
+    for expression in selector.match_expressions:
+        key, operator = str(expression.get("key")), expression.get("operator")
+        values = expression.get("values") or []
+        present = key in labels
+        if (operator == "In" and labels.get(key) not in values) \
+                or (operator == "NotIn" and present and labels.get(key) in values) \
+                or (operator == "Exists" and not present) \
+                or (operator == "DoesNotExist" and present):
+            return False
+    return True
+
+
 class KubeObject(K8sModel):
     api_version: str
     kind: str

@@ -98,7 +98,7 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
          *suppress.tables(suppressions)],
         {"deploy": {"waves": [[s.stack_name for s in wave] for wave in plan.waves()]},
          "network": network.as_dict(), "cost": estimate.as_dict() if estimate else None,
-         "suppressions": suppressions.as_dict()}))
+         "suppressions": suppressions.as_dict()}), options.environments)
     if progress is not None:
         progress("templates rendered", len(plan.stacks), len(plan.stacks))
     findings: list[LintFinding] = []

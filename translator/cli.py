@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from translator import __version__, completion, secretcopy
+from translator import __version__, completion, config, secretcopy
 from translator.config import HEALTH_CHECK_HELP, HEALTH_CHECKS
 from translator.progress import Bar
 
@@ -265,6 +265,8 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
                    exec_command=getattr(args, "exec_command", True),
                    vpc_endpoints=getattr(args, "vpc_endpoints", False),
                    selector=args.selector, only=tuple(args.only),
+                   environments=config.environments(getattr(args, "environments", None),
+                                                    getattr(args, "environments_at", None)),
                    # where report.html goes: its links to manifest lines start there
                    report_dir=args.output if args.command == "translate"
                    else os.path.dirname(getattr(args, "output", None) or "-") or ".")

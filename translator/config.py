@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,22 @@ KEYS: dict[str, Key] = {
                   default=False),
     "validate": Key("validate", "flag", "run cfn-lint (false: --no-validate)"),
     "ignore": Key("ignore", "texts", "accepted findings, KIND[/NAME][:POINTER] (--ignore)"),
+    "environments": Key("environments", "environments", "parameter sets, one "
+                        "parameters.ENV.json each: PARAMETER: value for every stack that "
+                        "declares it, stacks: {STACK: {PARAMETER: value}} for one"),
 }
+ENVIRONMENT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # it names a file
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One environment's parameters (`environments:`), and where the file gave it."""
+
+    name: str
+    shared: dict[str, str]
+    stacks: dict[str, dict[str, str]]
+    file: str | None = None
+    line: int | None = None
 
 
 def find(sources: Iterable[str]) -> Path | None:
@@ -116,6 +132,9 @@ def load(path: Path) -> dict[str, Any]:
         value = yaml.SafeLoader(text).construct_document(value_node)
         options[key.dest] = _checked(name, key, value, path.parent, shown,
                                      value_node.start_mark.line + 1)
+        if key.kind == "environments":  # where each is, for errors only the plan can find
+            options["environments_at"] = {
+                str(k.value): (shown, k.start_mark.line + 1) for k, _ in value_node.value}
     if "validate" in options:
         options["no_validate"] = not options.pop("validate")
     return options
@@ -142,6 +161,8 @@ def _checked(name: str, key: Key, value: Any, base: Path, shown: str, line: int)
         "paths": lambda: [_relative(v, base) for v in value] if isinstance(value, list)
         and value and all(isinstance(v, str) and v and v != "-" for v in value) else None,
     }
+    if key.kind == "environments":
+        return _environments(value, shown, line)
     expected = {"text": "a string", "flag": "true or false", "amount": "an amount in USD",
                 "path": "a path", "texts": "a list of strings",
                 "paths": "a list of paths (not -)"}
@@ -153,6 +174,43 @@ def _checked(name: str, key: Key, value: Any, base: Path, shown: str, line: int)
     if checked is None:
         raise wrong(expected[key.kind])
     return checked
+
+
+def _environments(value: Any, shown: str, line: int) -> dict[str, Any]:
+    """environments: {ENV: {PARAMETER: value, ..., stacks: {STACK: {PARAMETER: value}}}}."""
+    def scalars(values: Any, where: str) -> dict[str, str]:
+        if not isinstance(values, dict) or not all(
+                isinstance(k, str) and isinstance(v, str | int | float)
+                and not isinstance(v, bool) for k, v in values.items()):
+            raise InputError(f"environments: {where}: expected PARAMETER: value (a string or "
+                             "a number)", shown, line)
+        return {k: str(v) for k, v in values.items()}
+
+    if not isinstance(value, dict) or not value:
+        raise InputError("environments: expected ENV: {PARAMETER: value, stacks: {...}}",
+                         shown, line)
+    checked: dict[str, Any] = {}
+    for env, values in value.items():
+        if not isinstance(env, str) or not ENVIRONMENT_NAME.fullmatch(env):
+            raise InputError(f"environments: {env!r} is not an environment name (lowercase "
+                             "letters, digits and -: it names parameters.ENV.json)", shown, line)
+        values = dict(values) if isinstance(values, dict) else values
+        stacks = values.pop("stacks", {}) if isinstance(values, dict) else {}
+        if not isinstance(stacks, dict):
+            raise InputError(f"environments: {env}: stacks: expected STACK: {{PARAMETER: "
+                             "value}", shown, line)
+        checked[env] = {**scalars(values, env), **({"stacks": {
+            stack: scalars(own, f"{env}: stacks: {stack}") for stack, own in stacks.items()}}
+            if stacks else {})}
+    return checked
+
+
+def environments(values: dict[str, Any] | None,
+                 at: dict[str, tuple[str, int]] | None) -> tuple[Environment, ...]:
+    """The Options form of a checked `environments:` value."""
+    return tuple(Environment(name, {k: v for k, v in env.items() if k != "stacks"},
+                             env.get("stacks", {}), *(at or {}).get(name, (None, None)))
+                 for name, env in sorted((values or {}).items()))
 
 
 def _relative(value: str, base: Path) -> str:
@@ -188,6 +246,16 @@ def schema() -> dict[str, Any]:
         "texts": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "paths": {"type": "array", "minItems": 1,
                   "items": {"type": "string", "minLength": 1, "not": {"const": "-"}}},
+        "environments": {"type": "object", "minProperties": 1,
+                         "propertyNames": {"pattern": f"^{ENVIRONMENT_NAME.pattern}$"},
+                         "additionalProperties": {
+                             "type": "object",
+                             "properties": {"stacks": {"type": "object",
+                                                       "additionalProperties": {
+                                                           "type": "object",
+                                                           "additionalProperties": {
+                                                               "type": ["string", "number"]}}}},
+                             "additionalProperties": {"type": ["string", "number"]}}},
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

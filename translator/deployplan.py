@@ -11,10 +11,13 @@ templates.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from translator.cfn import Ref, Sub
+from translator.config import Environment
+from translator.errors import InputError
 from translator.load import unescape_pointer_token
 from translator.plan import Parameter, Plan, Stack
 from translator.report import Cell, Code, Table
@@ -116,6 +119,38 @@ def parameters_example(plan: Plan) -> dict[str, Any]:
         "shared": shared,
         "stacks": {k: v for k, v in stacks.items() if v},
     }
+
+
+def environment_files(plan: Plan, environments: Iterable[Environment]) -> dict[str, str]:
+    """parameters.ENV.json of each environment: parameters.json.example with the environment's
+    values in. A shared value is taken out of every stack's own section (deploy.sh gives a
+    stack's own values after the shared ones, so the example's would win); a stack or a
+    parameter the plan does not have is bad input at the environment's line."""
+    declared = {stack.stack_name: set(stack.parameters) for stack in plan.stacks}
+    files = {}
+    for env in environments:
+        def bad(message: str, env: Environment = env) -> InputError:
+            return InputError(f"environments: {env.name}: {message}", env.file, env.line)
+
+        for name in env.shared:
+            if not any(name in params for params in declared.values()):
+                raise bad(f"no stack has a parameter {name}")
+        for stack, values in env.stacks.items():
+            if stack not in declared:
+                raise bad(f"no stack {stack} (stacks: {', '.join(declared)})")
+            for name in values:
+                if name not in declared[stack]:
+                    raise bad(f"stack {stack} has no parameter {name}")
+        example = parameters_example(plan)
+        stacks = {stack: {k: v for k, v in values.items() if k not in env.shared}
+                  | env.stacks.get(stack, {}) for stack, values in example["stacks"].items()}
+        stacks |= {stack: values for stack, values in env.stacks.items() if stack not in stacks}
+        files[f"parameters.{env.name}.json"] = json.dumps({
+            "//": f"{env.name}: from environments: in eks2ecs.yaml. {example['//']}",
+            "shared": dict(sorted({**example["shared"], **env.shared}.items())),
+            "stacks": {k: v for k, v in stacks.items() if v},
+        }, indent=2) + "\n"
+    return files
 
 
 def _example(parameter: Parameter) -> Any:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from functools import cache
 
 import jinja2
 
 from translator import __version__, deployplan, rules
 from translator.cfn import emit, quote
+from translator.config import Environment
 from translator.context import CLUSTER_STACK
 from translator.plan import Plan, Stack
 
@@ -69,7 +71,8 @@ def exec_targets(plan: Plan) -> list[tuple[str, str, str]]:
     return out
 
 
-def render(plan: Plan, reports: dict[str, str]) -> dict[str, str]:
+def render(plan: Plan, reports: dict[str, str],
+           environments: Iterable[Environment] = ()) -> dict[str, str]:
     """Every output file by name, in the order they are listed."""
     files = {stack.file: render_stack(stack) for stack in plan.stacks}
     env = environment()
@@ -79,6 +82,7 @@ def render(plan: Plan, reports: dict[str, str]) -> dict[str, str]:
     files["deploy-plan.json"] = deployplan.to_json(plan, files)
     files["parameters.json.example"] = json.dumps(deployplan.parameters_example(plan),
                                                   indent=2) + "\n"
+    files.update(deployplan.environment_files(plan, environments))
     files["deploy.sh"] = env.get_template("deploy.sh.j2").render(context)
     files["cleanup.sh"] = env.get_template("cleanup.sh.j2").render(context)
     files["README.md"] = env.get_template("README.md.j2").render(context)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from mappings import accepted_findings, calls, cluster, lint_rules, vpc_endpoints
+from mappings import accepted_findings, calls, cluster, lint_rules, overrides, vpc_endpoints
 from translator.context import Context
 from translator.plan import Fragment
 from translator.rules import RuleSet
@@ -93,6 +93,8 @@ def supported() -> dict[str, tuple[str, ...]]:
 def foundation(frag: Fragment, ctx: Context) -> None:
     """What every translation has: the cluster stack, and the connections between the
     workloads that its security groups must keep."""
+    overrides.check_names(ctx, [s.model for s in ctx.sources if s.model.kind in (
+        "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")])
     cluster.foundation(frag, ctx)
     vpc_endpoints.foundation(frag, ctx)
     frag.reaches.extend(calls.reaches(ctx))

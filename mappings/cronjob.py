@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mappings import job
+from mappings import job, overrides
 from mappings.job import job_ledger
 from mappings.pod import probes
 from mappings.workload_stack import run_task_outputs, task_stack
@@ -24,7 +24,7 @@ KIND = "CronJob"
 API_VERSIONS = ("batch/v1",)
 MODEL = CronJob
 FIELDS = (
-    probes.ANNOTATION_FIELD,
+    probes.ANNOTATION_FIELD, *overrides.FIELDS,
     "/metadata/name", "/metadata/namespace", "/metadata/labels",
     *(f"/spec/{name}" for name in ("schedule", "timeZone", "suspend", "concurrencyPolicy",
                                    "startingDeadlineSeconds", "successfulJobsHistoryLimit",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from mappings import overrides
 from mappings.pod import probes
 from mappings.pod import spec as pod
 from mappings.workload_stack import ecs_service, task_stack
@@ -17,7 +18,7 @@ KIND = "Deployment"
 API_VERSIONS = ("apps/v1",)
 MODEL = Deployment
 FIELDS = (
-    probes.ANNOTATION_FIELD,
+    probes.ANNOTATION_FIELD, *overrides.FIELDS,
     "/metadata/name", "/metadata/namespace", "/metadata/labels", "/spec/replicas",
     "/spec/selector", "/spec/strategy", "/spec/strategy/type", "/spec/revisionHistoryLimit",
     "/spec/progressDeadlineSeconds", "/spec/minReadySeconds", "/spec/template/metadata/labels",
@@ -97,7 +98,7 @@ def map(obj: Deployment, frag: Fragment, ctx: Context) -> None:
         "MaximumPercent": maximum,
         "MinimumHealthyPercent": minimum,
         "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
-    }, frag)
+    }, frag, ctx)
     replicas(ts.stack, spec.replicas, count if scaled else None, entry)
     entry.ignored("/spec/selector", "ECS services own their tasks; no selector is needed")
     rollout_limits(obj, entry, ctx)

@@ -7,6 +7,7 @@ bookkeeping has no ECS counterpart and is reported (CronJob shares this).
 
 from __future__ import annotations
 
+from mappings import overrides
 from mappings.pod import probes
 from mappings.pod import spec as pod
 from mappings.workload_stack import run_task_outputs, task_stack
@@ -18,7 +19,7 @@ KIND = "Job"
 API_VERSIONS = ("batch/v1",)
 MODEL = Job
 FIELDS = (
-    probes.ANNOTATION_FIELD,
+    probes.ANNOTATION_FIELD, *overrides.FIELDS,
     "/metadata/name", "/metadata/namespace", "/metadata/labels",
     *(f"/spec/{name}" for name in ("backoffLimit", "activeDeadlineSeconds", "completions",
                                    "parallelism", "ttlSecondsAfterFinished", "completionMode",

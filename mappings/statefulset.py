@@ -8,6 +8,7 @@ ordered start-up, and a private volume per replica.
 
 from __future__ import annotations
 
+from mappings import overrides
 from mappings.deployment import replicas, rollout_limits
 from mappings.pod import probes
 from mappings.pod import spec as pod
@@ -23,7 +24,7 @@ KIND = "StatefulSet"
 API_VERSIONS = ("apps/v1",)
 MODEL = StatefulSet
 FIELDS = (
-    probes.ANNOTATION_FIELD,
+    probes.ANNOTATION_FIELD, *overrides.FIELDS,
     "/metadata/name", "/metadata/namespace", "/metadata/labels", "/spec/replicas", "/spec/selector",
     "/spec/serviceName", "/spec/podManagementPolicy", "/spec/updateStrategy",
     "/spec/updateStrategy/rollingUpdate/partition", "/spec/persistentVolumeClaimRetentionPolicy",
@@ -58,7 +59,7 @@ def map(obj: StatefulSet, frag: Fragment, ctx: Context) -> None:
         "MaximumPercent": maximum,
         "MinimumHealthyPercent": minimum,
         "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
-    }, frag)
+    }, frag, ctx)
     deployment_to = Target(ts.stack, "/Resources/Service/Properties/DeploymentConfiguration")
     one_by_one = (f"rolled out one task at a time (MaximumPercent {maximum}, "
                   f"MinimumHealthyPercent {minimum}) so old and new never share the data")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mappings import networkpolicy, security_groups
+from mappings import networkpolicy, overrides, security_groups
 from mappings.persistent_storage import SUBNETS
 from mappings.pod.pod_level import irsa_role
 from mappings.pod.probes import health_check_mode
@@ -101,7 +101,9 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     reached = reached_ports(served, ctx) if served else ()
     balanced = balanced_containers(served, ctx) if served else {}
     pod = map_pod(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims, reached,
-                  balanced, health_check_mode(obj, frag, ctx.options.health_check))
+                  balanced, health_check_mode(obj, frag, overrides.health_check(obj, ctx)))
+    cpu, memory = overrides.task_size(obj, frag, ctx, stack, pod.size.cpu, pod.size.memory,
+                                      pod.containers)
     log_group = f"/ecs/{ctx.app}/{title}"
     put(stack, "Resources", "LogGroup", Resource("AWS::Logs::LogGroup", {
         "LogGroupName": log_group, "RetentionInDays": 30}, obj.ref))
@@ -122,8 +124,8 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
 
     task: dict[str, Any] = {
         "Family": ctx.stack_name(title),
-        "Cpu": str(pod.size.cpu),
-        "Memory": str(pod.size.memory),
+        "Cpu": str(cpu),
+        "Memory": str(memory),
         "NetworkMode": "awsvpc",
         "RequiresCompatibilities": ["FARGATE"],
         **pod.task,  # RuntimePlatform, and EphemeralStorage or PidMode when the pod needs them
@@ -154,10 +156,12 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
                      tuple(cluster_groups), own_group, exec_command, role_policies)
 
 
-def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], frag: Fragment) -> None:
-    """The ECS service that keeps `desired` tasks running (None: autoscaling decides); other
-    rules add registries and load balancers to it."""
+def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], frag: Fragment,
+                ctx: Context) -> None:
+    """The ECS service that keeps `desired` tasks running (None: autoscaling decides; a
+    desired-count override can change it); other rules add registries and load balancers."""
     ns, obj = ts.namespace, ts.obj
+    desired = overrides.desired_count(obj, frag, ctx, ts.stack, desired)
     service: dict[str, Any] = {
         "Cluster": import_from("ClusterStackName", "ClusterName"),
         "ServiceName": ts.title,
@@ -170,7 +174,8 @@ def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], 
         "NetworkConfiguration": ts.network,
         "PropagateTags": "SERVICE",
         "EnableECSManagedTags": True,
-        "Tags": [{"Key": "kubernetes.io/name", "Value": f"{ns}/{obj.name}"}],
+        "Tags": [{"Key": "kubernetes.io/name", "Value": f"{ns}/{obj.name}"},
+                 *overrides.tags(obj, frag, ctx, ts.stack)],
     }
     if ts.pod.storage.service_volumes:
         service["VolumeConfigurations"] = ts.pod.storage.service_volumes

@@ -267,6 +267,8 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
                    selector=args.selector, only=tuple(args.only),
                    environments=config.environments(getattr(args, "environments", None),
                                                     getattr(args, "environments_at", None)),
+                   workloads=config.overrides(getattr(args, "workloads", None),
+                                              getattr(args, "workloads_at", None)),
                    # where report.html goes: its links to manifest lines start there
                    report_dir=args.output if args.command == "translate"
                    else os.path.dirname(getattr(args, "output", None) or "-") or ".")

@@ -74,11 +74,25 @@ KEYS: dict[str, Key] = {
                   default=False),
     "validate": Key("validate", "flag", "run cfn-lint (false: --no-validate)"),
     "ignore": Key("ignore", "texts", "accepted findings, KIND[/NAME][:POINTER] (--ignore)"),
+    "workloads": Key("workloads", "workloads", "per workload (NAME or NAMESPACE/NAME): cpu, "
+                     "memory, desired-count, health-check, tags; annotations eks2ecs.io/KEY "
+                     "on the workload win"),
     "environments": Key("environments", "environments", "parameter sets, one "
                         "parameters.ENV.json each: PARAMETER: value for every stack that "
                         "declares it, stacks: {STACK: {PARAMETER: value}} for one"),
 }
 ENVIRONMENT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # it names a file
+WORKLOAD_KEYS = ("cpu", "memory", "desired-count", "health-check", "tags")
+
+
+@dataclass(frozen=True)
+class Override:
+    """One `workloads:` entry: the workload it names, its values, and where the file gave it."""
+
+    name: str
+    values: dict[str, Any]
+    file: str | None = None
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,8 +146,8 @@ def load(path: Path) -> dict[str, Any]:
         value = yaml.SafeLoader(text).construct_document(value_node)
         options[key.dest] = _checked(name, key, value, path.parent, shown,
                                      value_node.start_mark.line + 1)
-        if key.kind == "environments":  # where each is, for errors only the plan can find
-            options["environments_at"] = {
+        if key.kind in ("environments", "workloads"):  # for errors only the plan can find
+            options[f"{key.dest}_at"] = {
                 str(k.value): (shown, k.start_mark.line + 1) for k, _ in value_node.value}
     if "validate" in options:
         options["no_validate"] = not options.pop("validate")
@@ -163,6 +177,8 @@ def _checked(name: str, key: Key, value: Any, base: Path, shown: str, line: int)
     }
     if key.kind == "environments":
         return _environments(value, shown, line)
+    if key.kind == "workloads":
+        return _workloads(value, shown, line)
     expected = {"text": "a string", "flag": "true or false", "amount": "an amount in USD",
                 "path": "a path", "texts": "a list of strings",
                 "paths": "a list of paths (not -)"}
@@ -203,6 +219,33 @@ def _environments(value: Any, shown: str, line: int) -> dict[str, Any]:
             stack: scalars(own, f"{env}: stacks: {stack}") for stack, own in stacks.items()}}
             if stacks else {})}
     return checked
+
+
+def _workloads(value: Any, shown: str, line: int) -> dict[str, Any]:
+    """workloads: {NAME or NAMESPACE/NAME: {cpu, memory, desired-count, health-check, tags}};
+    the values themselves are checked where the workload is mapped (mappings.overrides)."""
+    if not isinstance(value, dict) or not value or not all(
+            isinstance(k, str) and k and isinstance(v, dict) and v for k, v in value.items()):
+        raise InputError("workloads: expected NAME: {cpu: ..., memory: ..., desired-count: "
+                         "..., health-check: ..., tags: {...}}", shown, line)
+    for name, values in value.items():
+        for key, one in values.items():
+            if key not in WORKLOAD_KEYS:
+                close = difflib.get_close_matches(str(key), WORKLOAD_KEYS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise InputError(f"workloads: {name}: unknown key {key!r}{hint}; the keys are "
+                                 f"{', '.join(WORKLOAD_KEYS)}", shown, line)
+            if key == "health-check" and one not in HEALTH_CHECKS:
+                raise InputError(f"workloads: {name}: health-check: expected "
+                                 f"{' or '.join(HEALTH_CHECKS)}, not {one!r}", shown, line)
+    return {name: dict(values) for name, values in value.items()}
+
+
+def overrides(values: dict[str, Any] | None,
+              at: dict[str, tuple[str, int]] | None) -> tuple[Override, ...]:
+    """The Options form of a checked `workloads:` value."""
+    return tuple(Override(name, dict(one), *(at or {}).get(name, (None, None)))
+                 for name, one in sorted((values or {}).items()))
 
 
 def environments(values: dict[str, Any] | None,
@@ -246,6 +289,14 @@ def schema() -> dict[str, Any]:
         "texts": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "paths": {"type": "array", "minItems": 1,
                   "items": {"type": "string", "minLength": 1, "not": {"const": "-"}}},
+        "workloads": {"type": "object", "minProperties": 1, "additionalProperties": {
+            "type": "object", "minProperties": 1, "additionalProperties": False,
+            "properties": {"cpu": {"type": ["string", "number"]},
+                           "memory": {"type": ["string", "number"]},
+                           "desired-count": {"type": "integer", "minimum": 0},
+                           "health-check": {"enum": list(HEALTH_CHECKS)},
+                           "tags": {"type": "object",
+                                    "additionalProperties": {"type": ["string", "number"]}}}}},
         "environments": {"type": "object", "minProperties": 1,
                          "propertyNames": {"pattern": f"^{ENVIRONMENT_NAME.pattern}$"},
                          "additionalProperties": {

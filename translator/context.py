@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 
 from translator.cfn import ImportValue, Sub
 from translator.config import HEALTH_CHECKS as HEALTH_CHECKS  # the rules read it here
-from translator.config import Environment
+from translator.config import Environment, Override
 from translator.errors import InputError
 from translator.load import Manifest
 from translator.models import KubeObject
@@ -66,6 +66,7 @@ class Options:
     selector: str | None = None  # -l: the workloads to translate, by label (translator.select)
     only: tuple[str, ...] = ()  # --only KIND/NAME: more workloads to translate
     environments: tuple[Environment, ...] = ()  # parameters.ENV.json files to write
+    workloads: tuple[Override, ...] = ()  # per-workload overrides (mappings.overrides)
 
     def __post_init__(self) -> None:
         if self.health_check not in HEALTH_CHECKS:

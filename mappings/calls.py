@@ -37,7 +37,7 @@ def calls(ctx: Context) -> list[Call]:
         found: list[Call] = []
         for obj, pod in pod_owners(ctx):
             ns = ctx.namespace_of(obj)
-            for where, value in _values(pod, ns, ctx):
+            for where, value in values(pod, ns, ctx):
                 for service_ns, name, port in rewriter.services_named(value, ns):
                     service = ctx.find(Service, service_ns, name)
                     callees = selected_by(service, ctx) if service is not None else []
@@ -75,7 +75,7 @@ def reaches(ctx: Context) -> list[Reach]:
                   denied) for (source, target, protocol, number, denied), where in found.items()]
 
 
-def _values(pod: PodSpec, ns: str, ctx: Context) -> Iterator[tuple[str, str]]:
+def values(pod: PodSpec, ns: str, ctx: Context) -> Iterator[tuple[str, str]]:
     """(where, value) of every string the pod's containers are given."""
 
     def config_map(name: str) -> ConfigMap | None:

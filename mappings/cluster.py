@@ -6,7 +6,7 @@ Not a Kubernetes kind: every translation has one, so the engine asks for it dire
 
 from __future__ import annotations
 
-from mappings import security_groups
+from mappings import discovery, security_groups
 from translator.cfn import GetAtt, Ref
 from translator.context import CLUSTER_STACK, Context, export_name
 from translator.plan import Fragment, Output, Parameter, Resource, StackInfo
@@ -30,12 +30,17 @@ def foundation(frag: Fragment, ctx: Context) -> None:
     put(CLUSTER_STACK, "Parameters", "DnsNamespaceName", Parameter(
         "String", "Private DNS domain that replaces <namespace>.svc.cluster.local",
         default=ctx.dns_domain))
-    put(CLUSTER_STACK, "Resources", "Cluster", Resource("AWS::ECS::Cluster", {
+    cluster = {
         "ClusterName": Ref("ClusterName"),
         "CapacityProviders": ["FARGATE", "FARGATE_SPOT"],
         "DefaultCapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Weight": 1}],
         "ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}],
-    }, ORIGIN))
+    }
+    if discovery.enabled(ctx):
+        # the namespace Service Connect uses by default (mappings/discovery.py)
+        cluster["ServiceConnectDefaults"] = {"Namespace": GetAtt("ServiceDiscoveryNamespace",
+                                                                 "Arn")}
+    put(CLUSTER_STACK, "Resources", "Cluster", Resource("AWS::ECS::Cluster", cluster, ORIGIN))
     put(CLUSTER_STACK, "Resources", "ServiceDiscoveryNamespace", Resource(
         "AWS::ServiceDiscovery::PrivateDnsNamespace", {
             "Name": Ref("DnsNamespaceName"),
@@ -49,6 +54,9 @@ def foundation(frag: Fragment, ctx: Context) -> None:
         "NamespaceId": (GetAtt("ServiceDiscoveryNamespace", "Id"), "Cloud Map namespace id"),
         "NamespaceName": (Ref("DnsNamespaceName"), "Private DNS domain of the services"),
     }
+    if discovery.enabled(ctx):
+        outputs["NamespaceArn"] = (GetAtt("ServiceDiscoveryNamespace", "Arn"),
+                                   "Cloud Map namespace ARN (the Service Connect namespace)")
     for name, (value, description) in outputs.items():
         put(CLUSTER_STACK, "Outputs", name,
             Output(value, description, export_name(name)))

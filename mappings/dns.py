@@ -9,7 +9,7 @@ in host position become `svc.<domain>`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from mappings.workloads import registered_service, selected_by, target_port_number
@@ -32,6 +32,7 @@ class Rewritten:
     done: list[Rewrite] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # addresses a Service Connect alias answers
 
 
 _NAME_RUN = re.compile(r"[A-Za-z0-9-]+")
@@ -115,46 +116,74 @@ class DnsRewriter:
             self._compiled[i] = fqdn, bare
         return self._compiled[i]
 
-    def services_named(self, value: str, namespace: str) -> list[tuple[str, str, int | None]]:
-        """(namespace, name, port) of every Service whose DNS name the value holds, in the
-        forms `rewrite` rewrites; the port is the one written after the name, if any."""
-        found: list[tuple[str, str, int | None]] = []
+    def _matches(self, value: str, namespace: str) -> Iterator[tuple[str, str, re.Match[str]]]:
+        """(namespace, name, match) of every Service name the value holds, in the forms
+        `rewrite` rewrites."""
         for i in sorted({i for run in {"", *_NAME_RUN.findall(value)}
                          for i in self._by_name.get(run, ())}):
             fqdn, bare = self._patterns(i)
             ns, name = self._order[i]
-            matches = [*fqdn.finditer(value), *(bare.finditer(value) if ns == namespace else ())]
-            for match in matches:
-                port = match.group("port")
-                named = (ns, name, int(port[1:]) if port else None)
-                if named not in found:
-                    found.append(named)
+            for match in [*fqdn.finditer(value),
+                          *(bare.finditer(value) if ns == namespace else ())]:
+                yield ns, name, match
+
+    def services_named(self, value: str, namespace: str) -> list[tuple[str, str, int | None]]:
+        """(namespace, name, port) of every Service whose DNS name the value holds, in the
+        forms `rewrite` rewrites; the port is the one written after the name, if any."""
+        found: list[tuple[str, str, int | None]] = []
+        for ns, name, match in self._matches(value, namespace):
+            port = match.group("port")
+            named = (ns, name, int(port[1:]) if port else None)
+            if named not in found:
+                found.append(named)
         return found
 
-    def rewrite(self, value: str, namespace: str, key: str | None = None) -> Rewritten:
+    def forms_named(self, value: str, namespace: str) -> list[tuple[str, str, str]]:
+        """(namespace, name, the name as written, without its port) of every Service name
+        the value holds."""
+        return [(ns, name, match.group(0)[:match.start("port") - match.start()]
+                 if match.group("port") else match.group(0))
+                for ns, name, match in self._matches(value, namespace)]
+
+    def rewrite(self, value: str, namespace: str, key: str | None = None,
+                aliases: Mapping[tuple[str, str], tuple[str, frozenset[int]]] | None = None
+                ) -> Rewritten:
         """`value` with its Service addresses rewritten; `key` is the variable it is read
-        from (None for files, args and command)."""
+        from (None for files, args and command). For a Service Connect client, `aliases`
+        are the client aliases of the Services it reaches through its proxy, on their own
+        ports (mappings.discovery): the alias stays as written, another form of the name
+        becomes the alias, and no port changes; a port the alias does not answer (UDP) is
+        rewritten to Cloud Map as for any task."""
         out = Rewritten(value)
         address_key = key is not None and bool(ADDRESS_KEY.search(key))
 
-        def replacer(target: _Target, bare: bool) -> Callable[[re.Match[str]], str]:
+        def replacer(cloud_map: _Target, bare: bool,
+                     alias: tuple[str, frozenset[int]] | None) -> Callable[[re.Match[str]], str]:
             def replace(match: re.Match[str]) -> str:
                 before = match.string[:match.start()]
                 port = match.group("port")
+                scheme = _SCHEME.search(before)
+                implied = _SCHEME_PORT.get(scheme.group(1).lower()) if scheme else None
+                number = int(port[1:]) if port else implied
+                # a Service port the alias does not answer (UDP) goes to Cloud Map
+                alias_target = alias is not None and not (
+                    number in cloud_map.service_ports and number not in alias[1])
+                target = _Target(alias[0], {}, cloud_map.service_ports) \
+                    if alias is not None and alias_target else cloud_map
                 if bare and not _is_host(match, before, port, target, address_key):
-                    if not before.endswith("/"):  # a path's segment is no candidate
+                    # a path's segment is no candidate; the alias resolves whatever it is
+                    if not before.endswith("/") and match.group(0) != target.host:
                         out.left.append(match.group(0))
                     return match.group(0)
                 new = target.host
                 if port is not None:
-                    number = int(port[1:])
-                    new += f":{target.ports.get(number, number)}"
-                else:
-                    scheme = _SCHEME.search(before)
-                    implied = _SCHEME_PORT.get(scheme.group(1).lower()) if scheme else None
-                    if implied is not None and implied in target.ports:
-                        new += f":{target.ports[implied]}"
-                out.done.append(Rewrite(match.group(0), new))
+                    new += f":{target.ports.get(int(port[1:]), int(port[1:]))}"
+                elif implied is not None and implied in target.ports:
+                    new += f":{target.ports[implied]}"
+                if new != match.group(0):
+                    out.done.append(Rewrite(match.group(0), new))
+                elif alias_target:
+                    out.kept.append(new)
                 return new
             return replace
 
@@ -167,10 +196,11 @@ class DnsRewriter:
             applied = min(candidates)
             ns = self._order[applied][0]
             target = self.targets[self._order[applied]]
+            alias = (aliases or {}).get(self._order[applied])
             fqdn, bare = self._patterns(applied)
-            out.value = fqdn.sub(replacer(target, False), out.value)
+            out.value = fqdn.sub(replacer(target, False, alias), out.value)
             if ns == namespace:
-                out.value = bare.sub(replacer(target, True), out.value)
+                out.value = bare.sub(replacer(target, True, alias), out.value)
         out.unresolved = [m.group(0) for m in _CLUSTER_NAME.finditer(out.value)
                           if (m.group(2), m.group(1)) not in self.services]
         return out

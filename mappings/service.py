@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mappings import networkpolicy, security_groups
+from mappings import discovery, networkpolicy, security_groups
 from mappings.load_balancer import Balancer, load_balancer, parse_cidrs, target_group
 from mappings.pod.ports import mapping_index
 from mappings.pod.probes import target_group_check
@@ -113,9 +113,11 @@ def map(obj: Service, frag: Fragment, ctx: Context) -> None:
     _open_to_the_app(obj, frag, ctx, workload)
     _cluster_fields(obj, frag, ctx, Target(workload.stack, f"/Resources/{registry}"))
     if primary != obj:
+        connect = " (its Service Connect clients reach it by its own name)" \
+            if discovery.serves(obj, ctx) else ""
         entry.lossy("/metadata/name", f"an ECS service registers in one Cloud Map service: "
-                    f"{workload.obj.name} registers as {primary.name!r}; env values naming "
-                    f"{obj.name!r} are rewritten to it")
+                    f"{workload.obj.name} registers as {primary.name!r}; addresses naming "
+                    f"{obj.name!r} in the other tasks' values are rewritten to it{connect}")
         return
     cloud_map_name = ctx.cloud_map_name(ns, obj.name)
     frag.put(workload.stack, "Resources", registry, Resource(
@@ -206,12 +208,23 @@ def _stateful_link(obj: Service, frag: Fragment, ctx: Context) -> None:
 
 
 def _ports(obj: Service, frag: Fragment, ctx: Context, workload: Workload) -> None:
+    connect = {p.index: p for p in discovery.serves(obj, ctx)}
+    order = discovery.of_workload(workload, ctx)
     for i, port in enumerate(obj.spec.ports):
         target = port.target
         path = f"/spec/ports/{i}"
         resolved = target_port_number(obj, target, ctx)
         if resolved is None:
             frag.entry.unsupported(path, f"targetPort {target!r} names no container port")
+        elif i in connect:
+            served = connect[i]
+            frag.entry.mapped(path, Target(workload.stack, "/Resources/Service/Properties/"
+                                           "ServiceConnectConfiguration/Services/"
+                                           f"{order.index(served)}"),
+                              f"Service Connect alias {served.alias}:{port.port} -> "
+                              f"container port {resolved} (port mapping {served.port_name}); "
+                              "standalone tasks (Jobs, CronJobs) reach the Cloud Map name on "
+                              f"port {resolved}")
         elif resolved == port.port:
             frag.entry.mapped(path, Target(workload.stack, _port_mapping(workload, target, ctx)),
                               f"port {port.port} stays as the container port")

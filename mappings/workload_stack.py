@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mappings import networkpolicy, overrides, security_groups
+from mappings import discovery, networkpolicy, overrides, security_groups
 from mappings.persistent_storage import SUBNETS
 from mappings.pod.pod_level import irsa_role
 from mappings.pod.probes import health_check_mode
@@ -100,8 +100,11 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     served = Workload(obj, ns) if isinstance(obj, Deployment | StatefulSet) else None
     reached = reached_ports(served, ctx) if served else ()
     balanced = balanced_containers(served, ctx) if served else {}
+    sc_names = discovery.port_names(served, ctx) if served and discovery.client(obj, ctx) \
+        else None
     pod = map_pod(pod_spec, f"{template_path}/spec", ns, stack, frag, ctx, claims, reached,
-                  balanced, health_check_mode(obj, frag, overrides.health_check(obj, ctx)))
+                  balanced, health_check_mode(obj, frag, overrides.health_check(obj, ctx)),
+                  sc_names)
     cpu, memory = overrides.task_size(obj, frag, ctx, stack, pod.size.cpu, pod.size.memory,
                                       pod.containers)
     log_group = f"/ecs/{ctx.app}/{title}"
@@ -179,6 +182,8 @@ def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], 
     }
     if ts.pod.storage.service_volumes:
         service["VolumeConfigurations"] = ts.pod.storage.service_volumes
+    if discovery.client(obj, ctx):
+        service["ServiceConnectConfiguration"] = _service_connect(ts, ctx)
     frag.put(ts.stack, "Resources", "Service", Resource(
         "AWS::ECS::Service", service, obj.ref,
         # tasks start once their role holds what this stack attaches to it
@@ -187,6 +192,27 @@ def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], 
     frag.entry.mapped(f"{ts.template_path}/metadata/labels", None,
                       "matched against Service selectors: decides which Cloud Map name and "
                       "target groups the ECS service registers in")
+
+
+def _service_connect(ts: TaskStack, ctx: Context) -> dict[str, Any]:
+    """The ECS service as a Service Connect client in the cluster's namespace, and the server
+    of its Services' ports (mappings.discovery); the proxy logs beside the app's, as the
+    developer guide recommends setting its log configuration on the service."""
+    assert isinstance(ts.obj, Deployment | StatefulSet)
+    config: dict[str, Any] = {
+        "Enabled": True,
+        "Namespace": import_from("ClusterStackName", "NamespaceArn"),
+        "LogConfiguration": {"LogDriver": "awslogs", "Options": {
+            "awslogs-group": Ref("LogGroup"), "awslogs-region": Ref("AWS::Region"),
+            "awslogs-stream-prefix": "service-connect"}},
+    }
+    services = [{
+        "PortName": p.port_name, "DiscoveryName": p.discovery,
+        "ClientAliases": [{"Port": p.port, "DnsName": p.alias}],
+    } for p in discovery.of_workload(Workload(ts.obj, ts.namespace), ctx)]
+    if services:
+        config["Services"] = services
+    return config
 
 
 def run_task_outputs(ts: TaskStack, frag: Fragment) -> None:

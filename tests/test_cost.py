@@ -28,14 +28,20 @@ def example() -> Result:
     return translate([EXAMPLES], Options(validate=False))
 
 
+@pytest.fixture(scope="module")
+def guide() -> Result:
+    """examples/k8s as the guide sized it: no Service Connect proxy in the tasks."""
+    return translate([EXAMPLES], Options(validate=False, discovery="cloudmap"))
+
+
 def line(estimate: cost.Estimate, item: str) -> cost.Line:
     found = [x for x in estimate.lines if x.item == item]
     assert len(found) == 1, [x.item for x in estimate.lines]
     return found[0]
 
 
-def test_reproduces_the_guides_control_plane_and_service_lines(example: Result) -> None:
-    estimate = example.cost
+def test_reproduces_the_guides_control_plane_and_service_lines(guide: Result) -> None:
+    estimate = guide.cost
     assert estimate is not None
     control = line(estimate, "Control plane")
     assert (control.eks, control.ecs) == (pytest.approx(GUIDE["control plane"]), 0.0)
@@ -82,8 +88,30 @@ def test_endpoints_are_counted_per_service_and_zone(example: Result) -> None:
                for a in example.cost.assumptions)
 
 
-def test_totals_and_scaling_range(example: Result) -> None:
-    estimate = example.cost
+def test_service_connect_sizes_each_task_for_its_proxy(example: Result, guide: Result) -> None:
+    """The developer guide's "Proxy resources": 256 CPU units and 64 MiB more per task
+    (service-connect-concepts-deploy.html), so backend's 0.5 vCPU / 1 GiB needs 0.75 vCPU /
+    1088 MiB (Fargate: 1 vCPU / 2 GB) and weaviate's 1 vCPU / 2 GiB needs 2 vCPU / 4 GB;
+    the EKS side is unchanged."""
+    estimate, before = example.cost, guide.cost
+    assert estimate is not None and before is not None
+    backend, weaviate = line(estimate, "Deployment/backend"), line(estimate, "Deployment/weaviate")
+    assert backend.sizing == "1 vCPU, 2 GB x 1 task (autoscaling 1-4); EKS pod 0.5 vCPU, 2 GB"
+    assert weaviate.sizing == "2 vCPU, 4 GB x 1 task; EKS pod 1 vCPU, 3 GB"
+    assert backend.ecs == pytest.approx((1 * 0.04048 + 2 * 0.004445) * 730)
+    assert backend.ecs_range == (pytest.approx(36.04, abs=0.01), pytest.approx(144.16, abs=0.01))
+    assert weaviate.ecs == pytest.approx((2 * 0.04048 + 4 * 0.004445) * 730)
+    for name in ("backend", "weaviate"):
+        assert line(estimate, f"Deployment/{name}").eks == line(before, f"Deployment/{name}").eks
+    assert estimate.total("ecs") - before.total("ecs") == pytest.approx(18.02 + 36.04, abs=0.02)
+    assert ("pod asks 0.5 vCPU / 1024 MiB + 0.25 vCPU / 64 MiB for the Service Connect proxy; "
+            "smallest Fargate size 1 vCPU / 2048 MiB") in source(example, "Deployment", "backend")["notes"]
+    assert guide.plan.stack("workload/angel-backend/weaviate").resources[
+        "TaskDefinition"].properties["Cpu"] == "1024"
+
+
+def test_totals_and_scaling_range(guide: Result) -> None:
+    estimate = guide.cost
     assert estimate is not None
     assert estimate.total("eks") == pytest.approx(73 + 21.26 + 39.29 + 16.425 + 32.85, abs=0.02)
     # the control plane, and the 256 MiB EKS on Fargate adds to each pod (a GB more each here)
@@ -95,13 +123,13 @@ def test_totals_and_scaling_range(example: Result) -> None:
 
 def test_cost_is_in_both_reports(example: Result) -> None:
     data = example.report["cost"]
-    assert data["total"] == {"eks": 182.82, "ecs": 103.34}
+    assert data["total"] == {"eks": 182.82, "ecs": 157.40}
     assert data["prices"]["fargate_vcpu_hour"]["source"] == "https://aws.amazon.com/fargate/pricing/"
     assert all(p["date"] for p in data["prices"].values())
     markdown = example.files["report.md"]
     assert "## Cost: EKS vs ECS per month" in markdown
     assert "| Control plane | 1 EKS cluster; ECS has no cluster charge | $73.00 | $0.00 |" in markdown
-    assert "| **total** |  | **$182.82** | **$103.34** |" in markdown
+    assert "| **total** |  | **$182.82** | **$157.40** |" in markdown
     assert "## Cost: task sizes" in markdown
     html = example.files["report.html"]
     assert '<section id="cost">' in html and "<strong>$182.82</strong>" in html
@@ -136,8 +164,9 @@ def test_replicas_outside_the_scaling_range_are_clamped() -> None:
         """, validate=False)
     assert result.cost is not None
     api = line(result.cost, "Deployment/api")
-    assert api.sizing == "0.25 vCPU, 0.5 GB x 3 tasks (autoscaling 3-6); EKS pod 0.25 vCPU, 1 GB"
-    per_task = (0.25 * 0.04048 + 0.5 * 0.004445) * 730
+    # 250m / 512Mi plus the Service Connect proxy's 256 units / 64 MiB: 0.5 vCPU / 1 GB
+    assert api.sizing == "0.5 vCPU, 1 GB x 3 tasks (autoscaling 3-6); EKS pod 0.25 vCPU, 1 GB"
+    per_task = (0.5 * 0.04048 + 1 * 0.004445) * 730
     assert api.ecs == pytest.approx(3 * per_task)
     # an ECR image and no secrets: ECR and logs endpoints only, and no NAT caveat
     assert result.cost.alternative is not None
@@ -148,9 +177,10 @@ def test_replicas_outside_the_scaling_range_are_clamped() -> None:
 
 
 def test_requests_and_limits_that_differ_price_each_side_by_its_rule() -> None:
-    """ECS holds the limits (1 vCPU / 2 GiB); its requests alone would fit 0.5 vCPU / 1 GB
-    (the init container's 500m / 1Gi is more than the app's 250m / 512Mi); EKS on Fargate
-    gave the pod those requests plus 256 MiB: 0.5 vCPU / 2 GB. Two replicas, us-east-1."""
+    """ECS holds the limits (1 vCPU / 2 GiB) and the Service Connect proxy (0.25 vCPU / 64
+    MiB): 2 vCPU / 4 GB; its requests alone (the init container's 500m / 1Gi is more than the
+    app's 250m / 512Mi) and the proxy would fit 1 vCPU / 2 GB; EKS on Fargate gave the pod
+    those requests plus 256 MiB: 0.5 vCPU / 2 GB. Two replicas, us-east-1."""
     result = translate_yaml(deployment(spec="replicas: 2", container="""
         resources:
           requests: {cpu: 250m, memory: 512Mi}
@@ -163,21 +193,22 @@ def test_requests_and_limits_that_differ_price_each_side_by_its_rule() -> None:
         """), validate=False)
     assert result.cost is not None
     web = line(result.cost, "Deployment/web")
-    assert web.sizing == "1 vCPU, 2 GB x 2 tasks; EKS pod 0.5 vCPU, 2 GB"
-    assert round(web.ecs or 0, 2) == 72.08  # 2 x (1 x 0.04048 + 2 x 0.004445) x 730
+    assert web.sizing == "2 vCPU, 4 GB x 2 tasks; EKS pod 0.5 vCPU, 2 GB"
+    assert round(web.ecs or 0, 2) == 144.16  # 2 x (2 x 0.04048 + 4 x 0.004445) x 730
     assert round(web.eks or 0, 2) == 42.53  # 2 x (0.5 x 0.04048 + 2 x 0.004445) x 730
     assert [size.as_dict() for size in result.cost.sizes] == [{
-        "item": "Deployment/web", "tasks": 2, "requested": "0.5 vCPU / 1024 MiB",
-        "needed": "1 vCPU / 2048 MiB", "sizedBy": "limits",
-        "task": {"vcpu": 1.0, "gb": 2.0, "monthly": 72.08},
-        "byRequests": {"vcpu": 0.5, "gb": 1.0, "monthly": 36.04},
+        "item": "Deployment/web", "tasks": 2, "requested": "0.75 vCPU / 1088 MiB",
+        "needed": "1.25 vCPU / 2112 MiB", "sizedBy": "limits",
+        "task": {"vcpu": 2.0, "gb": 4.0, "monthly": 144.16},
+        "byRequests": {"vcpu": 1.0, "gb": 2.0, "monthly": 72.08},
         "eksFargate": {"vcpu": 0.5, "gb": 2.0, "monthly": 42.53}}]
-    assert ("| Deployment/web | 0.5 vCPU / 1024 MiB | 1 vCPU / 2048 MiB | 1 vCPU, 2 GB: $72.08 "
-            "| limits | 0.5 vCPU, 1 GB: $36.04 | 0.5 vCPU, 2 GB: $42.53 |"
+    assert ("| Deployment/web | 0.75 vCPU / 1088 MiB | 1.25 vCPU / 2112 MiB | 2 vCPU, 4 GB: "
+            "$144.16 | limits | 1 vCPU, 2 GB: $72.08 | 0.5 vCPU, 2 GB: $42.53 |"
             ) in result.files["report.md"]
     assert source(result, "Deployment", "web")["notes"][0] == (
-        "pod asks 1 vCPU / 2048 MiB; smallest Fargate size 1 vCPU / 2048 MiB, sized by its "
-        "limits (its requests, 0.5 vCPU / 1024 MiB, would fit 0.5 vCPU / 1024 MiB)")
+        "pod asks 1 vCPU / 2048 MiB + 0.25 vCPU / 64 MiB for the Service Connect proxy; "
+        "smallest Fargate size 2 vCPU / 4096 MiB, sized by its limits (its requests, "
+        "0.75 vCPU / 1088 MiB, would fit 1 vCPU / 2048 MiB)")
 
 
 def test_stated_node_cost_replaces_pod_pricing_on_the_eks_side() -> None:
@@ -191,7 +222,7 @@ def test_stated_node_cost_replaces_pod_pricing_on_the_eks_side() -> None:
 
 def test_arm_tasks_use_arm_prices() -> None:
     """A library user who moves a task to Graviton sees it priced as such."""
-    plan = translate([EXAMPLES], Options(validate=False)).plan
+    plan = translate([EXAMPLES], Options(validate=False, discovery="cloudmap")).plan
     task = plan.stack("workload/angel-backend/weaviate").resources["TaskDefinition"]
     task.properties = {**task.properties, "RuntimePlatform": {
         "OperatingSystemFamily": "LINUX", "CpuArchitecture": "ARM64"}}
@@ -317,10 +348,10 @@ def test_readme_table_shows_what_the_tool_computes(example: Result) -> None:
     alb, nat = lines["Application Load Balancer"], lines["NAT gateway"]
     rows = [
         f"| Control plane | 73.00 | {lines['Control plane']['eks']:.2f} | 0.00 | 0.00 |",
-        f"| Backend (0.5 vCPU, 1 GB, 2 tasks; autoscaling rests at 1) | 36.00 | "
+        f"| Backend (0.5 vCPU, 1 GB, 2 tasks; autoscaling rests at 1; ECS: + proxy) | 36.00 | "
         f"{backend['eks']:.2f} | 36.00 | "
         f"{backend['ecs']:.2f} (autoscaling 1-4: {low:.2f}-{high:.2f}) |",
-        f"| Weaviate (1 vCPU, 2 GB, 1 task) | 36.00 | {weaviate['eks']:.2f} | 36.00 | "
+        f"| Weaviate (1 vCPU, 2 GB, 1 task; ECS: + proxy) | 36.00 | {weaviate['eks']:.2f} | 36.00 | "
         f"{weaviate['ecs']:.2f} |",
         f"| ALB | 16.20 | {alb['eks']:.2f} | 16.20 | {alb['ecs']:.2f} |",
         f"| NAT gateway | 32.40 | {nat['eks']:.2f} | - | {nat['ecs']:.2f} (kept) |",

@@ -242,7 +242,7 @@ def _check_services(emu: server.Emulator, templates: dict[str, Template],
     elbv2, scaling = emu.client("elbv2"), emu.client("application-autoscaling")
     [cluster_stack] = [s for s in templates if f"{s}-ClusterName" in exports]
     cluster, namespace = exports[f"{cluster_stack}-ClusterName"], exports[f"{cluster_stack}-NamespaceId"]
-    services = 0
+    services, connect = 0, set()
     for stack, template in templates.items():
         for logical, props in _of_type(template, "AWS::ECS::Service").items():
             services += 1
@@ -274,6 +274,7 @@ def _check_services(emu: server.Emulator, templates: dict[str, Template],
             for registry in service["serviceRegistries"]:
                 found = discovery.get_service(Id=registry["registryArn"].rsplit("/", 1)[-1])
                 assert found["Service"]["NamespaceId"] == namespace, where
+            connect |= _check_service_connect(service, props, discovery, namespace, where)
         for logical, props in _of_type(template, "AWS::ApplicationAutoScaling::ScalableTarget").items():
             target_id = physical[stack][logical].split("|")[0]
             assert target_id.startswith(f"service/{cluster}/"), target_id
@@ -285,8 +286,35 @@ def _check_services(emu: server.Emulator, templates: dict[str, Template],
     registered = [discovery.get_service(Id=s["Id"])["Service"]
                   for s in discovery.list_services()["Services"]]
     names = {s["Name"] for s in registered if s["NamespaceId"] == namespace}
+    # the templates' Cloud Map services, and those ECS made for Service Connect
     assert names == {props["Name"] for t in templates.values()
-                     for props in _of_type(t, "AWS::ServiceDiscovery::Service").values()}
+                     for props in _of_type(t, "AWS::ServiceDiscovery::Service").values()} | connect
+
+
+def _check_service_connect(service: dict[str, Any], props: dict[str, Any], discovery: Any,
+                           namespace: str, where: str) -> set[str]:
+    """A Service Connect client in the cluster's namespace, each of its Service Connect
+    services a live Cloud Map service there with the aliases the template gives; the
+    discovery names are returned."""
+    config = props.get("ServiceConnectConfiguration")
+    [deployment] = service["deployments"]
+    if config is None:
+        assert "serviceConnectConfiguration" not in deployment, where
+        return set()
+    live = deployment["serviceConnectConfiguration"]
+    assert live["enabled"] is True, where
+    assert discovery.get_namespace(Id=namespace)["Namespace"]["Arn"] == live["namespace"], where
+    assert [(s["portName"], s["discoveryName"], s["clientAliases"]) for s in
+            live.get("services", [])] == [(s["PortName"], s["DiscoveryName"], [
+                {"port": a["Port"], "dnsName": a["DnsName"]} for a in s["ClientAliases"]])
+                for s in config.get("Services", [])], where
+    found = set()
+    for resource in deployment["serviceConnectResources"]:
+        made = discovery.get_service(Id=resource["discoveryArn"].rsplit("/", 1)[-1])["Service"]
+        assert (made["Name"], made["NamespaceId"]) == (resource["discoveryName"], namespace), where
+        found.add(made["Name"])
+    assert found == {s["DiscoveryName"] for s in config.get("Services", [])}, where
+    return found
 
 
 def test_deploy_stops_at_a_broken_parameters_file(emulator: tuple[server.Emulator, list[str]],
@@ -418,3 +446,49 @@ def _check_readme_group(emu: server.Emulator, folder: Path, exports: dict[str, s
     outputs = {o["OutputKey"]: o["OutputValue"] for o in emu.client("cloudformation")
                .describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]}
     assert outputs[key] == exports[f"{stack}-TaskSecurityGroupId"]
+
+
+def test_the_emulator_refuses_service_connect_that_ecs_refuses() -> None:
+    """The ECS service provider does what ECS does with a ServiceConnectConfiguration: a
+    portName no port mapping has, two client aliases, a namespace that does not exist and a
+    discovery name already used are refused; a valid one makes its Cloud Map service."""
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    from types import SimpleNamespace
+
+    from moto.ecs.models import ecs_backends
+
+    from tests.emulator import providers
+
+    with moto.mock_aws():
+        vpc = boto3.client("ec2", "us-east-1").create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        discovery = boto3.client("servicediscovery", "us-east-1")
+        discovery.create_private_dns_namespace(Name="shop.local", Vpc=vpc)
+        [namespace] = discovery.list_namespaces()["Namespaces"]
+        arn = boto3.client("ecs", "us-east-1").register_task_definition(
+            family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+            memory="512", containerDefinitions=[{"name": "web", "image": "nginx", "portMappings": [
+                {"containerPort": 8080, "name": "http"}]}])["taskDefinition"]["taskDefinitionArn"]
+        task = ecs_backends[server.ACCOUNT]["us-east-1"].describe_task_definition(arn)
+
+        def connect(*services: dict[str, Any], space: str = namespace["Arn"]) -> list[str]:
+            props = {"ServiceConnectConfiguration": {"Enabled": True, "Namespace": space,
+                                                     "Services": list(services)}}
+            service = SimpleNamespace(arn=f"arn:web/{len(services)}", deployments=[{}])
+            return providers._service_connect(server.ACCOUNT, "us-east-1", props, task, service)
+
+        web = {"PortName": "http", "DiscoveryName": "web-80",
+               "ClientAliases": [{"Port": 80, "DnsName": "web"}]}
+        for bad, message in [
+                ({**web, "PortName": "grpc"}, "port name grpc is not defined"),
+                ({**web, "ClientAliases": [*web["ClientAliases"], {"Port": 80, "DnsName": "w"}]},
+                 "the maximum is 1")]:
+            with pytest.raises(providers.Refused, match=message):
+                connect(bad)
+        with pytest.raises(providers.Refused, match=r"Namespace shop\.internal not found"):
+            connect(web, space="shop.internal")
+        [made] = connect(web)
+        assert discovery.get_service(Id=made)["Service"]["Name"] == "web-80"
+        with pytest.raises(providers.Refused, match=r"already used in namespace shop\.local"):
+            connect({**web, "DiscoveryName": "web-8080"})  # the same alias web:80
+        providers.ALIASES.pop(made)

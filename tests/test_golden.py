@@ -71,7 +71,12 @@ def test_the_guide_migration_is_all_there(result: Result) -> None:
     assert service["ServiceRegistries"] == [{"RegistryArn": {"Fn::GetAtt": ["CloudMapWeaviate", "Arn"]}}]
     assert service["LaunchType"] == "FARGATE"
     task = weaviate["Resources"]["TaskDefinition"]["Properties"]
-    assert (task["Cpu"], task["Memory"]) == ("1024", "2048")
+    # the guide's 1 vCPU / 2 GB, plus the Service Connect proxy's 256 units / 64 MiB
+    assert (task["Cpu"], task["Memory"]) == ("2048", "4096")
+    assert service["ServiceConnectConfiguration"]["Services"] == [{
+        "PortName": "http", "DiscoveryName": "weaviate-8080",
+        "ClientAliases": [{"Port": 8080, "DnsName": "weaviate.angel-backend.svc.cluster.local"}]}]
+    assert task["ContainerDefinitions"][0]["PortMappings"][0]["Name"] == "http"
 
     backend = _template(result, "-backend.yaml")
     target = _by_type(backend, "AWS::ApplicationAutoScaling::ScalableTarget")["ScalableTarget"]
@@ -85,8 +90,13 @@ def test_the_guide_migration_is_all_there(result: Result) -> None:
         # a Secrets Manager ARN parameter followed by the JSON key, stage and version id
         assert value_from["Fn::Sub"].startswith("${") and value_from["Fn::Sub"].endswith("::")
     env = {e["Name"]: e["Value"] for e in container["Environment"]}
-    assert env["WEAVIATE_HOST"] == "weaviate.angel-backend.local"
-    assert backend["Resources"]["Service"]["Properties"]["ServiceRegistries"]
+    # Service Connect answers the name the backend was given, so it stays as written
+    assert env["WEAVIATE_HOST"] == "weaviate.angel-backend.svc.cluster.local"
+    assert env["WEAVIATE_URL"] == "http://weaviate.angel-backend.svc.cluster.local:8080"
+    backend_service = backend["Resources"]["Service"]["Properties"]
+    assert backend_service["ServiceRegistries"]
+    assert backend_service["ServiceConnectConfiguration"]["Namespace"] == {
+        "Fn::ImportValue": {"Fn::Sub": "${ClusterStackName}-NamespaceArn"}}
 
     balancer = _template(result, "load-balancer.yaml")
     groups = _by_type(balancer, "AWS::ElasticLoadBalancingV2::TargetGroup")

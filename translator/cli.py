@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from translator import __version__, completion, config, secretcopy
-from translator.config import HEALTH_CHECK_HELP, HEALTH_CHECKS
+from translator.config import DISCOVERY, HEALTH_CHECK_HELP, HEALTH_CHECKS
 from translator.progress import Bar
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -20,7 +20,7 @@ REPORT_FORMATS = ("md", "html", "json", "sarif")
 
 DESCRIPTION = """\
 Translate Kubernetes manifests that ran on EKS into CloudFormation for ECS Fargate:
-Deployments become task definitions and services, Services become Cloud Map names,
+Deployments become task definitions and services, Services become Service Connect aliases,
 HPAs become Application Auto Scaling, ExternalSecrets become Secrets Manager references,
 Ingresses become ALB listener rules. Every template is validated with cfn-lint before
 anything is written, and a report says what happened to every field.
@@ -143,6 +143,8 @@ def _parser() -> argparse.ArgumentParser:
                               "the cost estimate uses (default: us-east-1)")
         sub.add_argument("--health-check", choices=HEALTH_CHECKS, default="auto",
                          metavar="MODE", help=HEALTH_CHECK_HELP)
+        sub.add_argument("--discovery", choices=DISCOVERY, default="serviceconnect", help="serviceconnect "
+                         "(default: Service Connect aliases keep the names and ports) or cloudmap")
         sub.add_argument("--rwo-volumes", choices=("efs", "ebs"), default="efs",
                          help="ReadWriteOnce StatefulSet volumeClaimTemplates become a shared "
                               "EFS file system (default) or an ECS-managed EBS volume per task "
@@ -256,12 +258,11 @@ def _options(args: argparse.Namespace, validate: bool) -> Any:
 
     return Options(app_name=args.app_name, cluster_name=args.cluster_name,
                    dns_namespace=args.dns_namespace, validate=validate, region=args.region,
-                   prices=getattr(args, "prices", None),
-                   eks_node_cost=getattr(args, "eks_node_cost", None),
+                   prices=getattr(args, "prices", None), eks_node_cost=getattr(args, "eks_node_cost", None),
                    ignore=tuple(getattr(args, "ignore", ())),
                    namespace=getattr(args, "namespace", None) or "default",
                    rwo_volumes=getattr(args, "rwo_volumes", "efs"),
-                   health_check=getattr(args, "health_check", "auto"),
+                   health_check=getattr(args, "health_check", "auto"), discovery=args.discovery,
                    exec_command=getattr(args, "exec_command", True),
                    vpc_endpoints=getattr(args, "vpc_endpoints", False),
                    selector=args.selector, only=tuple(args.only),

@@ -40,6 +40,8 @@ HEALTH_CHECK_HELP = (
     "the container (the image needs it); target-group: only target-group checks, and no "
     "report item for a probe no load balancer checks; none: no container health checks at "
     "all, exec probes included (a target group still checks what it serves)")
+# How Services are found (mappings.discovery): ECS Service Connect, or Cloud Map DNS alone.
+DISCOVERY = ("serviceconnect", "cloudmap")
 RECORDED = "eks2ecs.options.json"
 NOT_MANIFESTS = frozenset({CONFIG_FILE, RECORDED})  # skipped when a folder is read
 
@@ -64,6 +66,9 @@ KEYS: dict[str, Key] = {
     "only": Key("only", "texts", "the workloads to translate, KIND/NAME (--only)"),
     "health-check": Key("health_check", "|".join(HEALTH_CHECKS),
                         "how httpGet/grpc/tcpSocket probes become checks (--health-check)"),
+    "discovery": Key("discovery", "|".join(DISCOVERY),
+                     "how tasks find Services: serviceconnect (aliases with the Kubernetes names "
+                     "and ports) or cloudmap (DNS names, addresses rewritten) (--discovery)"),
     "prices": Key("prices", "path", "price table over the bundled one (--prices)"),
     "eks-node-cost": Key("eks_node_cost", "amount", "monthly EKS node bill in USD"),
     "exec": Key("exec_command", "flag", "ECS Exec on the ECS services (false: --no-exec)",

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from translator.cfn import ImportValue, Sub
-from translator.config import HEALTH_CHECKS as HEALTH_CHECKS  # the rules read it here
+from translator.config import DISCOVERY as DISCOVERY  # the rules read these here
+from translator.config import HEALTH_CHECKS as HEALTH_CHECKS
 from translator.config import Environment, Override
 from translator.errors import InputError
 from translator.load import Manifest
@@ -67,11 +68,14 @@ class Options:
     only: tuple[str, ...] = ()  # --only KIND/NAME: more workloads to translate
     environments: tuple[Environment, ...] = ()  # parameters.ENV.json files to write
     workloads: tuple[Override, ...] = ()  # per-workload overrides (mappings.overrides)
+    discovery: str = "serviceconnect"  # how tasks find Services (mappings.discovery)
 
     def __post_init__(self) -> None:
         if self.health_check not in HEALTH_CHECKS:
             raise InputError(f"--health-check {self.health_check!r} is none of "
                              f"{', '.join(HEALTH_CHECKS)}")
+        if self.discovery not in DISCOVERY:
+            raise InputError(f"--discovery {self.discovery!r} is none of {', '.join(DISCOVERY)}")
         for attribute, (flag, rule, becomes) in NAME_RULES.items():
             value = getattr(self, attribute)
             if value is not None and not rule.fullmatch(value):

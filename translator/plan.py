@@ -51,6 +51,7 @@ class EnvVar:
     secret: str | None = None  # the Kubernetes Secret it reads, when it reads one
     secret_source: str | None = None  # where that Secret's values live: "ExternalSecret x"
     rewrites: tuple[str, ...] = ()  # "old -> new" DNS rewrites applied to the value
+    aliases: tuple[str, ...] = ()  # addresses kept as written: Service Connect aliases
     reads: tuple[str, str, str] | None = None  # (kind, name, key) the value comes from
 
 

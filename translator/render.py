@@ -71,6 +71,20 @@ def exec_targets(plan: Plan) -> list[tuple[str, str, str]]:
     return out
 
 
+def connect_aliases(plan: Plan) -> list[tuple[str, str, int, str]]:
+    """(ECS service, client alias DnsName, its port, discovery name) of every Service Connect
+    service, for the README; empty when the app runs without Service Connect."""
+    out = []
+    for stack in plan.stacks:
+        service = stack.resources.get("Service")
+        config = service.properties.get("ServiceConnectConfiguration") if service else None
+        for entry in (config or {}).get("Services", []):
+            assert service is not None
+            out += [(service.properties["ServiceName"], alias["DnsName"], alias["Port"],
+                     entry["DiscoveryName"]) for alias in entry["ClientAliases"]]
+    return out
+
+
 def render(plan: Plan, reports: dict[str, str],
            environments: Iterable[Environment] = ()) -> dict[str, str]:
     """Every output file by name, in the order they are listed."""
@@ -78,6 +92,7 @@ def render(plan: Plan, reports: dict[str, str],
     env = environment()
     context = {"plan": plan, "version": __version__, "waves": plan.waves(),
                "exec_targets": exec_targets(plan), "cluster": plan.stack(CLUSTER_STACK),
+               "aliases": connect_aliases(plan),
                "oversized": deployplan.oversized(plan, files), "limit": deployplan.INLINE_LIMIT}
     files["deploy-plan.json"] = deployplan.to_json(plan, files)
     files["parameters.json.example"] = json.dumps(deployplan.parameters_example(plan),

@@ -149,6 +149,8 @@ def _env_dict(plan: Plan, var: EnvVar) -> dict[str, Any]:
         out["secretSource"] = var.secret_source
     if var.rewrites:
         out["rewrites"] = list(var.rewrites)
+    if var.aliases:
+        out["serviceConnectAliases"] = list(var.aliases)
     return out
 
 
@@ -288,9 +290,12 @@ def _dns(plan: Plan) -> Table:
             for rewrite in var.rewrites:
                 old, _, new = rewrite.partition(" -> ")
                 rows.append((_workload(entry, var.container), Code(var.name), Code(old), Code(new)))
+            rows += [(_workload(entry, var.container), Code(var.name), Code(alias),
+                      "kept: a Service Connect alias") for alias in var.aliases]
     return Table("DNS rewrites", ("workload / container", "variable", "Kubernetes DNS name",
-                                  "Cloud Map DNS name"), rows,
-                 intro="In-cluster Service names in values become Cloud Map names.",
+                                  "on ECS"), rows,
+                 intro="In-cluster Service names in values become Cloud Map names, or stay as "
+                       "written where a Service Connect alias answers them.",
                  empty="No value names a Service of the input.", anchor="dns")
 
 

@@ -158,8 +158,9 @@ def _ports(state: PodState, c: Container, i: int, path: str, at: str
     out: list[dict[str, Any]] = []
     for k, m in enumerate(mapped):
         mapping: dict[str, Any] = {"ContainerPort": m.port, "Protocol": m.protocol.lower()}
-        if m.name:
-            mapping["Name"] = m.name
+        name = m.name or (state.sc_names or {}).get((c.name, m.port))
+        if name:
+            mapping["Name"] = name
         out.append(mapping)
         if m.declared is not None:
             state.entry.mapped(f"{path}/ports/{m.declared}", state.to(f"{at}/PortMappings/{k}"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mappings import secretsource, vpc_endpoints
+from mappings import discovery, secretsource, vpc_endpoints
 from mappings.dns import DnsRewriter, Rewritten, dns_rewriter
 from mappings.pod.state import PodState
 from translator.models import ConfigMap, Container, EnvFromSource
@@ -28,6 +28,7 @@ class _Origin:
     secret: str | None = None
     secret_source: str | None = None
     rewrites: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # addresses a Service Connect alias answers as written
     reads: tuple[str, str, str] | None = None  # (kind, name, key) the value comes from
 
 
@@ -145,9 +146,10 @@ def environment(state: PodState, c: Container, path: str,
             to = state.to(f"{at}/Environment/{len(environment)}")
             entry.mapped(origin.path, to)
             environment.append({"Name": name, "Value": value})
-            ecs = "Environment (Service Discovery DNS)" if origin.rewrites else "Environment"
-            entry.env.append(EnvVar(c.name, name, origin.eks, ecs, to,
-                                    rewrites=origin.rewrites, reads=origin.reads))
+            ecs = "Environment (Service Discovery DNS)" if origin.rewrites else \
+                "Environment (Service Connect alias)" if origin.aliases else "Environment"
+            entry.env.append(EnvVar(c.name, name, origin.eks, ecs, to, rewrites=origin.rewrites,
+                                    aliases=origin.aliases, reads=origin.reads))
         elif isinstance(value, str):
             entry.unsupported(origin.path, f"{name}: {value}")
             _unmapped(state, c, name, origin.eks, value, origin.secret)
@@ -192,9 +194,9 @@ def _env_from(state: PodState, c: Container, source: EnvFromSource, src_path: st
                       "ConfigMap not in the input")
             return
         for key, value in cm.data.items():
-            new, rewrites = _rewrite(state, value, src_path, rewriter, source.prefix + key)
+            new, rewrites, kept = _rewrite(state, value, src_path, rewriter, source.prefix + key)
             found[source.prefix + key] = ("value", new, _Origin(
-                src_path, f"ConfigMap {cm_name} key {key}", rewrites=rewrites,
+                src_path, f"ConfigMap {cm_name} key {key}", rewrites=rewrites, aliases=kept,
                 reads=("ConfigMap", cm_name, key)))
     elif source.secret_ref is not None:
         secret_name = source.secret_ref.name
@@ -217,8 +219,9 @@ def _env(state: PodState, c: Container, var: KubeEnvVar, var_path: str, rewriter
         state.entry.lossy(var_path, vpc_endpoints.internet_note(host, f"variable {var.name}"))
     if var.value_from is None:
         value = _expanded(state, var.value or "", var_path, scope, var.name)
-        new, rewrites = _rewrite(state, value, var_path, rewriter, var.name)
-        found[var.name] = ("value", new, _Origin(var_path, "value", rewrites=rewrites))
+        new, rewrites, kept = _rewrite(state, value, var_path, rewriter, var.name)
+        found[var.name] = ("value", new, _Origin(var_path, "value", rewrites=rewrites,
+                                                         aliases=kept))
         return
     src = var.value_from
     if src.config_map_key_ref is not None:
@@ -229,8 +232,8 @@ def _env(state: PodState, c: Container, var: KubeEnvVar, var_path: str, rewriter
             _missing(state, var_path, "ConfigMap", f"{ref.name} key {ref.key}", ref.optional)
             _unmapped(state, c, var.name, eks, "not in the input")
             return
-        new, rewrites = _rewrite(state, cm.data[ref.key], var_path, rewriter, var.name)
-        found[var.name] = ("value", new, _Origin(var_path, eks, rewrites=rewrites,
+        new, rewrites, kept = _rewrite(state, cm.data[ref.key], var_path, rewriter, var.name)
+        found[var.name] = ("value", new, _Origin(var_path, eks, rewrites=rewrites, aliases=kept,
                                                  reads=("ConfigMap", ref.name, ref.key)))
     elif src.secret_key_ref is not None:
         ref = src.secret_key_ref
@@ -254,11 +257,18 @@ def _unmapped(state: PodState, c: Container, name: str, eks: str, why: str,
 
 
 def _rewrite(state: PodState, value: str, path: str, rewriter: DnsRewriter,
-             key: str) -> tuple[str, tuple[str, ...]]:
-    """A value with its in-cluster DNS names rewritten."""
-    out = rewriter.rewrite(value, state.namespace, key)
+             key: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """A value with its in-cluster DNS names rewritten, the rewrites, and the addresses
+    Service Connect aliases answer as written."""
+    out = rewriter.rewrite(value, state.namespace, key, aliases_of(state))
     report_rewrite(state, path, out, f"{key}={value}")
-    return out.value, tuple(f"{change.old} -> {change.new}" for change in out.done)
+    return (out.value, tuple(f"{change.old} -> {change.new}" for change in out.done),
+            tuple(dict.fromkeys(out.kept)))
+
+
+def aliases_of(state: PodState) -> dict[tuple[str, str], tuple[str, frozenset[int]]] | None:
+    """The Service Connect aliases a client's values keep (None: not a client)."""
+    return None if state.sc_names is None else discovery.aliases(state.ctx)
 
 
 def _expanded(state: PodState, value: str, path: str, scope: Scope, name: str | None) -> str:
@@ -288,7 +298,7 @@ def words(state: PodState, c: Container, items: list[str], path: str) -> list[st
     out = []
     for j, item in enumerate(items):
         word = _expanded(state, item, f"{path}/{j}", scope, None)
-        done = rewriter.rewrite(word, state.namespace)
+        done = rewriter.rewrite(word, state.namespace, aliases=aliases_of(state))
         report_rewrite(state, f"{path}/{j}", done, word)
         out.append(done.value)
     return out
@@ -299,6 +309,8 @@ def report_rewrite(state: PodState, path: str, out: Rewritten, where: str) -> No
     not in the input (lossy), quoting `where` the value was read."""
     for change in out.done:
         state.entry.mapped(path, None, f"DNS rewrite: {change.old} -> {change.new}")
+    for alias in dict.fromkeys(out.kept):
+        state.entry.mapped(path, None, f"{alias}: a Service Connect alias, kept as written")
     for name in dict.fromkeys(out.left):
         state.entry.lossy(path, f"{name} names a Service but does not stand as an address "
                           f"here, left as written: {where}")

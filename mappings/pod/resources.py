@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mappings.discovery import PROXY_CPU, PROXY_MEMORY_MIB
 from mappings.fargate import smallest_fit
 from mappings.pod.state import TASK, PodState
 from translator import quantity
@@ -81,19 +82,26 @@ def _other_resources(state: PodState, c: Container, path: str) -> None:
                     f"{name} has no Fargate equivalent")
 
 
-def task_size(pod: PodSpec) -> TaskSize:
+def task_size(pod: PodSpec, proxy: bool = False) -> TaskSize:
     """The task size that holds the pod: each container at the larger of its request and
-    limit (ECS gives a task no more than its size), and which of the two sized it."""
+    limit (ECS gives a task no more than its size), and which of the two sized it; with
+    `proxy`, also the Service Connect proxy (mappings.discovery: ECS wants the task above
+    the sum of the container memory limits, the proxy's share on top)."""
     needed, requested = pod_demand(pod, demand), pod_demand(pod, requests)
+    eks = smallest_fit(requested.cpu, requested.memory + EKS_FARGATE_OVERHEAD_MIB)[:2]
+    asked = str(needed)
+    if proxy:
+        sidecar = Demand(PROXY_CPU, PROXY_MEMORY_MIB)
+        needed, requested = needed + sidecar, requested + sidecar
+        asked += f" + {sidecar} for the Service Connect proxy"
     task_cpu, task_memory, fits = smallest_fit(needed.cpu, needed.memory)
     by_requests = smallest_fit(requested.cpu, requested.memory)[:2]
-    note = f"pod asks {needed}; smallest Fargate size {task_cpu / 1024:g} vCPU / {task_memory} MiB"
+    note = f"pod asks {asked}; smallest Fargate size {task_cpu / 1024:g} vCPU / {task_memory} MiB"
     if not fits:
         note += " (the largest Fargate size; the pod asked for more)"
     elif by_requests != (task_cpu, task_memory):
         note += (f", sized by its limits (its requests, {requested}, would fit "
                  f"{by_requests[0] / 1024:g} vCPU / {by_requests[1]} MiB)")
-    eks = smallest_fit(requested.cpu, requested.memory + EKS_FARGATE_OVERHEAD_MIB)[:2]
     return TaskSize(task_cpu, task_memory, note, fits, TaskSizing(
         (requested.cpu, requested.memory), (needed.cpu, needed.memory), by_requests, eks))
 

@@ -51,20 +51,23 @@ class PodResult:
 
 def map_pod(pod: PodSpec, base: str, namespace: str, stack: str, frag: Fragment, ctx: Context,
             claims: tuple[ClaimTemplate, ...] = (), reached: tuple[Reached, ...] = (),
-            balanced: Mapping[str, str] | None = None, health_check: str = "auto") -> PodResult:
+            balanced: Mapping[str, str] | None = None, health_check: str = "auto",
+            sc_names: Mapping[tuple[str, int], str] | None = None) -> PodResult:
     """Map the pod spec at `base` into stack `stack`, recording every field's fate; `reached`
     are the ports Services send to, mapped whether or not a container declares them;
     `balanced` the containers behind a load balancer (with the protocol version of their
     target groups), `health_check` how probes become
-    checks (see pod.probes)."""
+    checks (see pod.probes), `sc_names` the port mapping names of a Service Connect client
+    (None: no proxy in the task)."""
     state = PodState(pod, base, namespace, stack, frag, ctx, claims, reached,
-                     dict(balanced or {}), health_check)
+                     dict(balanced or {}), health_check,
+                     None if sc_names is None else dict(sc_names))
     credentials = pod_level.pull_credentials(state)
     definitions = containers.app_containers(state, credentials)
     definitions += containers.init_containers(state, definitions, credentials)
     pod_level.unused_credentials(state, credentials, definitions)
     security.pod_security(state, definitions)
-    size = resources.task_size(pod)
+    size = resources.task_size(pod, proxy=state.sc_names is not None)
     if not size.fits:
         resources.shrink(state, definitions, size)
     task: dict[str, Any] = {"RuntimePlatform": pod_level.runtime_platform(state)}

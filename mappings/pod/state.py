@@ -28,6 +28,9 @@ class PodState:
     # containers a load balancer's target group checks -> its protocol version (HTTP1, GRPC)
     balanced: dict[str, str] = field(default_factory=dict)
     health_check: str = "auto"  # the eks2ecs.io/health-check annotation (see pod.probes)
+    # a Service Connect client: (container, port) -> the port mapping Name a Service Connect
+    # service refers to; None when the task runs no proxy (mappings.discovery)
+    sc_names: dict[tuple[str, int], str] | None = None
     secret_reads: dict[Any, list[Any]] = field(default_factory=dict)  # IAM action -> resources
 
     @property

@@ -12,6 +12,7 @@ from typing import Any
 from mappings import secretsource
 from mappings.dns import dns_rewriter, line_of
 from mappings.pod.backing import Backing, TaskVolumes
+from mappings.pod.env import aliases_of
 from mappings.pod.state import TASK
 from translator.cfn import Ref
 from translator.models import ConfigMap, Volume
@@ -73,7 +74,8 @@ class FileWriter:
                                        + (" (binaryData cannot be an environment variable)"
                                           if key in cm.binary_data else ""))
                 continue
-            out = rewriter.rewrite(cm.data[key], self.state.namespace)
+            out = rewriter.rewrite(cm.data[key], self.state.namespace,
+                                   aliases=aliases_of(self.state))
             for change in out.done:
                 self.entry.mapped(where, None, f"DNS rewrite in {key}: {change.old} -> {change.new}")
             for name in dict.fromkeys(out.left + out.unresolved):

@@ -261,8 +261,8 @@ class TaskDefinition(Emulated, CloudFormationModel):
 
 
 class EcsService(Emulated, CloudFormationModel):
-    """moto's own provider drops the launch type, network, load balancers, registries and
-    ECS Exec."""
+    """moto's own provider drops the launch type, network, load balancers, registries, ECS
+    Exec and Service Connect (which moto lacks: see `_service_connect`)."""
 
     TYPE = "AWS::ECS::Service"
     ATTRIBUTES: ClassVar[dict[str, str]] = {"Name": "name", "ServiceArn": "physical_resource_id"}
@@ -305,10 +305,70 @@ class EcsService(Emulated, CloudFormationModel):
         service.enable_execute_command = props.get("EnableExecuteCommand", False)
         made = cls(service.arn)
         made.name, made.cluster = service.name, service.cluster_name
+        made.connect = _service_connect(account_id, region, props, task_definition, service)
         return made
 
     def delete(self, account_id: str, region_name: str) -> None:
         ecs_backends[account_id][region_name].delete_service(self.cluster, self.name, force=True)
+        discovery = servicediscovery_backends[account_id][region_name]
+        for service_id in self.connect:  # ECS deletes the Cloud Map services it made
+            discovery.delete_service(service_id)
+            ALIASES.pop(service_id, None)
+
+
+# Service Connect client aliases taken: Cloud Map service id -> (namespace id, DnsName, Port)
+ALIASES: dict[str, set[tuple[str, str, int]]] = {}
+
+
+def _service_connect(account_id: str, region: str, props: Props, task_definition: Any,
+                     service: Any) -> list[str]:
+    """What ECS does with a ServiceConnectConfiguration, which moto lacks: refuse what the
+    API refuses (a namespace that does not exist, a portName no port mapping has, more than
+    one client alias, a discovery name or alias already taken in the namespace), make the
+    Cloud Map service of each Service Connect service, and show the configuration and those
+    resources on the service's deployment as describe-services does. The ids of the Cloud Map
+    services made are returned.
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceConnectService.html
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Deployment.html"""
+    config = props.get("ServiceConnectConfiguration")
+    if not config or not config.get("Enabled"):
+        return []
+    discovery = servicediscovery_backends[account_id][region]
+    given = config.get("Namespace", "")
+    namespace = next((n for n in discovery.list_namespaces() if given in (n.arn, n.name, n.id)),
+                     None)
+    if namespace is None:
+        raise Refused(f"Namespace {given} not found.")
+    names = {m.get("name") for c in task_definition.container_definitions
+             for m in c.get("portMappings", [])}
+    taken = {(n.name) for n in discovery.list_services() if n.namespace_id == namespace.id}
+    made: list[str] = []
+    resources = []
+    for entry in config.get("Services", []):
+        port_name, aliases = entry["PortName"], entry.get("ClientAliases", [])
+        if port_name not in names:
+            raise Refused(f"Service Connect port name {port_name} is not defined in the task "
+                          "definition's port mappings.")
+        if len(aliases) > 1:
+            raise Refused("Service Connect service clientAliases: the maximum is 1.")
+        name = entry.get("DiscoveryName", port_name)
+        wanted = {(namespace.id, a.get("DnsName", f"{name}.{namespace.name}"), a["Port"])
+                  for a in aliases}
+        if name in taken or any(wanted & held for held in ALIASES.values()):
+            raise Refused(f"Service Connect discovery name or client alias of {name} is "
+                          f"already used in namespace {namespace.name}.")
+        cloud_map = discovery.create_service(
+            name=name, namespace_id=namespace.id, creator_request_id=f"{service.arn}/{name}",
+            description="Service Connect", dns_config={}, health_check_config={},
+            health_check_custom_config={}, tags=[], service_type="HTTP")
+        taken.add(name)
+        ALIASES[cloud_map.id] = wanted
+        made.append(cloud_map.id)
+        resources.append({"discoveryName": name, "discoveryArn": cloud_map.arn})
+    for deployment in service.deployments:
+        deployment["serviceConnectConfiguration"] = remap_nested_keys(config, pascal_to_camelcase)
+        deployment["serviceConnectResources"] = resources
+    return made
 
 
 def _check_target(account_id: str, region: str, lb: Props, task_definition: Any) -> None:

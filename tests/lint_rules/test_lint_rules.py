@@ -50,7 +50,7 @@ def marked(path: Path) -> list[tuple[str, int]]:
 
 def test_every_rule_has_fixtures_and_every_fixture_a_rule() -> None:
     assert sorted(rule_files()) == RULE_IDS
-    assert [f"E{n}" for n in range(9101, 9120)] == RULE_IDS
+    assert [f"E{n}" for n in range(9101, 9121)] == RULE_IDS
     for rule_id in RULE_IDS:
         assert {p.name for p in (FIXTURES / rule_id).iterdir()} == {"good.yaml", "bad.yaml"}
 
@@ -153,7 +153,10 @@ def test_a_finding_names_the_manifest_field_behind_it_not_a_line_of_an_unwritten
     del web.resources["TaskDefinition"].properties["ContainerDefinitions"][0]["PortMappings"]
     with pytest.raises(ValidationFailed) as failed:
         finish(result.plan)
-    [finding] = failed.value.findings
+    # the Service Connect service named that port mapping too (E9120, at the same field)
+    finding, connect = failed.value.findings
+    assert connect.rule == "E9120" and connect.source == ("-", 21, "Service/web", "/spec/ports/0")
+    assert "PortName 'port-8080' names no port mapping" in str(connect)
     assert finding.rule == "E9104" and finding.template == "workload-web.yaml"
     assert finding.pointer == "/Resources/Service/Properties/LoadBalancers/0"
     assert finding.source == ("-", 21, "Service/web", "/spec/ports/0")

@@ -59,16 +59,16 @@ def test_clean_output_passes(capsys: pytest.CaptureFixture[str], cfn: Path) -> N
 
 
 def test_hand_edited_property_is_caught(capsys: pytest.CaptureFixture[str], cfn: Path) -> None:
-    edit(cfn / "workload-backend.yaml", 'Cpu: "512"', 'Cpu: "1024"')
+    edit(cfn / "workload-backend.yaml", 'Cpu: "1024"', 'Cpu: "2048"')
     code, differences = diff(capsys, cfn)
     assert code == 1
     assert differences == [{"file": "workload-backend.yaml", "change": "changed",
                             "pointer": "/Resources/TaskDefinition/Properties/Cpu",
-                            "expected": "512", "found": "1024"}]
+                            "expected": "1024", "found": "2048"}]
     code, out, _ = run(capsys, "diff", str(EXAMPLES), "--against", str(cfn))
     assert code == 1
     assert out.splitlines()[0] == ('workload-backend.yaml#/Resources/TaskDefinition/Properties/Cpu: '
-                                   f'changed: "512" in the translation, "1024" in {cfn}')
+                                   f'changed: "1024" in the translation, "2048" in {cfn}')
 
 
 def test_deleted_and_added_resources_are_caught(capsys: pytest.CaptureFixture[str],

@@ -45,8 +45,8 @@ def test_environment_table_gives_each_variable_its_eks_and_ecs_source(example: R
         "Secret backend-secrets key DB_PASSWORD, synced by ExternalSecret backend-secrets",
         "Secrets Manager -> task definition Secrets")
     assert table["`OPENAI_API_KEY`"][1] == "Secrets Manager -> task definition Secrets"
-    assert table["`WEAVIATE_HOST`"] == ("value (Service DNS)",
-                                        "Environment (Service Discovery DNS)")
+    # the guide rewrote it to Cloud Map; a Service Connect alias answers it as written
+    assert table["`WEAVIATE_HOST`"] == ("value", "Environment (Service Connect alias)")
 
 
 def test_env_pointers_name_the_exact_container_entry(example: Result) -> None:
@@ -80,9 +80,9 @@ def test_dns_rewrites_and_secrets_by_name(example: Result) -> None:
     markdown = example.files["report.md"]
     assert rows(markdown, "DNS rewrites") == [
         ["Deployment backend / backend", "`WEAVIATE_HOST`",
-         "`weaviate.angel-backend.svc.cluster.local`", "`weaviate.angel-backend.local`"],
+         "`weaviate.angel-backend.svc.cluster.local`", "kept: a Service Connect alias"],
         ["Deployment backend / backend", "`WEAVIATE_URL`",
-         "`weaviate.angel-backend.svc.cluster.local:8080`", "`weaviate.angel-backend.local:8080`"],
+         "`weaviate.angel-backend.svc.cluster.local:8080`", "kept: a Service Connect alias"],
     ]
     assert rows(markdown, "Secrets") == [[
         "angel-backend/backend-secrets", "ExternalSecret backend-secrets",

@@ -5,6 +5,7 @@ its value came from on EKS."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -116,10 +117,32 @@ def _known_value(state: PodState, var: KubeEnvVar, scope: Scope) -> str | Unknow
         value = cm.data.get(src.config_map_key_ref.key) if cm else None
         return Unknown("not in the input") if value is None else value
     if src.field_ref is not None:
-        if src.field_ref.field_path == "metadata.namespace":
-            return state.namespace
-        return Unknown(src.field_ref.field_path)
+        static = static_field(state, src.field_ref.field_path)
+        return Unknown(src.field_ref.field_path) if static is None else static
     return _SECRET if src.secret_key_ref is not None else Unknown("a resourceFieldRef")
+
+
+# A fieldRef to a label or annotation of the pod template: kubelet reads the pod's, which the
+# template fixes (metadata.name is the pod's own name, which no ECS task has in advance).
+# https://kubernetes.io/docs/concepts/workloads/pods/downward-api/#downwardapi-fieldRef
+_META_FIELD = re.compile(r"metadata\.(labels|annotations)\[(?:'([^']*)'|\"([^\"]*)\")\]")
+
+
+def static_field(state: PodState, path: str) -> str | None:
+    """The value a fieldRef takes in every pod of the template, None when it has none."""
+    if path == "metadata.namespace":
+        return state.namespace
+    found = _META_FIELD.fullmatch(path)
+    if found is None:
+        return None
+    node: Any = state.ctx.manifest_at(state.entry.file, state.entry.line).doc
+    for token in state.base.split("/")[1:-1]:  # the pod template holding this pod spec
+        node = node.get(token) if isinstance(node, dict) else None
+    metadata = node.get("metadata") if isinstance(node, dict) else None
+    values = metadata.get(found[1]) if isinstance(metadata, dict) else None
+    value = values.get(found[2] if found[2] is not None else found[3]) \
+        if isinstance(values, dict) else None
+    return None if value is None else str(value)
 
 
 # name -> ("value", str) | ("secret", SecretValue | why not), and where it came from
@@ -241,9 +264,10 @@ def _env(state: PodState, c: Container, var: KubeEnvVar, var_path: str, rewriter
         found[var.name] = ("secret", secret.value(ref.key), _Origin(
             var_path, _secret_origin(ref.name, ref.key, secret), ref.name,
             _secret_source(secret), reads=("Secret", ref.name, ref.key)))
-    elif src.field_ref is not None and src.field_ref.field_path == "metadata.namespace":
-        found[var.name] = ("value", state.namespace,
-                           _Origin(var_path, "fieldRef metadata.namespace"))
+    elif src.field_ref is not None \
+            and (static := static_field(state, src.field_ref.field_path)) is not None:
+        found[var.name] = ("value", static,
+                           _Origin(var_path, f"fieldRef {src.field_ref.field_path}"))
     else:
         what = src.field_ref.field_path if src.field_ref else "resourceFieldRef"
         state.entry.unsupported(var_path, f"{what} has no ECS equivalent; read the ECS "

@@ -113,7 +113,7 @@ def test_values_copied_from_a_config_map_get_the_dns_rewrite() -> None:
         data:
           BACKEND_URL: http://backend.shop.svc.cluster.local:80/api
           BACKEND_HOST: backend
-    """, deployment(container="envFrom: [{configMapRef: {name: urls}}]")))
+    """, deployment(container="envFrom: [{configMapRef: {name: urls}}]")), discovery="cloudmap")
     assert env_of(container(result, "web")) == {
         "BACKEND_URL": "http://backend.shop.local:8080/api",
         "BACKEND_HOST": "backend.shop.local",

@@ -136,7 +136,7 @@ spec:
               secretKeyRef: {name: creds, key: token}
           - {name: AUTH, value: "Bearer $(TOKEN)"}
         args: ["--api=$(API_URL)", "--token=$(TOKEN)"]
-    """)))
+    """)), discovery="cloudmap")
     web = container(result, "web")
     assert env_of(web)["API_URL"] == "http://api.shop.local:8080/v1"
     assert env_of(web)["AUTH"] == "Bearer $(TOKEN)"
@@ -315,7 +315,7 @@ def test_container_cpu_and_memory_from_requests_and_limits() -> None:
         resources:
           requests: {cpu: 250m, memory: 300Mi}
           limits: {cpu: "1", memory: 600Mi}
-    """))
+    """), discovery="cloudmap")
     definition = container(result, "web")
     assert (definition["Cpu"], definition["Memory"], definition["MemoryReservation"]) == \
         (256, 600, 300)
@@ -355,7 +355,7 @@ def test_task_size_sums_every_container() -> None:
           resources:
             requests: {cpu: 750m, memory: 1536Mi}
 """
-    result = translate_yaml(text)
+    result = translate_yaml(text, discovery="cloudmap")
     task = props(result, "web", "TaskDefinition")
     assert [c["Name"] for c in task["ContainerDefinitions"]] == ["web", "sidecar"]
     assert (task["Cpu"], task["Memory"]) == ("2048", "4096")
@@ -364,7 +364,7 @@ def test_task_size_sums_every_container() -> None:
 
 
 def test_pod_without_resources_gets_the_smallest_size() -> None:
-    result = translate_yaml(deployment())
+    result = translate_yaml(deployment(), discovery="cloudmap")
     task = props(result, "web", "TaskDefinition")
     assert (task["Cpu"], task["Memory"]) == ("256", "512")
     assert source(result, "Deployment", "web")["notes"] == [
@@ -375,7 +375,7 @@ def test_pod_too_big_for_fargate_gets_the_largest_size_and_is_partial() -> None:
     result = translate_yaml(deployment(container="""
         resources:
           requests: {cpu: "20", memory: 8Gi}
-    """))
+    """), discovery="cloudmap")
     task = props(result, "web", "TaskDefinition")
     assert (task["Cpu"], task["Memory"]) == ("16384", "122880")
     entry = source(result, "Deployment", "web")
@@ -446,3 +446,38 @@ def test_explicit_success_threshold_of_one_is_mapped() -> None:
     """))
     path = "/spec/template/spec/containers/0/livenessProbe/successThreshold"
     assert fate(result, "Deployment", "web", path)["status"] == "mapped"
+
+
+def test_label_and_annotation_field_refs_are_the_templates_values() -> None:
+    """kubelet gives metadata.labels['x'] and metadata.annotations['x'] the pod's values, which
+    its template fixes; metadata.name has none an ECS task knows in advance."""
+    result = translate_yaml("""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web, team: blue}
+      annotations: {owner: ops}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          env:
+            - name: TEAM
+              valueFrom: {fieldRef: {fieldPath: "metadata.labels['team']"}}
+            - name: OWNER
+              valueFrom: {fieldRef: {fieldPath: 'metadata.annotations["owner"]'}}
+            - name: POD
+              valueFrom: {fieldRef: {fieldPath: metadata.name}}
+            - name: NONE
+              valueFrom: {fieldRef: {fieldPath: "metadata.labels['absent']"}}
+            - {name: URL, value: "http://$(TEAM).example/$(OWNER)/$(POD)"}
+""")
+    assert env_of(container(result, "web")) == {
+        "TEAM": "blue", "OWNER": "ops", "URL": "http://blue.example/ops/$(POD)"}
+    assert statuses(result, "Deployment", "web", f"{C0}/env/2") == ["unsupported"]
+    assert statuses(result, "Deployment", "web", f"{C0}/env/3") == ["unsupported"]
+    assert "lossy" in statuses(result, "Deployment", "web", f"{C0}/env/4")

@@ -118,11 +118,12 @@ def test_init_containers_reserve_nothing_of_their_own(pod: Result) -> None:
 
 
 def test_task_size_is_the_larger_of_the_init_peak_and_the_running_pod(pod: Result) -> None:
-    # init peak: migrate 2 vCPU / 1 GiB alone; then proxy + web + logs 1 vCPU / 1.5 GiB
+    # init peak: migrate 2 vCPU / 1 GiB alone; then proxy + web + logs 1 vCPU / 1.5 GiB; and
+    # the Service Connect proxy's 0.25 vCPU / 64 MiB on top
     task = props(pod, "web", "TaskDefinition")
-    assert (task["Cpu"], task["Memory"]) == ("2048", "4096")
-    assert "pod asks 2 vCPU / 1536 MiB; smallest Fargate size 2 vCPU / 4096 MiB" in source(
-        pod, "Deployment", "web")["notes"]
+    assert (task["Cpu"], task["Memory"]) == ("4096", "8192")
+    assert ("pod asks 2 vCPU / 1536 MiB + 0.25 vCPU / 64 MiB for the Service Connect proxy; "
+            "smallest Fargate size 4 vCPU / 8192 MiB") in source(pod, "Deployment", "web")["notes"]
 
 
 def test_app_containers_report_what_they_wait_for(pod: Result) -> None:

@@ -78,7 +78,7 @@ def _env_yaml() -> str:
 @pytest.fixture(scope="module")
 def shop() -> Result:
     return translate_yaml(docs(API, API_SERVICE, EXTERNAL,
-                               deployment("web", container=_env_yaml())))
+                               deployment("web", container=_env_yaml())), discovery="cloudmap")
 
 
 def test_cloud_map_service_lives_in_the_selected_workload_stack(shop: Result) -> None:
@@ -159,7 +159,7 @@ def test_a_port_given_apart_from_its_host_is_the_container_port() -> None:
           - {name: API_HOST, value: api}
           - {name: API_PORT, value: "80"}
           - {name: OTHER_PORT, value: "80"}
-    """)))
+    """)), discovery="cloudmap")
     env = env_of(container(result, "web"))
     assert (env["API_HOST"], env["API_PORT"], env["OTHER_PORT"]) == ("api.shop.local", "8080", "80")
 
@@ -168,7 +168,7 @@ def test_args_and_command_are_rewritten_and_reported() -> None:
     result = translate_yaml(docs(API, API_SERVICE, deployment("web", container="""
         command: [/bin/proxy, "--upstream=http://api.shop.svc.cluster.local:80"]
         args: [--target, "api:80", --name, api]
-    """)))
+    """)), discovery="cloudmap")
     definition = container(result, "web")
     assert definition["EntryPoint"] == ["/bin/proxy", "--upstream=http://api.shop.local:8080"]
     assert definition["Command"] == ["--target", "api.shop.local:8080", "--name", "api"]
@@ -206,7 +206,7 @@ def test_port_equal_to_target_port_is_mapped() -> None:
           selector: {app: api}
           ports:
             - {port: 8080, nodePort: 30080}
-    """))
+    """), discovery="cloudmap")
     port = fate(result, "Service", "api", "/spec/ports/0")
     assert (port["status"], port["note"]) == ("mapped", "port 8080 stays as the container port")
     assert fate(result, "Service", "api", "/spec/ports/0/nodePort")["status"] == "ignored"
@@ -221,7 +221,7 @@ def test_target_port_naming_no_container_port_is_unsupported() -> None:
           selector: {app: api}
           ports:
             - {port: 80, targetPort: metrics}
-    """))
+    """), discovery="cloudmap")
     port = fate(result, "Service", "api", "/spec/ports/0")
     assert (port["status"], port["note"]) == ("unsupported",
                                               "targetPort 'metrics' names no container port")
@@ -237,7 +237,7 @@ def test_service_selecting_nothing_is_partial_and_makes_nothing() -> None:
           selector: {app: nothing}
           ports:
             - {port: 80}
-    """))
+    """), discovery="cloudmap")
     entry = source(result, "Service", "orphan")
     assert entry["status"] == "partial"
     assert entry["resources"] == []
@@ -258,7 +258,7 @@ def test_service_selecting_an_untranslated_controller_names_it() -> None:
           selector: {app: agent}
           ports:
             - {port: 80}
-    """))
+    """), discovery="cloudmap")
     assert fate(result, "Service", "agent", "/spec/selector")["note"].startswith(
         "selects DaemonSet/agent, which this translation does not run as an ECS service")
 
@@ -275,7 +275,7 @@ def test_second_service_for_one_workload_is_an_alias_of_the_first() -> None:
     """, deployment("web", container="""
         env:
           - {name: V2, value: "http://api-v2.shop.svc.cluster.local:8080"}
-    """)))
+    """)), discovery="cloudmap")
     assert sorted(k for k in stack_for(result, "api").resources if k.startswith("CloudMap")) \
         == ["CloudMapApi"]
     assert len(props(result, "api", "Service")["ServiceRegistries"]) == 1
@@ -300,7 +300,7 @@ def test_across_namespaces_names_carry_the_namespace_and_bare_names_stay() -> No
             env:
               - {name: BARE, value: api}
               - {name: QUALIFIED, value: "http://api.a:8080"}
-        """)))
+        """)), discovery="cloudmap")
     assert props(result, "a-api", "CloudMapApi")["Name"] == "api.a"
     assert stack_for(result, "cluster").parameters["DnsNamespaceName"].default == "eks2ecs.local"
     assert env_of(container(result, "b-web")) == {
@@ -313,7 +313,7 @@ def test_dns_namespace_option_changes_the_rewritten_domain() -> None:
     result = translate_yaml(docs(API, API_SERVICE, deployment("web", container="""
         env:
           - {name: URL, value: "http://api:80"}
-    """)), dns_namespace="internal.example")
+    """)), dns_namespace="internal.example", discovery="cloudmap")
     assert env_of(container(result, "web"))["URL"] == "http://api.internal.example:8080"
     assert stack_for(result, "cluster").parameters["DnsNamespaceName"].default == \
         "internal.example"
@@ -338,7 +338,7 @@ spec:
 
 @pytest.fixture(scope="module")
 def undeclared() -> Result:
-    return translate_yaml(UNDECLARED)  # validated: no E9104
+    return translate_yaml(UNDECLARED, discovery="cloudmap")  # validated: no E9104
 
 
 def test_a_service_target_port_the_container_does_not_declare_is_mapped(undeclared: Result) -> None:
@@ -366,10 +366,106 @@ spec:
   ports:
     - {name: zk-compact-trft, port: 5775, targetPort: 0, protocol: UDP}
     - {name: http-query, port: 16686, targetPort: 0}
-""")
+""", discovery="cloudmap")
     for i, port in enumerate((5775, 16686)):
         [fate_] = fates(result, "Service", "jaeger-agent", f"/spec/ports/{i}")
         assert fate_["status"] == "mapped", fate_
         assert fate_["note"] == f"port {port} stays as the container port"
         assert fate_["to"] == ("workload-jaeger.yaml#/Resources/TaskDefinition/Properties/"
                                f"ContainerDefinitions/0/PortMappings/{i}")
+
+
+# Service Connect (the default): name -> the value on ECS. The callers write `api` most, so
+# that is the alias; other forms of the name become it, no port changes (the proxy answers
+# the Service's port 80 and forwards to 8080).
+CONNECTED = {**{name: value for name, (value, _) in VALUES.items()},
+             "FQDN": "http://api:80/v1", "SVC": "api", "SHORT": "api",
+             "EXT_FQDN": "db.example.com:5432", "EXT_ADDR": "db.example.com"}
+
+
+@pytest.fixture(scope="module")
+def connected() -> Result:
+    return translate_yaml(docs(API, API_SERVICE, EXTERNAL,
+                               deployment("web", container=_env_yaml())))
+
+
+def test_service_connect_values_stay_as_written(connected: Result) -> None:
+    assert env_of(container(connected, "web")) == CONNECTED
+
+
+def test_service_connect_serves_the_service_port_on_the_named_port_mapping(
+        connected: Result) -> None:
+    config = props(connected, "api", "Service")["ServiceConnectConfiguration"]
+    assert config["Enabled"] is True
+    assert config["Namespace"] == ImportValue(Sub("${ClusterStackName}-NamespaceArn"))
+    assert config["Services"] == [{"PortName": "http", "DiscoveryName": "api-80",
+                                   "ClientAliases": [{"Port": 80, "DnsName": "api"}]}]
+    assert config["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == "service-connect"
+    assert container(connected, "api")["PortMappings"] == [
+        {"ContainerPort": 8080, "Protocol": "tcp", "Name": "http"}]
+    # every ECS service is a client; the caller serves nothing
+    web = props(connected, "web", "Service")["ServiceConnectConfiguration"]
+    assert web["Enabled"] is True and "Services" not in web
+    port = fate(connected, "Service", "api", "/spec/ports/0")
+    assert (port["status"], port["to"]) == ("mapped", "workload-api.yaml#/Resources/Service/"
+                                            "Properties/ServiceConnectConfiguration/Services/0")
+    assert port["note"].startswith("Service Connect alias api:80 -> container port 8080")
+    # Jobs and the other non-clients still find it on Cloud Map
+    assert props(connected, "api", "Service")["ServiceRegistries"] == [
+        {"RegistryArn": GetAtt("CloudMapApi", "Arn")}]
+
+
+def test_service_connect_reports_the_aliases_and_the_forms_it_rewrote(connected: Result) -> None:
+    def notes(name: str) -> list[str]:
+        i = list(VALUES).index(name)
+        return [f["note"] for f in fates(connected, "Deployment", "web",
+                                         f"/spec/template/spec/containers/0/env/{i}")
+                if f.get("note")]
+    assert notes("FQDN") == ["DNS rewrite: api.shop.svc.cluster.local:80 -> api:80",
+                             "api:80: a Service Connect alias, kept as written"]
+    assert notes("BARE_URL") == ["api: a Service Connect alias, kept as written"]
+    assert notes("POSTGRES_DB") == []  # not an address, and nothing to say
+    assert notes("MISSING") == ["gone.shop.svc.cluster.local: not in the input: will not "
+                                "resolve on ECS (MISSING=http://gone.shop.svc.cluster.local:80)"]
+
+
+def test_a_job_calls_through_cloud_map_and_a_udp_port_stays_there() -> None:
+    """Standalone tasks cannot be Service Connect clients, and the proxy carries TCP only."""
+    result = translate_yaml(docs(deployment("dns", container="""
+    ports:
+      - {containerPort: 53, protocol: UDP}
+      - {containerPort: 8053}
+"""), """
+apiVersion: v1
+kind: Service
+metadata: {name: dns, namespace: shop}
+spec:
+  selector: {app: dns}
+  ports:
+    - {name: udp, port: 53, protocol: UDP}
+    - {name: admin, port: 80, targetPort: 8053}
+""", deployment("web", container="""
+    env:
+      - {name: DNS_ADDR, value: "dns:53"}
+      - {name: ADMIN_URL, value: "http://dns/admin"}
+"""), """
+apiVersion: batch/v1
+kind: Job
+metadata: {name: probe, namespace: shop}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: probe
+          image: curlimages/curl:8
+          env:
+            - {name: ADMIN_URL, value: "http://dns/admin"}
+"""))
+    assert props(result, "dns", "Service")["ServiceConnectConfiguration"]["Services"] == [{
+        "PortName": "port-8053", "DiscoveryName": "dns-80",
+        "ClientAliases": [{"Port": 80, "DnsName": "dns"}]}]
+    assert env_of(container(result, "web")) == {"DNS_ADDR": "dns.shop.local:53",
+                                                "ADMIN_URL": "http://dns/admin"}
+    assert env_of(container(result, "probe")) == {"ADMIN_URL": "http://dns.shop.local:8053/admin"}
+    assert "ServiceConnectConfiguration" not in str(stack_for(result, "probe").resources)

@@ -65,7 +65,7 @@ def test_multiple_ports_with_named_target_ports() -> None:
 ports:
   - {name: sql, port: 5432, targetPort: sql}
   - {name: metrics, port: 80, targetPort: metrics}
-""")))
+""")), discovery="cloudmap")
     assert fate(result, "Service", "db", "/spec/ports/0")["status"] == "mapped"
     metrics = fate(result, "Service", "db", "/spec/ports/1")
     assert metrics["status"] == "lossy"

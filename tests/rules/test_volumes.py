@@ -83,7 +83,8 @@ def test_config_and_secret_files_are_written_by_a_non_essential_container_first(
     assert "'/eks2ecs-volumes/conf/it'\"'\"'s $(weird).txt'" in script  # shell-quoted
     assert "chmod 640 /eks2ecs-volumes/conf/app.yaml" in script
     env = {e["Name"]: e["Value"] for e in writer["Environment"]}
-    assert env["FILE_0"] == "db: postgres.shop.local\n"  # in-cluster names rewritten
+    # a Service Connect alias answers the in-cluster name, so the file stays as written
+    assert env["FILE_0"] == "db: postgres.shop.svc.cluster.local\n"
     secret, = writer["Secrets"]
     assert secret["Name"] == "FILE_2"
     assert secret["ValueFrom"] == Sub("${SecretKeysArn}:api-key::")

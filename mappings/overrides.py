@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mappings import discovery
+from mappings.discovery import PROXY_CPU, PROXY_MEMORY_MIB
 from mappings.fargate import sizes
 from translator import quantity
 from translator.context import Context
@@ -92,11 +94,15 @@ def task_size(obj: KubeObject, frag: Fragment, ctx: Context, stack: str, cpu: in
                    + (f" (with {chosen_cpu / 1024:g} vCPU: {valid[0]}-{valid[-1]} MiB)"
                       if chosen_cpu is not None and valid else ""))
     size = pairs[0]
+    # a Service Connect proxy takes its share beside the containers (mappings.discovery)
+    proxy = {"Cpu": PROXY_CPU, "Memory": PROXY_MEMORY_MIB, "MemoryReservation": PROXY_MEMORY_MIB} \
+        if discovery.client(obj, ctx) else {}
     for prop, total in (("Cpu", size[0]), ("Memory", size[1]), ("MemoryReservation", size[1])):
-        asked = sum(int(c.get(prop, 0)) for c in containers)
+        asked = sum(int(c.get(prop, 0)) for c in containers) + proxy.get(prop, 0)
         if asked > total:
             raise _bad(found, obj, f"{_shown(*size)} is smaller than the containers' {prop} "
-                       f"({asked}): lower their requests or limits, or choose a larger size")
+                       f"({asked}{' with the Service Connect proxy' if proxy else ''}): lower "
+                       "their requests or limits, or choose a larger size")
     at = Target(stack, "/Resources/TaskDefinition/Properties/Cpu")
     for key, one in (("cpu", want_cpu), ("memory", want_memory)):
         if one is not None:

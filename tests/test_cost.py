@@ -106,6 +106,9 @@ def test_service_connect_sizes_each_task_for_its_proxy(example: Result, guide: R
     assert estimate.total("ecs") - before.total("ecs") == pytest.approx(18.02 + 36.04, abs=0.02)
     assert ("pod asks 0.5 vCPU / 1024 MiB + 0.25 vCPU / 64 MiB for the Service Connect proxy; "
             "smallest Fargate size 1 vCPU / 2048 MiB") in source(example, "Deployment", "backend")["notes"]
+    said = [a for a in estimate.assumptions if "Service Connect proxy" in a]
+    assert said and "256 CPU units and 64 MiB" in said[0]
+    assert not [a for a in before.assumptions if "Service Connect proxy" in a]
     assert guide.plan.stack("workload/angel-backend/weaviate").resources[
         "TaskDefinition"].properties["Cpu"] == "1024"
 

@@ -69,7 +69,20 @@ def test_a_size_below_what_the_containers_reserve_is_refused_at_the_annotation()
     with pytest.raises(InputError) as info:
         translate_yaml(pod)
     assert str(info.value).startswith("-:6: Deployment/web: eks2ecs.io/cpu: 0.25 vCPU / 512 MiB "
-                                      "is smaller than the containers' Cpu (512)")
+                                      "is smaller than the containers' Cpu (768 with the "
+                                      "Service Connect proxy)")
+
+
+def test_a_size_that_leaves_no_room_for_the_service_connect_proxy_is_refused() -> None:
+    """ECS wants the task above the containers' memory limits for the proxy; 1 vCPU / 2 GB
+    holds a 1 vCPU / 2 GiB container only without it."""
+    pod = annotated('{"eks2ecs.io/cpu": "1", "eks2ecs.io/memory": "2Gi"}',
+                    container='resources: {limits: {cpu: "1", memory: 2Gi}}')
+    with pytest.raises(InputError, match=r"containers' Cpu \(1280 with the Service Connect"):
+        translate_yaml(pod)
+    result = translate_yaml(pod, discovery="cloudmap")
+    task = props(result, "web", "TaskDefinition")
+    assert (task["Cpu"], task["Memory"]) == ("1024", "2048")
 
 
 def test_desired_count_and_tags_land_on_the_service() -> None:

@@ -193,6 +193,12 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
             "container's limit, as ECS gives a task no more than its size: 'Cost: task sizes' "
             "shows which sized each task and what its requests alone would cost. State your "
             "node bill with --eks-node-cost USD for EC2 node groups.")
+    if any("ServiceConnectConfiguration" in s.resources["Service"].properties
+           for s in plan.stacks if "Service" in s.resources):
+        out.assumptions.append(
+            "ECS tasks hold the Service Connect proxy too: 256 CPU units and 64 MiB more per "
+            "task, as the ECS developer guide recommends (service-connect-concepts-deploy.html); "
+            "--discovery cloudmap runs no proxy.")
     if any(w.scaling for w in workloads):
         out.assumptions.append("Tasks: the Deployment's replicas, or under autoscaling its "
                                "minimum (the service has no DesiredCount: it rests at "

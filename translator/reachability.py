@@ -11,7 +11,9 @@ ingress rules, then follows every path the output depends on:
   balancer forwarding to it;
 - task -> task (E9202, E9203): each connection the rules declared from the manifests
   (`Plan.reaches`): a workload naming a Service reaches the container port behind it, or,
-  when a NetworkPolicy refused it, no rule admits it;
+  when a NetworkPolicy refused it, no rule admits it (with Service Connect too: the client's
+  proxy connects to the server's on the port mapping's containerPort, ingressPortOverride
+  being unset in awsvpc mode; https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html);
 - task -> EFS (E9204): the tasks that mount a file system reach each of its mount targets
   on NFS (2049);
 - task -> VPC endpoint (E9207): every task reaches each interface endpoint on HTTPS (443),

@@ -81,8 +81,10 @@ def served(ctx: Context) -> dict[tuple[str, str], list[ScPort]]:
         if not enabled(ctx):
             return out
         claimed: set[tuple[str, str, int]] = set()  # (workload stack, container, port)
+        # the names taken in the namespace: every Cloud Map service the workloads register in
+        taken = {ctx.cloud_map_name(ctx.namespace_of(s), s.name) for s in ctx.all(Service)}
         for service in sorted(ctx.all(Service), key=lambda s: (ctx.namespace_of(s), s.name)):
-            ports = _ports(service, ctx, claimed)
+            ports = _ports(service, ctx, claimed, taken)
             if ports:
                 out[(ctx.namespace_of(service), service.name)] = ports
                 claimed.update((p.workload.stack, p.container, p.number) for p in ports)
@@ -92,7 +94,8 @@ def served(ctx: Context) -> dict[tuple[str, str], list[ScPort]]:
     return found
 
 
-def _ports(service: Service, ctx: Context, claimed: set[tuple[str, str, int]]) -> list[ScPort]:
+def _ports(service: Service, ctx: Context, claimed: set[tuple[str, str, int]],
+           taken: set[str]) -> list[ScPort]:
     spec = service.spec
     if spec.type == "ExternalName" or spec.cluster_ip == "None" or not spec.ports:
         return []
@@ -113,10 +116,11 @@ def _ports(service: Service, ctx: Context, claimed: set[tuple[str, str, int]]) -
         container, number = found
         declared = next((p.name for p in container.ports
                          if p.container_port == number and p.protocol == "TCP" and p.name), None)
+        name = discovery_name(f"{ctx.cloud_map_name(ns, service.name).replace('.', '_')}"
+                              f"-{port.port}", taken)
+        taken.add(name)
         out.append(ScPort(service, i, workload, container.name, number,
-                          declared or f"port-{number}", alias,
-                          discovery_name(f"{ctx.cloud_map_name(ns, service.name).replace('.', '_')}"
-                                         f"-{port.port}")))
+                          declared or f"port-{number}", alias, name))
     return out
 
 
@@ -161,9 +165,11 @@ def aliases(ctx: Context) -> dict[tuple[str, str], tuple[str, frozenset[int]]]:
             for key, ports in served(ctx).items()}
 
 
-def discovery_name(name: str) -> str:
-    """A discovery name within ECS's 64 characters (a long one keeps its head and a hash)."""
-    if len(name) <= DISCOVERY_NAME_MAX:
+def discovery_name(name: str, taken: set[str]) -> str:
+    """A discovery name within ECS's 64 characters and unique in the namespace: a long one,
+    or one another Cloud Map service already has (Service `api-80` beside Service `api`'s
+    port 80), keeps its head and gets a hash."""
+    if len(name) <= DISCOVERY_NAME_MAX and name not in taken:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     return f"{name[:DISCOVERY_NAME_MAX - 9]}-{digest}"

@@ -469,3 +469,28 @@ spec:
                                                 "ADMIN_URL": "http://dns/admin"}
     assert env_of(container(result, "probe")) == {"ADMIN_URL": "http://dns.shop.local:8053/admin"}
     assert "ServiceConnectConfiguration" not in str(stack_for(result, "probe").resources)
+
+
+def test_a_discovery_name_another_cloud_map_service_has_gets_a_hash() -> None:
+    """Service `api`'s port 80 would be discovery name `api-80`, the Cloud Map name of the
+    Service `api-80`: names must be unique in the namespace, so it is made unique."""
+    result = translate_yaml(docs(API, API_SERVICE, deployment("other", container="""
+    ports:
+      - {name: http, containerPort: 8080}
+"""), """
+apiVersion: v1
+kind: Service
+metadata: {name: api-80, namespace: shop}
+spec:
+  selector: {app: other}
+  ports:
+    - {name: http, port: 80, targetPort: http}
+"""))
+    [api] = props(result, "api", "Service")["ServiceConnectConfiguration"]["Services"]
+    [other] = props(result, "other", "Service")["ServiceConnectConfiguration"]["Services"]
+    cloud_map = {r.properties["Name"] for s in result.plan.stacks for r in s.resources.values()
+                 if r.type == "AWS::ServiceDiscovery::Service"}
+    assert cloud_map == {"api", "api-80"}
+    assert api["DiscoveryName"].startswith("api-80-") and len(api["DiscoveryName"]) == 15
+    assert other["DiscoveryName"] == "api-80-80"
+    assert {api["DiscoveryName"], other["DiscoveryName"]}.isdisjoint(cloud_map)

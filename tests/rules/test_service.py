@@ -494,3 +494,43 @@ spec:
     assert api["DiscoveryName"].startswith("api-80-") and len(api["DiscoveryName"]) == 15
     assert other["DiscoveryName"] == "api-80-80"
     assert {api["DiscoveryName"], other["DiscoveryName"]}.isdisjoint(cloud_map)
+
+
+def test_with_service_connect_a_second_service_has_its_own_alias_unless_its_port_is_served() -> None:
+    """Service Connect serves each Service's ports (Cloud Map took only one name per ECS
+    service); a Service on a container port another Service already serves stays on Cloud Map,
+    where the workload registers under the first one's name."""
+    second = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: NAME, namespace: shop}
+        spec:
+          selector: {app: api}
+          ports:
+            - {port: 9000, targetPort: 8080}
+    """
+    result = translate_yaml(docs(API, API_SERVICE, second.replace("NAME", "api-v2"),
+                                 deployment("web", container="""
+        env:
+          - {name: V2, value: "http://api-v2:9000"}
+    """)))
+    services = props(result, "api", "Service")["ServiceConnectConfiguration"]["Services"]
+    assert [(s["DiscoveryName"], s["ClientAliases"]) for s in services] == [
+        ("api-80", [{"Port": 80, "DnsName": "api"}])]
+    # api-v2 targets 8080 too: Cloud Map, under api's name, with the container port
+    assert env_of(container(result, "web"))["V2"] == "http://api.shop.local:8080"
+    other = translate_yaml(docs(deployment("api", container="""
+    ports:
+      - {name: http, containerPort: 8080}
+      - {name: admin, containerPort: 9090}
+"""), API_SERVICE, second.replace("NAME", "admin").replace("targetPort: 8080",
+                                                            "targetPort: admin"),
+        deployment("web", container="""
+        env:
+          - {name: ADMIN, value: "http://admin:9000"}
+    """)))
+    services = props(other, "api", "Service")["ServiceConnectConfiguration"]["Services"]
+    assert [(s["PortName"], s["DiscoveryName"], s["ClientAliases"]) for s in services] == [
+        ("admin", "admin-9000", [{"Port": 9000, "DnsName": "admin"}]),
+        ("http", "api-80", [{"Port": 80, "DnsName": "api"}])]
+    assert env_of(container(other, "web"))["ADMIN"] == "http://admin:9000"

@@ -147,7 +147,7 @@ elif command == "overrides":  # Key=Value lines for `aws cloudformation deploy`
     for key, value in mine.items():
         print(f"{key}={value}")
 elif command == "secrets":  # every key a task reads must have a value before tasks start
-    missing = 0
+    missing, wanted = 0, {}
     for secret in plan["secrets"]:
         if not set(secret["readers"]) & set(selected()):
             continue
@@ -158,10 +158,16 @@ elif command == "secrets":  # every key a task reads must have a value before ta
         else:
             where = secret["parameter"]
             secret_id, made = own_values(where["stack"]).get(where["name"]), False
+        # one secret that several stacks read (each its keys) gets one command with all of
+        # them: put-secret-value replaces the whole value
+        keys, readers, _ = wanted.setdefault(secret_id, (set(), set(), made))
+        keys.update(secret["keys"])
+        readers.update(secret["readers"])
+    for secret_id, (every_key, every_reader, made) in wanted.items():
         status, out, err = aws("secretsmanager", "get-secret-value", "--secret-id", secret_id,
                                "--query", "SecretString", "--output", "text")
-        keys = [k for k in secret["keys"] if k]
-        readers = ", ".join(secret["readers"])
+        keys = sorted(k for k in every_key if k)
+        readers = ", ".join(sorted(every_reader))
         if status != 0 and "ResourceNotFoundException" in err and not made \
                 and aws("secretsmanager", "describe-secret", "--secret-id", secret_id)[0] != 0:
             missing += 1
@@ -205,6 +211,11 @@ elif command == "oversized":  # templates over what the AWS CLI sends inline
         size = os.path.getsize(template) if os.path.exists(template) else stacks[name]["bytes"]
         if size > plan["inlineLimit"]:
             print(template)
+elif command == "existing-secrets":  # secrets a new secrets stack would make that exist
+    if stacks[args[0]]["layer"] == "secrets":
+        for secret in plan["madeSecrets"]:
+            if aws("secretsmanager", "describe-secret", "--secret-id", secret["name"])[0] == 0:
+                print(secret["name"])
 elif command == "made-secrets":  # the secrets the secrets stack made (and keeps)
     for secret in plan["madeSecrets"]:
         print(secret["name"])
@@ -263,6 +274,20 @@ deploy_stack() {
   if [ "${PREVIEW:-0}" = 1 ]; then
     preview "$stack" "$status" "${cmd[@]}"
     return
+  fi
+  if [ "$status" = none ] || [ "$status" = ROLLBACK_COMPLETE ]; then
+    local kept
+    kept="$(plan existing-secrets "$stack")"
+    if [ -n "$kept" ]; then  # CloudFormation would fail creating them, and roll back
+      echo "deploy.sh: $stack would make secrets that exist already:" $kept "(cleanup.sh keeps" \
+           "the secrets it made). Import them, values and all, as the stack is created:" \
+           "aws cloudformation create-change-set --change-set-type CREATE" \
+           "--import-existing-resources --stack-name $stack --template-body file://$template" \
+           "--tags eks2ecs:app=$app eks2ecs:namespaces=$namespaces --change-set-name import, then" \
+           "aws cloudformation execute-change-set (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/import-resources-automatically.html);" \
+           "or delete them once their values are saved; then run deploy.sh again" >&2
+      return 1
+    fi
   fi
   if [ "$status" = ROLLBACK_COMPLETE ]; then  # a failed first create: nothing to keep
     echo "$stack: its first create failed and rolled back; deleting it to create it again"

@@ -39,6 +39,10 @@ APPS: dict[str, tuple[Path, str, str | None]] = {
                             "10.3.0.0/16", "orders"),
     # An HPA; with the StatefulSet, claim and CronJob of its database: EFS and a schedule.
     "podinfo": (CORPUS / "stefanprodan__podinfo", "10.4.0.0/16", "podinfo"),
+    # 7 waves (databases, their readers, ledgerwriter, frontend, loadgenerator); one Secret
+    # outside the input (jwt-key) that six workloads read, with different keys.
+    "bank-of-anthos": (CORPUS / "GoogleCloudPlatform__bank-of-anthos" / "kubernetes-manifests",
+                       "10.6.0.0/16", "bank"),
 }
 Template = dict[str, Any]
 
@@ -163,13 +167,15 @@ def _fill_secrets(emu: server.Emulator, cwd: Path, plan: dict[str, Any],
     assert _live_stacks(emu).isdisjoint(workloads), "a task started before its secrets"
     commands = dict(re.findall(r"^  aws secretsmanager put-secret-value --secret-id '([^']+)' "
                                r"--secret-string '([^']+)'$", log, re.MULTILINE))
-    wanted = {}
+    keys: dict[str, set[str]] = {}  # one command a secret, with the keys of all its readers
     for secret in plan["secrets"]:
         where = secret.get("parameter")
         secret_id = secret.get("name") or secret.get("arn") or \
             parameters[where["stack"]][where["name"]]
-        keys = [k for k in secret["keys"] if k]
-        wanted[secret_id] = "{" + ", ".join(f'"{k}": "..."' for k in keys) + "}" if keys else "..."
+        keys.setdefault(secret_id, set()).update(k for k in secret["keys"] if k)
+    wanted = {secret_id: "{" + ", ".join(f'"{k}": "..."' for k in sorted(every)) + "}"
+              if every else "..." for secret_id, every in keys.items()}
+    assert len(re.findall("^  aws secretsmanager put-secret-value", log, re.MULTILINE)) == len(wanted)
     assert commands == wanted
     for secret_id, template in commands.items():
         emu.client("secretsmanager").put_secret_value(
@@ -492,3 +498,45 @@ def test_the_emulator_refuses_service_connect_that_ecs_refuses() -> None:
         with pytest.raises(providers.Refused, match=r"already used in namespace shop\.local"):
             connect({**web, "DiscoveryName": "web-8080"})  # the same alias web:80
         providers.ALIASES.pop(made)
+
+
+def test_a_failed_first_create_is_deleted_and_created_again(
+        emulator: tuple[server.Emulator, list[str]], tmp_path: Path) -> None:
+    """A stack whose first create failed rests in ROLLBACK_COMPLETE, where CloudFormation lets
+    it only be deleted: that run of deploy.sh fails, and once the cause is gone the next run
+    deletes the stack and creates it. The cause is one AWS has too: a Cloud Map namespace of
+    the same domain is in the VPC already (ConflictingDomainExists)."""
+    emu, complaints = emulator
+    complaints.clear()
+    result = translate([str(EXAMPLE)], Options(app_name="rollback"))
+    folder = tmp_path / "cfn"
+    result.write(folder)
+    templates = {s.stack_name: _decode(folder / s.file) for s in result.plan.stacks}
+    prerequisites = Prerequisites(emu, "10.10.0.0/16")
+    prerequisites.create_network()
+    parameters = _parameters(prerequisites, folder, templates)
+    cluster = "rollback-cluster"
+    discovery, cfn = emu.client("servicediscovery"), emu.client("cloudformation")
+    discovery.create_private_dns_namespace(
+        Name=templates[cluster]["Parameters"]["DnsNamespaceName"]["Default"],
+        Vpc=parameters[cluster]["VpcId"])
+    [leftover] = [n["Id"] for n in discovery.list_namespaces()["Namespaces"]]
+    before = inventory.take(emu)
+
+    log = _run(emu, folder, "./deploy.sh", expect=1)
+    assert "deploy.sh: stopped after wave 1: a stack failed" in log
+    assert cfn.describe_stacks(StackName=cluster)["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
+    [why] = complaints
+    assert why.startswith(f"stack {cluster} rolled back: ") and "ConflictingDomainExists" in why, why
+    assert inventory.take(emu) == before, "the rollback left what it had made"
+
+    complaints.clear()
+    discovery.delete_namespace(Id=leftover)
+    log = _run(emu, folder, "./deploy.sh", expect=3)  # on to the secrets gate
+    assert f"{cluster}: its first create failed and rolled back; deleting it to create it " \
+           "again" in log
+    assert cfn.describe_stacks(StackName=cluster)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    assert complaints == []
+    _run(emu, folder, "./cleanup.sh")
+    assert _live_stacks(emu).isdisjoint(templates)
+    prerequisites.remove()

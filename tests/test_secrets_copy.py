@@ -158,7 +158,16 @@ def test_secrets_copy_fills_the_gate_from_the_cluster_and_leaks_no_value(
         streams.append(log)
         assert "secret(s) to fill" not in log and "copied-web" in _live_stacks(emulator)
         streams.append(_run(emulator, folder, "./cleanup.sh"))
-    for name in (DB, API):  # kept by cleanup.sh, as the user's values should be
+        # kept by cleanup.sh, as the user's values should be: a new secrets stack cannot make
+        # them again, and deploy.sh says how to import them before CloudFormation fails
+        log = _run(emulator, folder, "./deploy.sh", expect=1)
+        streams.append(log)
+        assert f"deploy.sh: copied-secrets would make secrets that exist already: {API} {DB} " \
+               "(cleanup.sh keeps the secrets it made)" in log
+        assert "--import-existing-resources --stack-name copied-secrets" in log
+        assert "copied-secrets" not in _live_stacks(emulator)
+        streams.append(_run(emulator, folder, "./cleanup.sh"))
+    for name in (DB, API):
         emulator.client("secretsmanager").delete_secret(SecretId=name,
                                                         ForceDeleteWithoutRecovery=True)
     prerequisites.remove()

@@ -9,7 +9,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from mappings import secretsource
+from mappings import secretsource, vpc_endpoints
 from mappings.dns import dns_rewriter, line_of
 from mappings.pod.backing import Backing, TaskVolumes
 from mappings.pod.env import aliases_of
@@ -83,6 +83,9 @@ class FileWriter:
                        else "names a Service but does not stand as an address here, left as "
                        "written")
                 self.entry.lossy(where, f"{name} in {key}: {why} ({line_of(cm.data[key], name)})")
+            for host in vpc_endpoints.internet_hosts(out.value, self.ctx):
+                self.entry.lossy(where, vpc_endpoints.internet_note(
+                    host, f"file {file_path} of ConfigMap {cm.name}, {line_of(out.value, host)}"))
             value = out.value
             self.add_file(VolumeFile(volume.name, file_path, mode or source.default_mode,
                                      str(value), where))

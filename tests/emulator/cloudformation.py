@@ -6,7 +6,9 @@ outputs and exports; and a change set with nothing to change is refused outright
 makes it and marks it FAILED ("didn't contain changes"), the answer that
 `deploy --no-fail-on-empty-changeset` turns into success. AWS also refuses to delete a stack
 while another stack imports one of its exports, which is what makes the order of cleanup.sh
-matter; moto deletes it anyway. `patch` makes moto behave as AWS does in these places, for the
+matter; moto deletes it anyway. A first create whose resource fails raises out of
+ExecuteChangeSet in moto, where AWS rolls it back to ROLLBACK_COMPLETE, a state in which it
+refuses every change set. `patch` makes moto behave as AWS does in these places, for the
 duration of the test session.
 """
 
@@ -44,6 +46,11 @@ def imported_names(stack: Stack) -> set[str]:
 
 def _create_change_set(original: Any) -> Any:
     def create_change_set(self: CloudFormationBackend, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("change_set_type") == "UPDATE":
+            for live in self.stacks.values():
+                if live.name == kwargs["stack_name"] and live.status == "ROLLBACK_COMPLETE":
+                    raise ValidationError(message=f"Stack:{live.stack_id} is in ROLLBACK_COMPLETE "
+                                                  "state and can not be updated.")
         change_set_id, stack_id = original(self, *args, **kwargs)
         stack = self.stacks[stack_id]
         stack.cross_stack_resources = stack.resource_map.cross_stack_resources = self.exports
@@ -54,8 +61,16 @@ def _create_change_set(original: Any) -> Any:
 def _execute_change_set(original: Any) -> Any:
     def execute_change_set(self: CloudFormationBackend, change_set_name: str,
                            stack_name: str | None = None) -> None:
-        original(self, change_set_name, stack_name)
-        stack = self.describe_change_set(change_set_name).stack
+        change_set = self.describe_change_set(change_set_name)
+        stack = change_set.stack
+        try:
+            original(self, change_set_name, stack_name)
+        except Exception as failure:
+            if change_set.change_set_type != "CREATE":
+                raise
+            stack.template = change_set.template  # kept, as AWS keeps it: GetTemplateSummary reads it
+            _roll_back(stack, failure)
+            return
         stack._parse_template()
         stack.description = stack.template_dict.get("Description")
         stack.output_map = stack._create_output_map()
@@ -65,6 +80,22 @@ def _execute_change_set(original: Any) -> Any:
         for export in stack.exports:
             self.exports[export.name] = export
     return execute_change_set
+
+
+def _roll_back(stack: Stack, failure: Exception) -> None:
+    """A first create that fails, as AWS runs it: the call that started it succeeded, the
+    resources made so far are deleted (Retain ones kept) and the stack rests in
+    ROLLBACK_COMPLETE, which `aws cloudformation deploy` reports as a failure and in which the
+    stack can only be deleted."""
+    code = getattr(failure, "error_type", None) or type(failure).__name__
+    reason = f"{code}: {getattr(failure, 'message', None) or failure}"
+    stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    stack.resource_map.delete()
+    stack.status = "ROLLBACK_COMPLETE"
+    stack._add_stack_event("ROLLBACK_COMPLETE")
+    # said where a test looks: the CLI prints only that the stack failed
+    logging.getLogger("moto").warning("stack %s rolled back: %s", stack.name, reason)
 
 
 def _delete_stack(original: Any) -> Any:

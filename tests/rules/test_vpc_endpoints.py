@@ -117,6 +117,22 @@ def test_calls_to_the_internet_are_reported_and_in_cluster_ones_are_not(made: Re
     assert "needs an endpoint of its own" in notes(4)[0]
 
 
+def test_calls_in_a_configmap_file_are_reported_at_the_volume() -> None:
+    """A URL in a mounted ConfigMap file is a call as much as one in a variable: reported at
+    the volume, with the file and its line."""
+    config = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\n"
+              "data:\n  app.yaml: |\n    cache: http://cache:6379\n"
+              "    billing: https://billing.example.org/api\n")
+    made = translate_yaml(docs(config, deployment(
+        container="volumeMounts: [{name: settings, mountPath: /etc/app}]",
+        pod="volumes: [{name: settings, configMap: {name: settings}}]")), vpc_endpoints=True)
+    notes = [f["note"] for f in fates(made, "Deployment", "web", "/spec/template/spec/volumes/0")
+             if f["status"] == "lossy" and f["note"].startswith("calls ")]
+    assert notes == ["calls billing.example.org on the internet (file app.yaml of ConfigMap "
+                     "settings, line 2: billing: https://billing.example.org/api): no VPC "
+                     "endpoint reaches it; keep a NAT gateway (or a proxy) for it"]
+
+
 def test_the_cost_section_prices_the_endpoints_it_makes(made: Result) -> None:
     assert made.cost is not None
     [line] = [x for x in made.cost.lines if x.item == "VPC endpoints (network stack)"]

@@ -17,6 +17,8 @@
 # Each wave starts after the one before it has finished; the stacks of a wave deploy in
 # parallel. Before any task starts, the Secrets Manager secrets the tasks read must hold every
 # key they read: deploy.sh stops (exit 3) and prints the commands that fill them.
+# A task knows the Service Connect names that existed when it started: after the waves, each
+# ECS service that was running before a name it calls was made is redeployed.
 # Exit status: 0 deployed, 1 a stack or Job failed, 2 bad usage or parameters, 3 secrets to fill.
 set -euo pipefail
 limit=51200  # bytes the AWS CLI sends inline; beyond, through S3
@@ -216,6 +218,46 @@ elif command == "existing-secrets":  # secrets a new secrets stack would make th
         for secret in plan["madeSecrets"]:
             if aws("secretsmanager", "describe-secret", "--secret-id", secret["name"])[0] == 0:
                 print(secret["name"])
+elif command == "redeploy":  # args: the file of the stacks this run created
+    # A task resolves the Service Connect names that existed when it started: redeploy each
+    # caller that was running before a name it calls was made (the members of a cycle, which
+    # share a wave; the callers of a workload created alone). One created in a later wave
+    # started after it and knows it.
+    created = set(open(args[0]).read().split()) if os.path.exists(args[0]) else set()
+    wave_of = {s["stack"]: n for n, wave in enumerate(plan["waves"]) for s in wave}
+    stale = {}
+    for callee in sorted(created):
+        for caller in stacks[callee].get("serviceConnect", {}).get("callers", []):
+            if caller not in created or wave_of[caller] == wave_of[callee]:
+                stale.setdefault(caller, callee)
+    if stale:
+        cluster_stack = next(s for s in stacks if stacks[s]["layer"] == "cluster")
+        status, out, err = aws("cloudformation", "describe-stacks", "--stack-name", cluster_stack,
+                               "--output", "text", "--query",
+                               "Stacks[0].Outputs[?OutputKey=='ClusterName'].OutputValue")
+        if status != 0 or not out.strip():
+            fail(f"cannot read the cluster name from stack {cluster_stack}: {err.strip()}", 1)
+        cluster, redeployed = out.strip(), []
+        for caller, callee in sorted(stale.items()):
+            service = stacks[caller]["serviceConnect"]["service"]
+            status, out, err = aws("ecs", "update-service", "--cluster", cluster, "--service",
+                                   service, "--force-new-deployment", "--query",
+                                   "service.serviceName", "--output", "text")
+            if status != 0 and ("ServiceNotFoundException" in err
+                                or "ServiceNotActiveException" in err):
+                continue  # not deployed yet: its tasks will start knowing every name
+            if status != 0:
+                fail(f"cannot redeploy ECS service {service} of {caller}: {err.strip()}", 1)
+            print(f"==> redeploying ECS service {service} ({caller}): its tasks started before "
+                  f"the Service Connect names of {callee} existed", flush=True)
+            redeployed.append(service)
+        for start in range(0, len(redeployed), 10):  # describe-services takes 10 at a time
+            batch = redeployed[start:start + 10]
+            status, out, err = aws("ecs", "wait", "services-stable", "--cluster", cluster,
+                                   "--services", *batch)
+            if status != 0:
+                fail(f"redeployed ECS services did not become stable: {' '.join(batch)}: "
+                     f"{err.strip()}", 1)
 elif command == "made-secrets":  # the secrets the secrets stack made (and keeps)
     for secret in plan["madeSecrets"]:
         print(secret["name"])
@@ -294,7 +336,10 @@ deploy_stack() {
     aws cloudformation delete-stack --stack-name "$stack"
     aws cloudformation wait stack-delete-complete --stack-name "$stack"
   fi
-  "${cmd[@]}"
+  "${cmd[@]}" || return 1
+  if [ "$status" = none ] || [ "$status" = ROLLBACK_COMPLETE ]; then
+    echo "$stack" >> "$work/created"  # for the Service Connect callers to redeploy
+  fi
 }
 
 # Make the change set, print what it changes, delete it.
@@ -385,6 +430,7 @@ while IFS=$'\t' read -r -a wave; do
   echo "==> wave $number: ${wave[*]}"
   run_wave deploy_stack "${wave[@]}" || { echo "deploy.sh: stopped after wave $number: a stack failed" >&2; exit 1; }
 done < "$work/waves"
+if [ "${PREVIEW:-0}" != 1 ]; then plan redeploy "$work/created"; fi
 
 
 if [ "${PREVIEW:-0}" = 1 ]; then echo "Preview only: nothing was changed."; else echo "Deployed $app: $number wave(s)."; fi

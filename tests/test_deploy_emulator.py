@@ -539,4 +539,88 @@ def test_a_failed_first_create_is_deleted_and_created_again(
     assert complaints == []
     _run(emu, folder, "./cleanup.sh")
     assert _live_stacks(emu).isdisjoint(templates)
+
+
+MESH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: NAME, namespace: mesh}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: NAME}}
+  template:
+    metadata: {labels: {app: NAME}}
+    spec:
+      containers:
+        - name: NAME
+          image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/NAME:1
+          ports: [{containerPort: PORT}]
+          env: [CALLS]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: NAME, namespace: mesh}
+spec:
+  selector: {app: NAME}
+  ports: [{port: 80, targetPort: PORT}]
+"""
+
+
+MESH_PORTS = {"api": 8080, "worker": 9090, "audit": 7070}
+
+
+def _mesh(folder: Path, **calls: list[str]) -> None:
+    """A Deployment and a Service per name, each naming the Services in `calls` by URL."""
+    folder.mkdir(exist_ok=True)
+    for name, callees in calls.items():
+        env = ", ".join(f"{{name: {c.upper()}_URL, value: 'http://{c}:80'}}" for c in callees)
+        (folder / f"{name}.yaml").write_text(MESH.replace("NAME", name).replace(
+            "PORT", str(MESH_PORTS[name])).replace("CALLS", env))
+
+
+def test_service_connect_callers_are_redeployed_after_the_names_they_call(
+        emulator: tuple[server.Emulator, list[str]], tmp_path: Path) -> None:
+    """A task resolves only the Service Connect names that existed when it started
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html):
+    the two workloads of a cycle share a wave, so deploy.sh redeploys both after it; a workload
+    added later makes deploy.sh redeploy the running caller that names it, and nothing else.
+    A rerun that creates nothing redeploys nothing."""
+    emu, _ = emulator
+    prerequisites = Prerequisites(emu, "10.42.0.0/16")
+    prerequisites.create_network()
+    manifests, out = tmp_path / "k8s", tmp_path / "cfn"
+
+    def deploy(**calls: list[str]) -> str:
+        _mesh(manifests, **calls)
+        result = translate([str(manifests)], Options(app_name="mesh"))
+        result.write(out)
+        _parameters(prerequisites, out, {s.stack_name: _decode(out / s.file)
+                                         for s in result.plan.stacks})
+        return _run(emu, out, "./deploy.sh")
+
+    def redeployed(log: str) -> list[str]:
+        return re.findall(r"^==> redeploying ECS service (\S+) .*Service Connect names of "
+                          r"(\S+) existed$", log, re.MULTILINE)
+
+    log = deploy(api=["worker", "audit"], worker=["api"])  # audit: not in the input yet
+    assert ["mesh-api", "mesh-worker"] in _waves(log)
+    assert redeployed(log) == [("api", "mesh-worker"), ("worker", "mesh-api")]
+    ecs, cloudformation = emu.client("ecs"), emu.client("cloudformation")
+
+    def deployments() -> dict[str, dict[str, Any]]:
+        services = ecs.describe_services(cluster="mesh-cluster", services=["api", "worker"])
+        return {s["serviceName"]: s["deployments"][0] for s in services["services"]}
+
+    first = deployments()
+    for name, deployment in first.items():  # made after the stack that made the service
+        created = max(e["Timestamp"] for e in cloudformation.describe_stack_events(
+            StackName=f"mesh-{name}")["StackEvents"] if e["ResourceStatus"] == "CREATE_COMPLETE")
+        assert deployment["createdAt"] > created, name
+    assert redeployed(_run(emu, out, "./deploy.sh")) == []
+    assert deployments() == first
+    log = deploy(api=["worker", "audit"], worker=["api"], audit=[])
+    assert redeployed(log) == [("api", "mesh-audit")]
+    after = deployments()
+    assert after["worker"] == first["worker"] and after["api"]["id"] != first["api"]["id"]
+    _run(emu, out, "./cleanup.sh")
     prerequisites.remove()

@@ -73,6 +73,25 @@ def test_deploy_plan_json_and_the_report_carry_the_waves(shop: Result) -> None:
     assert "run_wave deploy_stack" in shop.files["deploy.sh"]  # the script runs those waves
 
 
+def test_deploy_plan_json_names_each_service_connect_workloads_callers(shop: Result) -> None:
+    """What deploy.sh redeploys once a name its tasks call exists: the callers of each
+    workload, by stack, with the ECS service each runs."""
+    plan = json.loads(shop.files["deploy-plan.json"])
+    connect = {s["stack"]: s.get("serviceConnect") for wave in plan["waves"] for s in wave}
+    assert connect == {
+        "shop-cluster": None,
+        "shop-cache": {"service": "cache", "callers": ["shop-worker"]},
+        "shop-db": {"service": "db", "callers": ["shop-api"]},
+        "shop-worker": {"service": "worker", "callers": ["shop-cache"]},
+        "shop-api": {"service": "api", "callers": ["shop-web"]},
+        "shop-web": {"service": "web", "callers": []},
+    }
+    cloudmap = translate_yaml(docs(calling("db"), service("db"), calling("api", "db"),
+                                   service("api")), discovery="cloudmap")
+    assert all("serviceConnect" not in s for wave in
+               json.loads(cloudmap.files["deploy-plan.json"])["waves"] for s in wave)
+
+
 def test_a_call_a_network_policy_refuses_orders_nothing() -> None:
     policy = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
               "metadata: {name: db-only-api, namespace: shop}\n"

@@ -72,10 +72,35 @@ def as_dict(plan: Plan, files: dict[str, str]) -> dict[str, Any]:
             "runOnce": stack.info.run_once,
             "needs": {by_key[on].stack_name: why for on, why in sorted(stack.needs.items())},
             "parameters": {name: _parameter(plan, p) for name, p in stack.parameters.items()},
+            **_service_connect(plan, stack),
         } for stack in wave] for wave in plan.waves()],
         "secrets": [s.as_dict() for s in secret_reads(plan)],
         "madeSecrets": made_secrets(plan),
     }
+
+
+def _service_connect(plan: Plan, stack: Stack) -> dict[str, Any]:
+    """The ECS service of a Service Connect workload and the workload stacks that call it.
+    A task resolves only the Service Connect names that existed when it started, so deploy.sh
+    redeploys a caller that was running before a name it calls was made (a cycle's members, one
+    service deployed alone):
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html"""
+    service = _connect_service(stack)
+    if service is None:
+        return {}
+    clients = {s.info.key: s.stack_name for s in plan.stacks if _connect_service(s) is not None}
+    callers = sorted({clients[r.source] for r in plan.reaches if r.target == stack.info.key
+                      and r.source != stack.info.key and not r.denied_by and r.source in clients})
+    return {"serviceConnect": {"service": service, "callers": callers}}
+
+
+def _connect_service(stack: Stack) -> str | None:
+    """The name of a stack's ECS service when it is a Service Connect client."""
+    resource = stack.resources.get("Service")
+    if resource is None or resource.type != "AWS::ECS::Service":
+        return None
+    connect = resource.properties.get("ServiceConnectConfiguration") or {}
+    return str(resource.properties["ServiceName"]) if connect.get("Enabled") is True else None
 
 
 def made_secrets(plan: Plan) -> list[dict[str, Any]]:

@@ -303,6 +303,12 @@ class EcsService(Emulated, CloudFormationModel):
                 if awsvpc else None))
         # moto's create_service takes no flag for it; its responses show the attribute
         service.enable_execute_command = props.get("EnableExecuteCommand", False)
+        # CloudFormation reports a service created once it is steady, its tasks running
+        # (moto starts none): what `aws ecs wait services-stable` then finds
+        service.running_count, service.pending_count = service.desired_count, 0
+        for deployment in service.deployments:
+            deployment.update(runningCount=service.desired_count, pendingCount=0,
+                              rolloutState="COMPLETED")
         made = cls(service.arn)
         made.name, made.cluster = service.name, service.cluster_name
         made.connect = _service_connect(account_id, region, props, task_definition, service)

@@ -223,7 +223,7 @@ elif command == "redeploy":  # args: the file of the stacks this run created
     # caller that was running before a name it calls was made (the members of a cycle, which
     # share a wave; the callers of a workload created alone). One created in a later wave
     # started after it and knows it.
-    created = set(open(args[0]).read().split()) if os.path.exists(args[0]) else set()
+    created = set(open(args[0]).read().splitlines()) if os.path.exists(args[0]) else set()
     wave_of = {s["stack"]: n for n, wave in enumerate(plan["waves"]) for s in wave}
     stale = {}
     for callee in sorted(created):

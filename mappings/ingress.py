@@ -14,6 +14,7 @@ mappings/alb_annotations.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -150,23 +151,51 @@ def _lb_name(name: str | None, notes: list[str]) -> str | None:
     return None
 
 
+# Listener-rule priorities: 1..50,000, one rule per priority on a listener
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html,
+# PriorityInUse otherwise). The workloads' rules sit in their own stacks, which deploy.sh
+# updates one by one: a priority that moved from one rule to another would collide while one
+# stack is updated and the other not. So a rule's priority depends on the rule alone: its
+# specificity picks a band (group.order's sign, host before none, Exact before Prefix, longer
+# paths first), a hash of namespace, Ingress, host and path a slot in it; on a taken slot the
+# next free one, in the order of the hashes.
+PATH_LENGTHS = 104  # path lengths told apart; longer ones share the last band
+SLOTS = 40  # per band
+BANDS = 3 * 2 * 2 * PATH_LENGTHS  # 49,920 priorities for the paths
+DEFAULT_PRIORITY = 50_000  # a defaultBackend's rule, after every other
+
+
 def priorities(ctx: Context) -> dict[tuple[str, str, int, int], int]:
     """Listener-rule priority per (namespace, ingress, rule, path): most specific first, as
-    Kubernetes matches (exact before prefix, longer before shorter), then by name; an
-    explicit group.order puts a whole Ingress before (lower) or after (higher) the others."""
+    Kubernetes matches (exact before prefix, longer before shorter); a negative group.order
+    puts an Ingress before the others, a positive one after. Adding or removing an Ingress
+    moves no other rule unless it takes the slot another rule's hash came to second."""
     def compute() -> dict[tuple[str, str, int, int], int]:
         keyed = []
         for ing in ctx.all(Ingress):
             ns = ctx.namespace_of(ing)
             order = controller_annotations(ing).get("group.order", "0")
             rank = int(order) if order.lstrip("-").isdigit() else 0
+            tier = 0 if rank < 0 else 1 if rank == 0 else 2
             for i, rule in enumerate(ing.spec.rules):
                 for j, path in enumerate(rule.http.paths if rule.http else []):
-                    keyed.append(((rank, 0 if rule.host else 1,
-                                   0 if path.path_type == "Exact" else 1, -len(path.path),
-                                   rule.host or "", path.path, ns, ing.name, i, j),
+                    longer = PATH_LENGTHS - 1 - min(len(path.path), PATH_LENGTHS - 1)
+                    band = ((tier * 2 + (0 if rule.host else 1)) * 2
+                            + (0 if path.path_type == "Exact" else 1)) * PATH_LENGTHS + longer
+                    digest = hashlib.sha256("\0".join((
+                        group_of(ing), ns, ing.name, rule.host or "", path.path,
+                        path.path_type or "")).encode()).hexdigest()
+                    keyed.append((group_of(ing), band, int(digest[:12], 16) % SLOTS, digest,
                                   (ns, ing.name, i, j)))
-        return {key: 10 * (n + 1) for n, (_, key) in enumerate(sorted(keyed))}
+        taken: set[tuple[str, int]] = set()  # priorities are per listener: per group's ALB
+        out: dict[tuple[str, str, int, int], int] = {}
+        for group, band, slot, _, key in sorted(keyed):
+            place = band * SLOTS + slot
+            while (group, place) in taken:
+                place = (place + 1) % (BANDS * SLOTS)
+            taken.add((group, place))
+            out[key] = place + 1
+        return out
     result: dict[tuple[str, str, int, int], int] = ctx.memo("alb-priorities", compute)
     return result
 
@@ -220,23 +249,29 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
     if not listeners:
         return
     if obj.spec.default_backend is not None:
-        actions = _backend_actions(obj.spec.default_backend, obj, alb, ctx, frag,
-                                   "/spec/defaultBackend")
-        if actions:
+        routed = _backend_actions(obj.spec.default_backend, obj, alb, ctx, frag,
+                                  "/spec/defaultBackend")
+        if routed is not None and routed[1] == stack:
             for listener in listeners:
-                frag.sets.append(SetProperty(stack, listener, "DefaultActions", actions,
+                frag.sets.append(SetProperty(stack, listener, "DefaultActions", routed[0],
                                              "/spec/defaultBackend"))
             entry.mapped("/spec/defaultBackend", Target(stack, f"/Resources/{listeners[0]}/"
-                         "Properties/DefaultActions") if listeners else None,
-                         "the listeners' default action")
+                         "Properties/DefaultActions"), "the listeners' default action")
+        elif routed is not None:
+            # a forward to a workload's target group is that workload's rule, matched last
+            targets = [_rule(frag, alb, listener, f"Default{pascal(obj.name)}", DEFAULT_PRIORITY,
+                             [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}],
+                             routed, obj.ref) for listener in listeners]
+            entry.mapped("/spec/defaultBackend", targets[0], f"a listener rule matching every "
+                         f"path at priority {DEFAULT_PRIORITY}, the last one")
     regex = any(k in obj.metadata.annotations for k in (
         "nginx.ingress.kubernetes.io/use-regex", "nginx.ingress.kubernetes.io/rewrite-target"))
     prio = priorities(ctx)
     for i, rule in enumerate(obj.spec.rules):
         for j, path in enumerate(rule.http.paths if rule.http else []):
             pointer = f"/spec/rules/{i}/http/paths/{j}"
-            actions = _backend_actions(path.backend, obj, alb, ctx, frag, f"{pointer}/backend")
-            if actions is None:
+            routed = _backend_actions(path.backend, obj, alb, ctx, frag, f"{pointer}/backend")
+            if routed is None:
                 for part in (f"{pointer}/path", f"{pointer}/pathType") + (
                         (f"/spec/rules/{i}/host",) if rule.host else ()):
                     entry.lossy(part, "no listener rule: the backend is not translated")
@@ -250,15 +285,10 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                 conditions += annotation_conditions(obj, path.backend.service.name, frag)
             priority = prio[(ns, obj.name, i, j)]
             for listener in listeners:
-                logical = f"Rule{pascal(obj.name)}{listener[len(alb.prefix + 'Listener'):]}P{priority}"
-                frag.put(stack, "Resources", logical, Resource(
-                    "AWS::ElasticLoadBalancingV2::ListenerRule", {
-                        "ListenerArn": Ref(listener),
-                        "Priority": priority,
-                        "Conditions": conditions,
-                        "Actions": actions,
-                    }, obj.ref))
-                conditions_to = Target(stack, f"/Resources/{logical}/Properties/Conditions")
+                conditions_to = _rule(frag, alb, listener, pascal(obj.name), priority,
+                                      conditions, routed, obj.ref)
+                conditions_to = Target(conditions_to.stack,
+                                       f"{conditions_to.pointer}/Properties/Conditions")
                 entry.mapped(f"{pointer}/path", conditions_to)
                 entry.mapped(f"{pointer}/pathType", conditions_to,
                              f"path-pattern {', '.join(patterns)}" + (
@@ -267,7 +297,7 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
                                  if path.path_type == "ImplementationSpecific" else ""))
                 if rule.host:
                     entry.mapped(f"/spec/rules/{i}/host", Target(
-                        stack, f"/Resources/{logical}/Properties/Conditions/0"),
+                        conditions_to.stack, f"{conditions_to.pointer}/0"),
                         "host-header condition")
             looks_regex = any(c in path.path for c in "()[]+^$|")
             if looks_regex and (regex or path.path_type == "ImplementationSpecific"):
@@ -334,10 +364,31 @@ def _listeners_for(obj: Ingress, alb: Balancer, entry: Entry) -> list[str]:
     return []
 
 
+def _rule(frag: Fragment, alb: Balancer, listener: str, name: str, priority: int,
+          conditions: list[dict[str, Any]], routed: tuple[list[dict[str, Any]], str],
+          origin: str) -> Target:
+    """A listener rule in the stack its actions live in (the workload's, with the target
+    group it forwards to; the load-balancer stack's for an annotation's action); the ECS
+    service there waits for it."""
+    actions, stack = routed
+    logical = f"Rule{name}{listener[len(alb.prefix + 'Listener'):]}P{priority}"
+    frag.put(stack, "Resources", logical, Resource(
+        "AWS::ElasticLoadBalancingV2::ListenerRule", {
+            "ListenerArn": alb.listener_arn(listener, stack),
+            "Priority": priority,
+            "Conditions": conditions,
+            "Actions": actions,
+        }, origin))
+    if stack != LOAD_BALANCER_STACK:
+        frag.depends.append((stack, "Service", logical))
+    return Target(stack, f"/Resources/{logical}")
+
+
 def _backend_actions(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: Context,
-                     frag: Fragment, pointer: str) -> list[dict[str, Any]] | None:
-    """The listener actions of a backend: forward to its Service's target group, or the
-    action its actions.<name> annotation describes."""
+                     frag: Fragment, pointer: str) -> tuple[list[dict[str, Any]], str] | None:
+    """The listener actions of a backend and the stack they live in: forward to its
+    Service's target group (in the workload's stack), or the action its actions.<name>
+    annotation describes (in the load-balancer stack)."""
     service = backend.service
     if service is not None and service.port.get("name") == "use-annotation":
         action = annotation_action(ing, service.name)
@@ -348,13 +399,15 @@ def _backend_actions(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: 
         frag.entry.mapped(pointer, None, f"{action['Type']} action of actions.{service.name}")
         frag.entry.mapped(f"/metadata/annotations/{annotation}", Target(
             LOAD_BALANCER_STACK, "/Resources"), f"a {action['Type']} listener action")
-        return [action]
-    tg = _backend_target_group(backend, ing, alb, ctx, frag, pointer)
-    return None if tg is None else [{"Type": "forward", "TargetGroupArn": Ref(tg)}]
+        return [action], LOAD_BALANCER_STACK
+    found = _backend_target_group(backend, ing, alb, ctx, frag, pointer)
+    return None if found is None else ([{"Type": "forward", "TargetGroupArn": Ref(found[0])}],
+                                       found[1])
 
 
 def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: Context,
-                          frag: Fragment, pointer: str) -> str | None:
+                          frag: Fragment, pointer: str) -> tuple[str, str] | None:
+    """The target group of a backend and the workload stack that holds it."""
     entry = frag.entry
     ns = ctx.namespace_of(ing)
     if backend.service is None:
@@ -385,9 +438,9 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
     logical = target_group(frag, ctx, workload, svc, container, number, alb, prefix,
                            target_group_check(container, settings_)
                            | _protocol(settings_, container, number), pointer)
-    entry.mapped(pointer, Target(LOAD_BALANCER_STACK, f"/Resources/{logical}"),
+    entry.mapped(pointer, Target(workload.stack, f"/Resources/{logical}"),
                  f"{svc.name}:{port.port} -> {workload.obj.name} container {container.name}:{number}")
-    return logical
+    return logical, workload.stack
 
 
 def _target_group_settings(ing: Ingress) -> tuple[tuple[str, str], ...]:

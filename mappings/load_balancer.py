@@ -1,7 +1,16 @@
 """The load-balancer stack's building blocks, shared by the Ingress rule (one ALB per
 IngressGroup) and LoadBalancer Services (an NLB or ALB each): the load balancer with its
 security group, listeners and outputs, and the IP target group of a Service port that the
-workload's ECS service registers in."""
+workload's ECS service registers in.
+
+As AWS Copilot lays it out, the load-balancer stack exports only what does not change when a
+workload does (the load balancer's ARN, DNS name and security group, its listeners' ARNs); a
+workload's stack holds its own target groups, the listener rules (or the listener, for a
+Service's load balancer) that forward to them, and the rules admitting the load balancer. A
+changed port or a removed Service so changes one workload stack, and no export another stack
+imports: CloudFormation refuses to change or remove one of those ("You can't modify or remove
+an output value that is referenced by another stack",
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue.html)."""
 
 from __future__ import annotations
 
@@ -45,6 +54,11 @@ class Balancer:
     def listener_id(self, proto: str, port: int) -> str:
         return self.id(f"Listener{proto.capitalize()}{port}")
 
+    def listener_arn(self, listener: str, stack: str) -> Any:
+        """A listener's ARN from `stack`: a Ref in the load-balancer stack, else its export."""
+        return Ref(listener) if stack == LOAD_BALANCER_STACK else import_from(
+            "LoadBalancerStackName", f"{listener}Arn")
+
     def forwarding_listeners(self) -> list[str]:
         """Listeners that route by the Ingress rules: all of them, except HTTP ones that
         redirect to HTTPS (ssl-redirect), as the AWS Load Balancer Controller does."""
@@ -71,9 +85,10 @@ def _cidr_key(cidr: Any) -> str:
 
 
 def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
-                  forward: Mapping[int, str] | None = None) -> None:
+                  forward: Mapping[int, str] | None = None, forward_stack: str = "") -> None:
     """Declare a load balancer with its security group, listeners and outputs. Listeners
-    of ports in `forward` send to that target group by default (NLB listeners must)."""
+    of ports in `forward` send to that target group by default (NLB listeners must), and sit
+    in `forward_stack` with it, so that no export carries a target group."""
     stack = LOAD_BALANCER_STACK
     frag.stacks.append(StackInfo(stack, "load-balancer", "load-balancer", f"{ctx.app}: load balancers of "
                                  "the Ingresses and LoadBalancer Services (eks2ecs)"))
@@ -118,16 +133,19 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
     for proto, port in lb.listeners:
         default: list[dict[str, Any]] = [{"Type": "fixed-response", "FixedResponseConfig": {
             "StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}]
+        home = stack
+        arn: Any = Ref(lb.id("LoadBalancer"))
         if forward and port in forward:
             default = [{"Type": "forward", "TargetGroupArn": Ref(forward[port])}]
+            home, arn = forward_stack, import_from("LoadBalancerStackName", lb.id("LoadBalancerArn"))
         listener: dict[str, Any] = {
-            "LoadBalancerArn": Ref(lb.id("LoadBalancer")),
+            "LoadBalancerArn": arn,
             "Port": port,
             "Protocol": proto,
             "DefaultActions": default,
         }
         if proto in ("HTTPS", "TLS"):
-            put(stack, "Parameters", lb.id("CertificateArn"), Parameter(
+            put(home, "Parameters", lb.id("CertificateArn"), Parameter(
                 "String", "ACM certificate of the TLS listener", default=lb.certificate,
                 example="arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"))
             listener["Certificates"] = [{"CertificateArn": Ref(lb.id("CertificateArn"))}]
@@ -135,8 +153,18 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
         elif proto == "HTTP" and lb.ssl_redirect is not None:
             listener["DefaultActions"] = [{"Type": "redirect", "RedirectConfig": {
                 "Protocol": "HTTPS", "Port": str(lb.ssl_redirect), "StatusCode": "HTTP_301"}}]
-        put(stack, "Resources", lb.listener_id(proto, port), Resource(
+        logical = lb.listener_id(proto, port)
+        put(home, "Resources", logical, Resource(
             "AWS::ElasticLoadBalancingV2::Listener", listener, lb.origin))
+        if home == stack:
+            put(stack, "Outputs", f"{logical}Arn", Output(
+                Ref(logical), f"{proto} listener {port} (the workloads' rules are added to it)",
+                export_name(f"{logical}Arn")))
+        else:
+            frag.depends.append((home, "Service", logical))
+    put(stack, "Outputs", lb.id("LoadBalancerArn"), Output(
+        Ref(lb.id("LoadBalancer")), "The load balancer (a Service's listeners are added to it)",
+        export_name(lb.id("LoadBalancerArn"))))
     put(stack, "Outputs", lb.id("LoadBalancerDnsName"), Output(
         GetAtt(lb.id("LoadBalancer"), "DNSName"), "Point DNS records of the hosts here",
         export_name(lb.id("LoadBalancerDnsName"))))
@@ -149,9 +177,12 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
 def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
                  container: Container, number: int, lb: Balancer, prefix: str,
                  props: dict[str, Any], field: str) -> str:
-    """An IP target group for a Service port (of load balancer `lb`), the workload's ECS
-    service registered in it, and the rule that lets the load balancer reach that port (and
-    the health-check port) of the workload's tasks; `field` is the input field that asks."""
+    """An IP target group for a Service port (of load balancer `lb`) in the workload's stack,
+    the workload's ECS service registered in it, and the rule that lets the load balancer
+    reach that port (and the health-check port) of the workload's tasks; `field` is the input
+    field that asks. The caller attaches it to the load balancer in the same stack (a listener
+    rule, or a listener), and the ECS service waits for that: ECS refuses a target group that
+    no load balancer forwards to."""
     ns = ctx.namespace_of(svc)
     name = f"{ns}-{svc.name}" if ctx.multi_namespace else svc.name
     logical = f"TargetGroup{prefix}{pascal(name)}{number}"
@@ -161,17 +192,15 @@ def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
         "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds",
                                    "Value": "30"}],
     }
-    frag.put(LOAD_BALANCER_STACK, "Resources", logical, Resource(
+    security_groups.vpc_parameter(frag, workload.stack)
+    frag.put(workload.stack, "Resources", logical, Resource(
         "AWS::ElasticLoadBalancingV2::TargetGroup", group, f"Service/{svc.name}"))
-    output = f"{logical}Arn"
-    frag.put(LOAD_BALANCER_STACK, "Outputs", output, Output(
-        Ref(logical), f"Target group of Service {ns}/{svc.name} port {number}", export_name(output)))
     frag.put(workload.stack, "Parameters", "LoadBalancerStackName", Parameter(
         "String", "Name of the stack that holds the load balancer",
         default=f"{ctx.app}-load-balancer"))
     frag.appends.append(Append(workload.stack, "Service", "LoadBalancers", {
         "ContainerName": container.name, "ContainerPort": number,
-        "TargetGroupArn": import_from("LoadBalancerStackName", output)}, field))
+        "TargetGroupArn": Ref(logical)}, field))
     frag.sets.append(SetProperty(workload.stack, "Service", "HealthCheckGracePeriodSeconds",
                                  health_check_grace(container), field))
     _admit_balancer(frag, workload, lb, group, number)

@@ -327,10 +327,10 @@ def _load_balancer(obj: Service, workload: Workload, frag: Fragment, ctx: Contex
         forward[port.port] = target_group(frag, ctx, workload, obj, container, number,
                                           lb, lb.prefix, props, f"/spec/ports/{i}")
         proto = dict((p, q) for q, p in lb.listeners)[port.port]
-        entry.mapped(f"/spec/ports/{i}", Target(stack, "/Resources/" + lb.listener_id(
+        entry.mapped(f"/spec/ports/{i}", Target(workload.stack, "/Resources/" + lb.listener_id(
             proto, port.port)), f"{proto} listener {port.port} -> {workload.obj.name} "
             f"container {container.name}:{number}")
-    load_balancer(frag, ctx, lb, forward)
+    load_balancer(frag, ctx, lb, forward, workload.stack)
     kind = "Network" if lb.type == "network" else "Application"
     entry.mapped("/spec/type", Target(stack, f"/Resources/{lb.id('LoadBalancer')}"),
                  f"{kind} Load Balancer ({lb.scheme}), IP targets")

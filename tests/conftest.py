@@ -2,12 +2,14 @@
 (the default) explores more; `long` is for a patient local run. Pick one with
 EKS2ECS_HYPOTHESIS_PROFILE (.ci/run sets ci). Tests that set max_examples themselves keep it.
 
-Also the `shared` fixture: what needs ../shared (the corpus, the report schema) asks for it."""
+Also the `shared` fixture: what needs ../shared (the corpus, the report schema) asks for it, and
+the `emulator` fixture: one moto server on loopback for every test that deploys."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -60,3 +62,12 @@ _SKIP_LINE = pytest_runtest_makereport.__code__.co_firstlineno
 def report_schema(shared: Path) -> Any:
     """The report.json contract, ../shared/report.schema.json."""
     return json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, list[str]]]:
+    """moto server with the test providers, and the list of what it complained about (one per
+    session: the providers patch moto process-wide)."""
+    from tests.emulator import server
+    with server.running(tmp_path_factory.mktemp("emulator")) as running:
+        yield running

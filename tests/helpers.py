@@ -71,6 +71,23 @@ def props(result: Result, stack: str, logical_id: str) -> dict[str, Any]:
     return resource(result, stack, logical_id).properties
 
 
+def resources(result: Result) -> dict[str, Resource]:
+    """Every resource of every stack by logical id (target groups and listener rules sit in
+    their workloads' stacks)."""
+    found: dict[str, Resource] = {}
+    for stack in result.plan.stacks:
+        for logical, made in stack.resources.items():
+            assert logical not in found or found[logical] == made or not logical.startswith(
+                ("TargetGroup", "Rule", "Default")), f"{logical} in two stacks"
+            found.setdefault(logical, made)
+    return found
+
+
+def anywhere(result: Result, logical_id: str) -> dict[str, Any]:
+    """The properties of a resource in whichever stack holds it."""
+    return resources(result)[logical_id].properties
+
+
 def container(result: Result, workload: str, index: int = 0) -> dict[str, Any]:
     """A container definition of a workload's task definition."""
     definitions: list[dict[str, Any]] = props(result, workload, "TaskDefinition")[

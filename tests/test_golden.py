@@ -98,8 +98,7 @@ def test_the_guide_migration_is_all_there(result: Result) -> None:
     assert backend_service["ServiceConnectConfiguration"]["Namespace"] == {
         "Fn::ImportValue": {"Fn::Sub": "${ClusterStackName}-NamespaceArn"}}
 
-    balancer = _template(result, "load-balancer.yaml")
-    groups = _by_type(balancer, "AWS::ElasticLoadBalancingV2::TargetGroup")
+    groups = _by_type(backend, "AWS::ElasticLoadBalancingV2::TargetGroup")
     assert [g["Properties"]["TargetType"] for g in groups.values()] == ["ip"]
     assert [g["Properties"]["HealthCheckPath"] for g in groups.values()] == ["/health"]
 

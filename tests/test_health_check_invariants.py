@@ -75,8 +75,6 @@ def check(docs: list[dict[str, Any]], templates: dict[str, Any]) -> int:
                          for k in ((d.get("metadata") or {}).get("annotations") or {}))
     workloads = {f"{(d.get('metadata') or {}).get('namespace', '')}/{d['metadata']['name']}":
                  _containers(d) for d in docs if d.get("kind") in ("Deployment", "StatefulSet")}
-    balancer = next((t for name, t in templates.items() if name.endswith("load-balancer.yaml")),
-                    {})
     on_target_groups = 0
     for name, template in templates.items():
         resources = template.get("Resources") or {}
@@ -104,9 +102,8 @@ def check(docs: list[dict[str, Any]], templates: dict[str, Any]) -> int:
                 [definition] = [d for d in definitions if d["Name"] == container["name"]]
                 assert "HealthCheck" not in definition or definition["HealthCheck"][
                     "Command"] in [list(c) for c in named], (name, container["name"])
-                export = str(attachment["TargetGroupArn"]["Fn::ImportValue"]["Fn::Sub"])
-                output = export.rsplit("-", 1)[-1]
-                group = balancer["Resources"][balancer["Outputs"][output]["Value"]["Ref"]]
+                # the workload's own target group, in its stack
+                group = resources[attachment["TargetGroupArn"]["Ref"]]
                 assert group["Properties"]["HealthCheckPath"] == path or path_annotated, (
                     name, container["name"], group["Properties"].get("HealthCheckPath"), path)
                 on_target_groups += 1

@@ -91,3 +91,22 @@ def test_any_deployment_name_translates_to_valid_names(name: str, namespace: str
         if service is not None:
             assert ECS_NAME.fullmatch(service.properties["ServiceName"])
             assert ECS_NAME.fullmatch(stack.resources["TaskDefinition"].properties["Family"])
+
+
+@settings(max_examples=4)
+@given(st.sampled_from([100, 101]), st.integers(min_value=2, max_value=4))
+def test_rules_spread_over_workload_stacks_count_against_their_alb(paths: int,
+                                                                 workloads: int) -> None:
+    """Each workload's stack holds its own rules on the ALB's imported listener: the quota
+    counts them over every stack (the validate stage), not per template."""
+    names = [f"w{n}" for n in range(workloads)]
+    text = docs(*(workload(n, 1) for n in names),
+                ingress([(names[p % workloads], 80) for p in range(paths)]))
+    if paths <= 100:
+        assert translate(["-"], Options(), stdin=text).findings == []
+        return
+    with pytest.raises(ValidationFailed) as failed:
+        translate(["-"], Options(), stdin=text)
+    [finding] = failed.value.findings
+    assert (finding.rule, finding.template) == ("E9111", "load-balancer.yaml")
+    assert finding.source is not None and finding.source.obj == "Ingress/fan-out"

@@ -48,6 +48,18 @@ class Source(NamedTuple):
 
 
 @dataclass(frozen=True)
+class PlanFinding:
+    """What a rule set's check over all the templates of a plan found: the stack and the
+    place in its template, the rule and the message (the validate stage adds the line and
+    the input field behind it)."""
+
+    stack: str  # the plan's stack key
+    pointer: str
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
 class LintFinding:
     """A validation finding in a rendered template. A failing template is never written, so
     a finding is shown at its source, the manifest's file:line: object: field, with its place

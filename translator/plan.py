@@ -141,7 +141,7 @@ class Resource:
         if self.condition:
             out["Condition"] = self.condition
         if self.depends_on:
-            out["DependsOn"] = sorted(self.depends_on)
+            out["DependsOn"] = sorted(set(self.depends_on))
         if self.deletion_policy:
             out["DeletionPolicy"] = self.deletion_policy
             out["UpdateReplacePolicy"] = self.deletion_policy
@@ -241,6 +241,7 @@ class Fragment:
     appends: list[Append] = field(default_factory=list)
     sets: list[SetProperty] = field(default_factory=list)
     reaches: list[Reach] = field(default_factory=list)
+    depends: list[tuple[str, str, str]] = field(default_factory=list)  # (stack, resource, on what)
 
     def put(self, stack: str, section: Section, name: str, value: Any) -> None:
         self.puts.append(Put(stack, section, name, value))
@@ -432,6 +433,8 @@ def assemble(app: str, fragments: list[Fragment]) -> Plan:
             for part in parents:
                 node = node[part]
             node[leaf] = change.value
+        for stack_key, name, on in frag.depends:  # as_cfn writes each once
+            stacks[stack_key].resources[name].depends_on.append(on)
     for (key, name), original in before.items():
         # properties other rules added come after the owner's, sorted, whatever the rule order
         resource = stacks[key].resources[name]

@@ -427,15 +427,18 @@ def _endpoints(resolver: Resolver, graph: Graph, tasks: dict[str, list[Tasks]]) 
 
 def _world(resolver: Resolver, graph: Graph) -> list[Path]:
     listeners: dict[Any, set[tuple[str, int]]] = {}  # a balancer's group -> (protocol, port)
+    # a Service's listeners sit in its workload's stack, their load balancer in another
+    balancers = {Res(t.file, logical): (t, props) for t in resolver.templates.values()
+                 for logical, props in t.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")}
     for t in resolver.templates.values():
-        balancers = dict(t.resources("AWS::ElasticLoadBalancingV2::LoadBalancer"))
         for _, props in t.resources("AWS::ElasticLoadBalancingV2::Listener"):
             balancer = resolver.value(t, props.get("LoadBalancerArn"))
             port = resolver.value(t, props.get("Port"))
-            if not isinstance(balancer, Res) or balancer.logical not in balancers \
+            if not isinstance(balancer, Res) or balancer not in balancers \
                     or not isinstance(port, int):
                 continue
-            for group in groups(resolver.value(t, balancers[balancer.logical].get("SecurityGroups"))):
+            home, lb = balancers[balancer]
+            for group in groups(resolver.value(home, lb.get("SecurityGroups"))):
                 for protocol in LISTENER_PROTOCOLS.get(str(props.get("Protocol")), ("tcp",)):
                     listeners.setdefault(group, set()).add((protocol, port))
     paths = []

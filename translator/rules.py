@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 from translator.context import Context
+from translator.errors import PlanFinding
 from translator.plan import Fragment, Plan
 
 GROUP = "eks2ecs.rules"
@@ -36,6 +37,8 @@ class RuleSet:
     # annotation prefix -> the controller that reads it: such an annotation changed what the
     # cluster did, so one no rule claims is unsupported, not ignored like other annotations
     controller_annotations: Mapping[str, str] = field(default_factory=dict)
+    # checks over all the templates of a plan together (what no one template shows whole)
+    plan_findings: Callable[[Plan], list[PlanFinding]] = lambda plan: []
 
 
 def _declared() -> list[EntryPoint]:

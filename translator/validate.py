@@ -22,8 +22,9 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from translator import reachability, signals
+from translator import reachability, rules, signals
 from translator.cfn import to_json
+from translator.cfnvalues import Template
 from translator.errors import LintFinding
 from translator.load import escape_pointer_token
 from translator.plan import Plan, Stack
@@ -34,8 +35,6 @@ from translator.progress import Hook
 def _runner(region: str) -> Any:
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
-
-    from translator import rules
 
     # E3012 strict: Cpu/Memory and other string properties must be strings, as ECS wants.
     return Runner(ConfigMixIn(regions=[region], configure_rules={"E3012": {"strict": True}},
@@ -121,8 +120,24 @@ def validate(plan: Plan, texts: dict[str, str], region: str, progress: Hook | No
                         for f in found)
         if progress is not None:
             progress("templates validated", done, len(plan.stacks))
+    findings.extend(_across(plan, texts))
     findings.extend((network or reachability.check(plan, texts)).findings())
     return findings
+
+
+def _across(plan: Plan, texts: dict[str, str]) -> list[LintFinding]:
+    """The rule set's checks over all templates together (a load balancer's quotas count its
+    workloads' target groups and rules, each in its own stack)."""
+    stacks = {stack.info.key: stack for stack in plan.stacks}
+    out = []
+    for found in rules.installed().plan_findings(plan):
+        stack = stacks[found.stack]
+        logical = found.pointer.split("/")[2] if found.pointer.count("/") >= 2 else ""
+        line = Template(stack.file, stack.stack_name, found.stack, {},
+                        text=texts.get(stack.file, "")).line(logical)
+        out.append(LintFinding(stack.file, line, found.rule, "error", found.message,
+                               found.pointer, plan.source_of(found.stack, found.pointer)))
+    return out
 
 
 def workers(templates: int) -> int:

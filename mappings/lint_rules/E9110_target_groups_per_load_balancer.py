@@ -1,16 +1,31 @@
 """E9110: a load balancer whose actions forward to more than 100 target groups. Elastic
 Load Balancing refuses the 101st (a quota that cannot be raised):
-https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html"""
+https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+The validate stage counts the same over all templates (translator.quotas)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from mappings.lint_rules._load_balancers import load_balancers
+from mappings.lint_rules._load_balancers import (
+    TARGET_GROUPS_PER_LOAD_BALANCER,
+    LoadBalancer,
+    load_balancers,
+)
 
-TARGET_GROUPS_PER_LOAD_BALANCER = 100
+
+def excess(balancers: list[LoadBalancer]) -> Iterator[tuple[str, list[str], str]]:
+    """Each load balancer past the quota: its key, the path of the finding, the message."""
+    for balancer in balancers:
+        groups = balancer.target_groups()
+        if len(groups) > TARGET_GROUPS_PER_LOAD_BALANCER:
+            yield balancer.name, ["Resources", balancer.logical], (
+                f"{balancer.logical}: forwards to {len(groups)} target groups, more than the "
+                f"{TARGET_GROUPS_PER_LOAD_BALANCER} a load balancer may have; split its "
+                "Ingresses over several load balancers (alb.ingress.kubernetes.io/group.name)")
 
 
 class TargetGroupsPerLoadBalancer(CloudFormationLintRule):
@@ -21,13 +36,4 @@ class TargetGroupsPerLoadBalancer(CloudFormationLintRule):
     tags: ClassVar[list[str]] = ["resources", "elasticloadbalancingv2", "eks2ecs"]
 
     def match(self, cfn: Any) -> list[Any]:
-        matches = []
-        for balancer in load_balancers(cfn):
-            groups = balancer.target_groups()
-            if len(groups) > TARGET_GROUPS_PER_LOAD_BALANCER:
-                matches.append(RuleMatch(
-                    ["Resources", balancer.name],
-                    f"{balancer.name}: forwards to {len(groups)} target groups, more than the "
-                    f"{TARGET_GROUPS_PER_LOAD_BALANCER} a load balancer may have; split its "
-                    "Ingresses over several load balancers (alb.ingress.kubernetes.io/group.name)"))
-        return matches
+        return [RuleMatch(path, message) for _, path, message in excess(load_balancers(cfn))]

@@ -5,14 +5,35 @@ https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balance
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from mappings.lint_rules._helpers import resources
-from mappings.lint_rules._load_balancers import load_balancers
+from mappings.lint_rules._load_balancers import LoadBalancer, load_balancers, target_group_props
 
 NEEDS_HTTPS = ("GRPC", "HTTP2")
+
+
+def excess(balancers: list[LoadBalancer], groups: dict[str, dict[str, Any]]
+           ) -> Iterator[tuple[str, list[str], str]]:
+    """Each GRPC or HTTP2 target group (of `groups`, by key) behind a listener that is not
+    HTTPS: its key, the path of the finding, the message."""
+    for balancer in balancers:
+        for group, users in sorted(balancer.target_groups().items()):
+            version = groups.get(group, {}).get("ProtocolVersion")
+            if version not in NEEDS_HTTPS:
+                continue
+            for user in users:
+                listener = balancer.listeners.get(user) or balancer.listener_of(user)
+                protocol = listener.get("Protocol")
+                if isinstance(protocol, str) and protocol != "HTTPS":
+                    logical = group.rsplit("#", 1)[-1]
+                    yield group, ["Resources", logical, "Properties", "ProtocolVersion"], (
+                        f"{logical}: protocol version {version} behind "
+                        f"{user.rsplit('#', 1)[-1]}, a {protocol} listener; ALB speaks it only "
+                        "behind HTTPS (give the Ingress a certificate and an HTTPS listener)")
+                    break
 
 
 class ProtocolVersionBehindHttps(CloudFormationLintRule):
@@ -22,22 +43,5 @@ class ProtocolVersionBehindHttps(CloudFormationLintRule):
     tags: ClassVar[list[str]] = ["resources", "elasticloadbalancingv2", "eks2ecs"]
 
     def match(self, cfn: Any) -> list[Any]:
-        versions = {name: props.get("ProtocolVersion") for name, props in
-                    resources(cfn, "AWS::ElasticLoadBalancingV2::TargetGroup")}
-        matches = []
-        for balancer in load_balancers(cfn):
-            for group, users in sorted(balancer.target_groups().items()):
-                version = versions.get(group)
-                if version not in NEEDS_HTTPS:
-                    continue
-                for user in users:
-                    listener = balancer.listeners.get(user) or balancer.listener_of(user)
-                    protocol = listener.get("Protocol")
-                    if isinstance(protocol, str) and protocol != "HTTPS":
-                        matches.append(RuleMatch(
-                            ["Resources", group, "Properties", "ProtocolVersion"],
-                            f"{group}: protocol version {version} behind {user}, a {protocol} "
-                            "listener; ALB speaks it only behind HTTPS (give the Ingress a "
-                            "certificate and an HTTPS listener)"))
-                        break
-        return matches
+        return [RuleMatch(path, message) for _, path, message in excess(
+            load_balancers(cfn), target_group_props({"": cfn}))]

@@ -6,15 +6,24 @@ outputs and exports; and a change set with nothing to change is refused outright
 makes it and marks it FAILED ("didn't contain changes"), the answer that
 `deploy --no-fail-on-empty-changeset` turns into success. AWS also refuses to delete a stack
 while another stack imports one of its exports, which is what makes the order of cleanup.sh
-matter; moto deletes it anyway. A first create whose resource fails raises out of
+matter; moto deletes it anyway. AWS also refuses to update a stack so that an export another
+stack imports goes away or changes value, which is what locks a re-translation that moves a
+target group; moto does it anyway. A first create whose resource fails raises out of
 ExecuteChangeSet in moto, where AWS rolls it back to ROLLBACK_COMPLETE, a state in which it
-refuses every change set. `patch` makes moto behave as AWS does in these places, for the
-duration of the test session.
+refuses every change set. moto also updates a stack poorly: a resource whose type has no
+update handler becomes None, and a resource that only refers to a changed one keeps what it
+referred to. `patch` makes moto behave as AWS does in these places, for the duration of the
+test session.
+
+AWS: "You can't delete a stack if another stack references one of its outputs. You can't modify
+or remove an output value that is referenced by another stack." (CloudFormation User Guide,
+Fn::ImportValue, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue.html)
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +31,7 @@ import pytest
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
 
 
@@ -58,11 +68,21 @@ def _create_change_set(original: Any) -> Any:
     return create_change_set
 
 
+def _in_use(backend: CloudFormationBackend, stack: Stack) -> dict[str, str]:
+    """The exports `stack` publishes that another live stack imports: name -> that stack."""
+    exported = {n for n, e in backend.exports.items() if e.exporting_stack_id == stack.stack_id}
+    return {name: other.name for other in backend.stacks.values() if other is not stack
+            for name in sorted(exported & imported_names(other))}
+
+
 def _execute_change_set(original: Any) -> Any:
     def execute_change_set(self: CloudFormationBackend, change_set_name: str,
                            stack_name: str | None = None) -> None:
         change_set = self.describe_change_set(change_set_name)
         stack = change_set.stack
+        before = {n: e.value for n, e in self.exports.items()
+                  if e.exporting_stack_id == stack.stack_id}
+        in_use = _in_use(self, stack)
         try:
             original(self, change_set_name, stack_name)
         except Exception as failure:
@@ -74,6 +94,16 @@ def _execute_change_set(original: Any) -> Any:
         stack._parse_template()
         stack.description = stack.template_dict.get("Description")
         stack.output_map = stack._create_output_map()
+        after = {e.name: e.value for e in stack.exports}
+        for name, user in in_use.items():
+            # AWS fails the update and rolls it back; here the resources stay updated, the old
+            # exports stay published, and the call fails with AWS's words
+            verb = "deleted" if name not in after else "updated" if after[name] != before[name] \
+                else ""
+            if verb:
+                stack.status = "UPDATE_ROLLBACK_COMPLETE"
+                raise ValidationError(message=f"Export {name} cannot be {verb} as it is in use "
+                                              f"by {user}")
         for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
             del self.exports[name]
         self._validate_export_uniqueness(stack)
@@ -100,16 +130,136 @@ def _roll_back(stack: Stack, failure: Exception) -> None:
 
 def _delete_stack(original: Any) -> Any:
     def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
-        doomed = [s for s in self.stacks.values() if name_or_stack_id in (s.stack_id, s.name)]
-        for stack in doomed:
-            exported = {e.name for e in stack.exports}
-            for other in self.stacks.values():
-                in_use = sorted(exported & imported_names(other)) if other is not stack else []
-                if in_use:
-                    raise ValidationError(message=f"Export {in_use[0]} cannot be deleted as it "
-                                                  f"is in use by {other.name}")
+        for stack in [s for s in self.stacks.values() if name_or_stack_id in (s.stack_id, s.name)]:
+            for name, user in _in_use(self, stack).items():
+                raise ValidationError(message=f"Export {name} cannot be deleted as it is in use "
+                                              f"by {user}")
         original(self, name_or_stack_id)
     return delete_stack
+
+
+def _needs(resource: dict[str, Any]) -> set[str]:
+    """The logical ids a resource refers to: its DependsOn, and Ref, Fn::GetAtt and ${X} in
+    Fn::Sub anywhere in it."""
+    depends = resource.get("DependsOn", [])
+    return {*([depends] if isinstance(depends, str) else depends), *_refs(resource)}
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                yield value
+            elif key == "Fn::GetAtt":
+                yield value[0] if isinstance(value, list) else str(value).split(".")[0]
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) else value
+                yield from re.findall(r"\$\{([A-Za-z0-9]+)[.}]", text)
+                yield from _refs(value[1:] if isinstance(value, list) else [])
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def _build_resource_diff(original: Any) -> Any:
+    """CloudFormation updates what refers to a changed resource too (a replaced target group
+    gives its listener rule a new ARN), and adds and updates in dependency order (DependsOn
+    included); moto only what changed as text, in template order."""
+    def build_resource_diff(self: ResourceMap, other_template: dict[str, Any],
+                            parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+        actions: dict[str, Any] = original(self, other_template, parameters)
+        new = other_template["Resources"]
+        needs = {name: _needs(resource) & new.keys() for name, resource in new.items()}
+        changed = set(actions["Modify"])
+        while more := {n for n in needs if n in self._resource_json_map and n not in changed
+                       and needs[n] & (changed | set(actions["Add"]))}:
+            changed |= more
+        ordered: list[str] = []  # what a resource needs before it
+
+        def visit(name: str, seen: set[str]) -> None:
+            if name in ordered or name in seen:
+                return
+            for need in sorted(needs[name]):
+                visit(need, seen | {name})
+            ordered.append(name)
+        for name in sorted(changed | set(actions["Add"])):
+            visit(name, set())
+        # a change set's create is an update that adds everything: DependsOn must hold there too
+        actions["Add"] = [n for n in ordered if n in actions["Add"]]
+        actions["Modify"] = [n for n in ordered if n in changed]
+        if id(self) in _CLEANUP:  # updating: what goes is deleted after the rest is through
+            _CLEANUP[id(self)] += [(self._parsed_resources.get(n), self._resource_json_map[n], n)
+                                   for n in actions["Remove"]]
+            actions["Remove"] = []
+        return actions
+    return build_resource_diff
+
+
+# ResourceMap -> what an update leaves to its cleanup phase: (resource, its JSON, logical id
+# when the template dropped it); moto serves one request at a time
+_CLEANUP: dict[int, list[tuple[Any, dict[str, Any], str | None]]] = {}
+
+
+def _parse_and_update_resource(original: Any) -> Any:
+    """A type with no update handler in moto is replaced, as CloudFormation replaces a target
+    group whose port changed: the new one first, the old one deleted in the cleanup phase
+    (moto made it None)."""
+    def parse_and_update_resource(logical_id: str, resource_json: dict[str, Any],
+                                  resources_map: ResourceMap, account_id: str,
+                                  region_name: str) -> Any:
+        model = parsing.resource_class_from_type(resource_json["Type"])
+        handler = getattr(model, "MOTO", model).update_from_cloudformation_json
+        if not hasattr(handler, "__isabstractmethod__"):
+            return original(logical_id, resource_json, resources_map, account_id, region_name)
+        if resource_json.get("UpdateReplacePolicy") != "Retain":
+            _CLEANUP[id(resources_map)].append((resources_map[logical_id], resource_json, None))
+        return parsing.parse_and_create_resource(logical_id, resource_json, resources_map,
+                                                 account_id, region_name)
+    return parse_and_update_resource
+
+
+def _update(original: Any) -> Any:
+    """As CloudFormation orders an update: add and modify first, then, in the cleanup phase,
+    delete what was replaced or taken out of the template (moto deletes the removed first,
+    while a rule still forwards to the target group)."""
+    def update(self: ResourceMap, template: dict[str, Any],
+               parameters: dict[str, Any] | None = None) -> None:
+        if id(self) in _CLEANUP:  # patched twice (two emulators in one session): the outer runs it
+            original(self, template, parameters)
+            return
+        cleanup = _CLEANUP[id(self)] = []
+        try:
+            original(self, template, parameters)
+        finally:
+            del _CLEANUP[id(self)]
+        while cleanup:
+            failed, last = [], None
+            for resource, resource_json, dropped in cleanup:
+                try:
+                    if resource is not None:
+                        self._delete_resource(resource, resource_json)
+                except Exception as error:  # a dependency still there: another pass, as moto does
+                    failed.append((resource, resource_json, dropped))
+                    last = error
+                else:
+                    if dropped:
+                        self._parsed_resources.pop(dropped, None)
+            if len(failed) == len(cleanup):
+                raise last  # type: ignore[misc]
+            cleanup = failed
+    return update
+
+
+def _delete_resource(original: Any) -> Any:
+    """A resource taken out of the template is kept when its DeletionPolicy says Retain (moto
+    honours it only when the whole stack goes)."""
+    def delete_resource(self: ResourceMap, parsed_resource: Any,
+                        resource_json: dict[str, Any]) -> None:
+        if resource_json.get("DeletionPolicy") != "Retain":
+            original(self, parsed_resource, resource_json)
+    return delete_resource
 
 
 def _create_change_set_response(original: Any) -> Any:
@@ -127,6 +277,11 @@ def patch(mp: pytest.MonkeyPatch) -> None:
                        ("execute_change_set", _execute_change_set),
                        ("delete_stack", _delete_stack)):
         mp.setattr(CloudFormationBackend, name, wrap(getattr(CloudFormationBackend, name)))
+    for name, wrap in (("build_resource_diff", _build_resource_diff), ("update", _update),
+                       ("_delete_resource", _delete_resource)):
+        mp.setattr(ResourceMap, name, wrap(getattr(ResourceMap, name)))
+    mp.setattr(parsing, "parse_and_update_resource",
+               _parse_and_update_resource(parsing.parse_and_update_resource))
 
 
 class Complaints(logging.Handler):

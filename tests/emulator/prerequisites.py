@@ -107,11 +107,7 @@ class Prerequisites:
         return example
 
     def remove(self) -> None:
-        for arn in self.secrets.values():
-            self.emulator.client("secretsmanager").delete_secret(
-                SecretId=arn, ForceDeleteWithoutRecovery=True)
-        for name in self.roles:
-            self.emulator.client("iam").delete_role(RoleName=name)
+        self.remove_named()
         ec2 = self.emulator.client("ec2")
         ec2.delete_security_group(GroupId=self.security_group)
         for table in self.route_tables:
@@ -122,3 +118,13 @@ class Prerequisites:
         for subnet in self.public_subnets + self.private_subnets:
             ec2.delete_subnet(SubnetId=subnet)
         ec2.delete_vpc(VpcId=self.vpc)
+
+    def remove_named(self) -> None:
+        """The secrets and roles, whose names every app of one example shares: a test that
+        failed must not leave them to the next one."""
+        for arn in self.secrets.values():
+            self.emulator.client("secretsmanager").delete_secret(
+                SecretId=arn, ForceDeleteWithoutRecovery=True)
+        for name in self.roles:
+            self.emulator.client("iam").delete_role(RoleName=name)
+        self.secrets, self.roles = {}, {}

@@ -10,7 +10,8 @@ a target group without a load balancer, a namespace deleted while it still holds
 provider refuses it too, with AWS's wording, so such a bug in the templates fails the test.
 
 To emulate one more type: add a class with TYPE, ATTRIBUTES (GetAtt name -> field), `create`
-and `delete`, and list it in PROVIDERS (`install` checks that moto picked it). For a type moto
+and `delete` (an update is a `delete` and a `create`), and list it in PROVIDERS (`install`
+checks that moto picked it). For a type moto
 creates well but never deletes, a `MotoCreates` class with `remove` is enough.
 """
 
@@ -81,10 +82,14 @@ class Emulated:
                           region_name)
 
     @classmethod
-    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+    def update_from_cloudformation_json(cls, original_resource: Emulated, new_resource_name: str,
                                         cloudformation_json: Props, account_id: str,
                                         region_name: str) -> Emulated:
-        raise NotImplementedError(f"{cls.TYPE}: updating in place is not emulated")
+        # the old object goes and the new one is made, under the same name where the
+        # properties give one (an ECS service keeps its ARN, a task definition gets a revision)
+        original_resource.delete(account_id, region_name)
+        return cls.create(cloudformation_json.get("Properties", {}), new_resource_name,
+                          account_id, region_name)
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Props,
@@ -563,6 +568,55 @@ class TargetGroup(MotoCreates, CloudFormationModel):
         elbv2_backends[account_id][region].delete_target_group(physical_id)
 
 
+class ListenerRule(MotoCreates, CloudFormationModel):
+    """A rule a stack update takes out (a workload's, with its target group) must go before
+    the target group can."""
+
+    MOTO = elbv2_models.FakeListenerRule
+
+    @classmethod
+    def update_from_cloudformation_json(cls, *args: Any, **kwargs: Any) -> Any:
+        """moto's modify_rule forgets what create_rule does: a target group a rule now
+        forwards to is associated with the rule's load balancer (ECS checks that)."""
+        rule = cls.MOTO.update_from_cloudformation_json(*args, **kwargs)
+        backend = elbv2_backends[kwargs["account_id"]][kwargs["region_name"]]
+        [listener] = backend.describe_listeners(None, [rule.listener_arn])
+        for action in rule.actions:
+            if action.type == "forward":
+                for arn in backend._get_target_group_arns_from(action_data=action.data):
+                    balancers = backend.target_groups[arn].load_balancer_arns
+                    if listener.load_balancer_arn not in balancers:
+                        balancers.append(listener.load_balancer_arn)
+        return rule
+
+    @classmethod
+    def remove(cls, physical_id: str, account_id: str, region: str) -> None:
+        backend = elbv2_backends[account_id][region]
+        # moto deletes a stack's resources in no particular order: a rule whose listener (or
+        # load balancer) is already gone went with it
+        if physical_id in {rule.arn for listener in _listeners(backend)
+                           for rule in listener.rules.values()}:
+            backend.delete_rule(physical_id)
+
+
+class Listener(MotoCreates, CloudFormationModel):
+    """A Service's listener sits in its workload's stack, with the target group it forwards to."""
+
+    MOTO = elbv2_models.FakeListener
+
+    @classmethod
+    def remove(cls, physical_id: str, account_id: str, region: str) -> None:
+        backend = elbv2_backends[account_id][region]
+        if physical_id in {listener.arn for listener in _listeners(backend)}:  # else it went
+            backend.delete_listener(physical_id)  # with its load balancer
+
+
+def _listeners(backend: Any) -> list[Any]:
+    """Every live listener (moto finds one by ARN only through its load balancer)."""
+    return [listener for balancer in backend.load_balancers.values()
+            for listener in balancer.listeners.values()]
+
+
 class VpcEndpoint(Emulated, CloudFormationModel):
     """moto's own provider never deletes the endpoint, and takes shapes AWS refuses."""
 
@@ -606,7 +660,7 @@ class VpcEndpoint(Emulated, CloudFormationModel):
 PROVIDERS: tuple[type[Emulated | MotoCreates], ...] = (
     PrivateDnsNamespace, DiscoveryService, ScalableTarget, ScalingPolicy, Secret,
     TaskDefinition, EcsService, FileSystem, AccessPoint, Schedule, SecurityGroupIngress, Cluster,
-    TargetGroup, VpcEndpoint,
+    TargetGroup, ListenerRule, Listener, VpcEndpoint,
 )
 
 

@@ -8,7 +8,7 @@ import pytest
 from mappings.pod.probes import grpc_check
 from tests.helpers import deployment, docs, fate, props, source, translate_yaml
 from translator.api import Result
-from translator.cfn import Ref
+from translator.cfn import ImportValue, Sub
 
 C0 = "/spec/template/spec/containers/0"
 
@@ -29,8 +29,8 @@ def container(result: Result) -> dict:
 
 
 def target_group(result: Result) -> dict:
-    stack = next(s for s in result.plan.stacks if s.info.key == "load-balancer")
-    [group] = [r for r in stack.resources.values()
+    """The one target group, in the stack of the workload behind it."""
+    [group] = [r for stack in result.plan.stacks for r in stack.resources.values()
                if r.type == "AWS::ElasticLoadBalancingV2::TargetGroup"]
     return group.properties
 
@@ -224,9 +224,10 @@ def test_a_grpc_probe_is_the_check_of_a_grpc_target_group(grpc_backend: Result) 
     assert "a server that says NOT_SERVING stays in service" in readiness["note"]
     assert fate(grpc_backend, "Deployment", "api", f"{C0}/livenessProbe")["status"] == "lossy"
     # ALB serves GRPC behind HTTPS only (E9114): the rule is on the HTTPS listener alone
-    stack = next(s for s in grpc_backend.plan.stacks if s.info.key == "load-balancer")
-    assert [r.properties["ListenerArn"] for r in stack.resources.values()
-            if r.type == "AWS::ElasticLoadBalancingV2::ListenerRule"] == [Ref("ListenerHttps443")]
+    assert [r.properties["ListenerArn"] for s in grpc_backend.plan.stacks
+            for r in s.resources.values()
+            if r.type == "AWS::ElasticLoadBalancingV2::ListenerRule"] == [
+        ImportValue(Sub("${LoadBalancerStackName}-ListenerHttps443Arn"))]
 
 
 def test_a_grpc_probe_on_another_port_checks_that_port() -> None:

@@ -3,14 +3,18 @@ ECS service registered in its target group."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.helpers import (
+    anywhere,
     deployment,
     docs,
     fate,
     fates,
     props,
+    resources,
     source,
     stack_for,
     translate_yaml,
@@ -33,6 +37,17 @@ API = deployment("api", container="""
 """)
 UI = deployment("ui", container="ports: [{containerPort: 3000}]")
 
+
+def listener_rules(result: Result) -> dict[str, dict[str, Any]]:
+    """Every listener rule by logical id, in priority order (they sit in the stacks of the
+    workloads they forward to)."""
+    found = {k: r.properties for k, r in resources(result).items()
+             if r.type == "AWS::ElasticLoadBalancingV2::ListenerRule"}
+    return dict(sorted(found.items(), key=lambda kv: (kv[1]["Priority"], kv[0])))
+
+
+def listener_import(listener: str) -> ImportValue:
+    return ImportValue(Sub(f"${{LoadBalancerStackName}}-{listener}Arn"))
 
 def service(name: str, port: int, target: int | str) -> str:
     return f"""
@@ -115,26 +130,26 @@ def test_security_group_opens_each_listener_port(alb: Result) -> None:
 
 
 def test_prefix_path_becomes_two_path_patterns_on_the_https_listener(alb: Result) -> None:
-    rules = {k: v.properties for k, v in stack_for(alb, "load-balancer").resources.items()
-             if k.startswith("Rule")}
-    assert sorted(rules) == ["RuleMainHttps443P10", "RuleMainHttps443P20"]
-    assert rules["RuleMainHttps443P10"] == {
-        "ListenerArn": Ref("ListenerHttps443"),
-        "Priority": 10,
+    rules = listener_rules(alb)
+    first, second = rules
+    assert first.startswith("RuleMainHttps443P") and second.startswith("RuleMainHttps443P")
+    assert rules[first] == {
+        "ListenerArn": listener_import("ListenerHttps443"),
+        "Priority": rules[first]["Priority"],
         "Conditions": [{"Field": "path-pattern",
                         "PathPatternConfig": {"Values": ["/api", "/api/*"]}}],
         "Actions": [{"Type": "forward", "TargetGroupArn": Ref("TargetGroupApi8080")}],
     }
-    assert rules["RuleMainHttps443P20"]["Conditions"] == [
+    assert rules[second]["Conditions"] == [
         {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}]
-    assert rules["RuleMainHttps443P20"]["Actions"] == [
+    assert rules[second]["Actions"] == [
         {"Type": "forward", "TargetGroupArn": Ref("TargetGroupUi3000")}]
     assert fate(alb, "Ingress", "main", "/spec/rules/0/http/paths/1/pathType")["note"] == \
         "path-pattern /api, /api/*"
 
 
 def test_target_group_health_check_comes_from_the_readiness_probe(alb: Result) -> None:
-    group = props(alb, "load-balancer", "TargetGroupApi8080")
+    group = anywhere(alb, "TargetGroupApi8080")
     assert group == {
         "TargetType": "ip",
         "Protocol": "HTTP",
@@ -152,7 +167,7 @@ def test_target_group_health_check_comes_from_the_readiness_probe(alb: Result) -
 
 
 def test_target_group_without_readiness_probe_uses_defaults(alb: Result) -> None:
-    group = props(alb, "load-balancer", "TargetGroupUi3000")
+    group = anywhere(alb, "TargetGroupUi3000")
     assert (group["Port"], group["HealthCheckPath"], group["HealthCheckIntervalSeconds"],
             group["HealthCheckTimeoutSeconds"], group["HealthyThresholdCount"],
             group["UnhealthyThresholdCount"]) == (3000, "/", 15, 5, 2, 3)
@@ -162,32 +177,35 @@ def test_workload_service_registers_in_its_target_group(alb: Result) -> None:
     api = props(alb, "api", "Service")
     assert api["LoadBalancers"] == [{
         "ContainerName": "api", "ContainerPort": 8080,
-        "TargetGroupArn": ImportValue(Sub("${LoadBalancerStackName}-TargetGroupApi8080Arn"))}]
+        "TargetGroupArn": Ref("TargetGroupApi8080")}]
     assert api["HealthCheckGracePeriodSeconds"] == 90  # twice the readiness initial delay
     ui = props(alb, "ui", "Service")
     assert ui["LoadBalancers"] == [{
         "ContainerName": "ui", "ContainerPort": 3000,
-        "TargetGroupArn": ImportValue(Sub("${LoadBalancerStackName}-TargetGroupUi3000Arn"))}]
+        "TargetGroupArn": Ref("TargetGroupUi3000")}]
     assert ui["HealthCheckGracePeriodSeconds"] == 60
     assert stack_for(alb, "api").parameters["LoadBalancerStackName"].default == \
         "shop-load-balancer"
 
 
 def test_load_balancer_stack_exports_what_workloads_import(alb: Result) -> None:
+    """Only what no workload change changes: a target group is its workload's, so a port
+    change or a removed Service touches no export another stack imports."""
     outputs = stack_for(alb, "load-balancer").outputs
-    assert sorted(outputs) == ["LoadBalancerDnsName", "LoadBalancerSecurityGroupId",
-                               "TargetGroupApi8080Arn", "TargetGroupUi3000Arn"]
-    assert outputs["TargetGroupApi8080Arn"].value == Ref("TargetGroupApi8080")
-    assert outputs["TargetGroupApi8080Arn"].export == \
-        Sub("${AWS::StackName}-TargetGroupApi8080Arn")
+    assert sorted(outputs) == ["ListenerHttp80Arn", "ListenerHttps443Arn", "LoadBalancerArn",
+                               "LoadBalancerDnsName", "LoadBalancerSecurityGroupId"]
+    assert outputs["ListenerHttps443Arn"].value == Ref("ListenerHttps443")
+    assert outputs["ListenerHttps443Arn"].export == Sub("${AWS::StackName}-ListenerHttps443Arn")
     assert outputs["LoadBalancerDnsName"].value == GetAtt("LoadBalancer", "DNSName")
+    for workload in ("api", "ui"):
+        assert not stack_for(alb, workload).outputs.keys() & {"TargetGroupApi8080Arn"}
 
 
 def test_report_of_the_ingress(alb: Result) -> None:
     entry = source(alb, "Ingress", "main")
     assert entry["status"] == "mapped"
     backend = fate(alb, "Ingress", "main", "/spec/rules/0/http/paths/1/backend")
-    assert backend["to"] == "load-balancer.yaml#/Resources/TargetGroupApi8080"
+    assert backend["to"] == "workload-api.yaml#/Resources/TargetGroupApi8080"
     assert backend["note"] == "api:80 -> api container api:8080"
     annotation = fate(alb, "Ingress", "main",
                       "/metadata/annotations/alb.ingress.kubernetes.io~1certificate-arn")
@@ -201,21 +219,41 @@ def test_rule_priorities_order_exact_then_longer_prefix() -> None:
         "alb.ingress.kubernetes.io/scheme: internal",
         "rules:\n  - http:\n      paths:\n" + paths + "  - host: shop.example.com\n"
         "    http:\n      paths:\n" + path("/", "api", 80))))
-    rules = {k: v.properties for k, v in stack_for(result, "load-balancer").resources.items()
-             if k.startswith("Rule")}
-    by_priority = {p["Priority"]: p["Conditions"] for p in rules.values()}
-    assert sorted(by_priority) == [10, 20, 30, 40, 50, 60]
-    patterns = {prio: [c.get("PathPatternConfig", c.get("HostHeaderConfig"))["Values"]
-                       for c in conditions] for prio, conditions in by_priority.items()}
-    assert patterns == {
-        10: [["shop.example.com"], ["/*"]],  # a host rule is more specific than any path
-        20: [["/api/v2/status"]],  # exact first
-        30: [["/api/v2", "/api/v2/*"]],  # then longer prefixes
-        40: [["/api", "/api/*"]],
-        50: [["/a", "/a/*"]],
-        60: [["/*"]],
-    }
-    assert all(p["ListenerArn"] == Ref("ListenerHttp80") for p in rules.values())
+    rules = listener_rules(result)
+    patterns = [[c.get("PathPatternConfig", c.get("HostHeaderConfig"))["Values"]
+                 for c in p["Conditions"]] for p in rules.values()]
+    assert patterns == [
+        [["shop.example.com"], ["/*"]],  # a host rule is more specific than any path
+        [["/api/v2/status"]],  # exact first
+        [["/api/v2", "/api/v2/*"]],  # then longer prefixes
+        [["/api", "/api/*"]],
+        [["/a", "/a/*"]],
+        [["/*"]],
+    ]
+    assert len({p["Priority"] for p in rules.values()}) == 6
+    assert all(1 <= p["Priority"] < 50_000 for p in rules.values())
+    assert all(p["ListenerArn"] == listener_import("ListenerHttp80") for p in rules.values())
+
+
+def test_adding_or_removing_an_ingress_moves_no_other_rule() -> None:
+    """Each workload's rules sit in its own stack, which deploy.sh updates one at a time: a
+    priority that passed from one rule to another would collide (PriorityInUse) while one
+    stack is updated and the other not, so no rule's priority depends on the others."""
+    def rules(*extra: str) -> dict[str, dict[str, Any]]:
+        ingresses = [ingress("alb.ingress.kubernetes.io/scheme: internal", "rules:\n  - http:\n"
+                             "      paths:\n" + path(p, "api", 80), name=f"i{n}")
+                     for n, p in enumerate(("/", "/api", "/api/v2", "/b", "/c", *extra))]
+        return listener_rules(translate_yaml(docs(API, service("api", 80, "http"), *ingresses)))
+
+    before = rules()
+    after = rules("/api/v3", "/d")  # two more Ingresses: as long as some, as short as others
+    assert len(after) == len(before) + 2
+    assert {k: r["Priority"] for k, r in before.items()} == \
+        {k: r["Priority"] for k, r in after.items() if k in before}
+    # still most specific first: longer paths before shorter ones ("/" is "/*")
+    firsts = [r["Conditions"][0]["PathPatternConfig"]["Values"][0] for r in after.values()]
+    lengths = [1 if first == "/*" else len(first) for first in firsts]
+    assert lengths == sorted(lengths, reverse=True) and firsts[-1] == "/*"
 
 
 def test_defaults_without_annotations_are_an_internal_http_alb() -> None:
@@ -227,7 +265,7 @@ def test_defaults_without_annotations_are_an_internal_http_alb() -> None:
     assert props(result, "load-balancer", "LoadBalancer")["Scheme"] == "internal"
     assert lb.parameters["InboundCidr"].default == "10.0.0.0/8"
     assert "CertificateArn" not in lb.parameters
-    assert props(result, "load-balancer", "TargetGroupUi3000")["Port"] == 3000
+    assert anywhere(result, "TargetGroupUi3000")["Port"] == 3000
 
 
 def test_certificate_without_listen_ports_adds_https_443() -> None:
@@ -246,7 +284,7 @@ def test_healthcheck_annotations_override_the_readiness_probe() -> None:
 alb.ingress.kubernetes.io/healthcheck-path: /healthz
 alb.ingress.kubernetes.io/success-codes: "200"
 """, "rules:\n  - http:\n      paths:\n" + path("/api", "api", 80))))
-    group = props(result, "load-balancer", "TargetGroupApi8080")
+    group = anywhere(result, "TargetGroupApi8080")
     assert group["HealthCheckPath"] == "/healthz"
     assert group["Matcher"] == {"HttpCode": "200"}
     assert group["HealthCheckIntervalSeconds"] == 20  # timings still from the probe
@@ -263,7 +301,7 @@ def test_target_group_timeout_stays_below_the_interval() -> None:
     result = translate_yaml(docs(quick, service("api", 8080, 8080), ingress(
         "alb.ingress.kubernetes.io/scheme: internal",
         "rules:\n  - http:\n      paths:\n" + path("/", "api", 8080))))
-    group = props(result, "load-balancer", "TargetGroupApi8080")
+    group = anywhere(result, "TargetGroupApi8080")
     assert (group["HealthCheckIntervalSeconds"], group["HealthCheckTimeoutSeconds"]) == (5, 4)
     assert group["HealthCheckPath"] == "/"  # a TCP probe has no path
 
@@ -292,8 +330,7 @@ alb.ingress.kubernetes.io/waf-acl-id: abc
     missing = fate(result, "Ingress", "main", "/spec/rules/0/http/paths/1/backend")
     assert (missing["status"], missing["note"]) == ("unsupported",
                                                     "Service missing is not in the input")
-    rules = [v.properties for k, v in stack_for(result, "load-balancer").resources.items()
-             if k.startswith("Rule")]
+    rules = listener_rules(result).values()
     assert [r["Conditions"][0]["PathPatternConfig"]["Values"] for r in rules] == [["/*"]]
     assert source(result, "Ingress", "main")["status"] == "partial"
 
@@ -303,10 +340,10 @@ def test_rules_route_on_http_and_https_when_there_is_no_redirect() -> None:
         f"alb.ingress.kubernetes.io/listen-ports: '[{{\"HTTP\": 80}}, {{\"HTTPS\": 443}}]'\n"
         f"alb.ingress.kubernetes.io/certificate-arn: {CERT}",
         "rules:\n  - http:\n      paths:\n" + path("/", "api", 80))))
-    rules = {k: v.properties["ListenerArn"]
-             for k, v in stack_for(result, "load-balancer").resources.items() if k.startswith("Rule")}
-    assert rules == {"RuleMainHttp80P10": Ref("ListenerHttp80"),
-                     "RuleMainHttps443P10": Ref("ListenerHttps443")}
+    rules = listener_rules(result)
+    assert sorted((r["ListenerArn"] for r in rules.values()), key=repr) == [
+        listener_import("ListenerHttp80"), listener_import("ListenerHttps443")]
+    assert len({r["Priority"] for r in rules.values()}) == 1  # one path, one priority
 
 
 def test_a_default_backend_keeps_the_https_redirect() -> None:
@@ -316,9 +353,11 @@ def test_a_default_backend_keeps_the_https_redirect() -> None:
         "alb.ingress.kubernetes.io/ssl-redirect: '443'",
         "defaultBackend: {service: {name: api, port: {number: 80}}}")))
     http = props(result, "load-balancer", "ListenerHttp80")["DefaultActions"]
-    https = props(result, "load-balancer", "ListenerHttps443")["DefaultActions"]
     assert http[0]["Type"] == "redirect"
-    assert https == [{"Type": "forward", "TargetGroupArn": Ref("TargetGroupApi8080")}]
+    assert listener_rules(result) == {"RuleDefaultMainHttps443P50000": {
+        "ListenerArn": listener_import("ListenerHttps443"), "Priority": 50_000,
+        "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}],
+        "Actions": [{"Type": "forward", "TargetGroupArn": Ref("TargetGroupApi8080")}]}}
 
 
 def test_two_paths_to_one_service_attach_its_target_group_once() -> None:
@@ -339,16 +378,18 @@ def test_ingress_groups_share_an_alb_and_different_groups_get_their_own() -> Non
         ingress(group.format("admin"), "rules:\n  - http:\n      paths:\n"
                 + path("/admin", "api", 80), name="admin")))
     lb = stack_for(result, "load-balancer")
+    everything = resources(result)
     balancers = sorted(k for k, r in lb.resources.items()
                        if r.type == "AWS::ElasticLoadBalancingV2::LoadBalancer")
     assert balancers == ["AdminLoadBalancer", "PublicLoadBalancer"]
     assert lb.resources["PublicLoadBalancer"].properties["Scheme"] == "internet-facing"
     assert lb.resources["AdminLoadBalancer"].properties["Scheme"] == "internal"
-    shared = {r.properties["ListenerArn"] for k, r in lb.resources.items()
+    shared = {r.properties["ListenerArn"] for k, r in everything.items()
               if k.startswith(("RuleShop", "RuleApi"))}
-    assert shared == {Ref("PublicListenerHttp80")}
+    assert shared == {listener_import("PublicListenerHttp80")}
     # a target group belongs to one load balancer: api has one per ALB
-    assert {"TargetGroupPublicApi8080", "TargetGroupAdminApi8080"} <= set(lb.resources)
+    assert {"TargetGroupPublicApi8080", "TargetGroupAdminApi8080"} <= set(
+        stack_for(result, "api").resources)
     assert len(props(result, "api", "Service")["LoadBalancers"]) == 2
     assert fate(result, "Ingress", "admin", "/metadata/annotations/"
                 "alb.ingress.kubernetes.io~1group.name")["to"] == \
@@ -367,7 +408,7 @@ alb.ingress.kubernetes.io/healthy-threshold-count: "4"
 alb.ingress.kubernetes.io/unhealthy-threshold-count: "7"
 alb.ingress.kubernetes.io/success-codes: "0-99"
 """, "rules:\n  - http:\n      paths:\n" + path("/", "api", 80))))
-    group = props(result, "load-balancer", "TargetGroupApi8080")
+    group = anywhere(result, "TargetGroupApi8080")
     assert group["ProtocolVersion"] == "GRPC"
     assert group["Matcher"] == {"GrpcCode": "0-99"}
     assert group["HealthCheckPath"] == "/AWS.ALB/healthcheck"
@@ -375,9 +416,8 @@ alb.ingress.kubernetes.io/success-codes: "0-99"
     assert (group["HealthCheckIntervalSeconds"], group["HealthCheckTimeoutSeconds"]) == (30, 6)
     assert (group["HealthyThresholdCount"], group["UnhealthyThresholdCount"]) == (4, 7)
     # ALB serves GRPC behind HTTPS only (E9114): the rule is on the HTTPS listener alone
-    rules = [r.properties for r in stack_for(result, "load-balancer").resources.values()
-             if r.type == "AWS::ElasticLoadBalancingV2::ListenerRule"]
-    assert [r["ListenerArn"] for r in rules] == [Ref("ListenerHttps443")]
+    rules = listener_rules(result).values()
+    assert [r["ListenerArn"] for r in rules] == [listener_import("ListenerHttps443")]
 
 
 def test_a_grpc_backend_without_an_https_listener_is_not_routed_and_says_why() -> None:
@@ -385,8 +425,7 @@ def test_a_grpc_backend_without_an_https_listener_is_not_routed_and_says_why() -
     result = translate_yaml(docs(API, service("api", 80, "http"), ingress(
         "alb.ingress.kubernetes.io/backend-protocol-version: HTTP2",
         "rules:\n  - http:\n      paths:\n" + path("/", "api", 80))))
-    balancer = stack_for(result, "load-balancer").resources
-    assert not [r for r in balancer.values() if r.type in (
+    assert not [r for r in resources(result).values() if r.type in (
         "AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::ElasticLoadBalancingV2::TargetGroup")]
     assert "LoadBalancers" not in props(result, "api", "Service")
     (entry,) = [e for e in result.plan.entries if e.kind == "Ingress"]
@@ -399,11 +438,15 @@ def test_default_backend_is_every_forwarding_listener_default_action() -> None:
     result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress(
         "alb.ingress.kubernetes.io/scheme: internal",
         "defaultBackend:\n  service: {name: ui, port: {number: 80}}")))
-    assert props(result, "load-balancer", "ListenerHttp80")["DefaultActions"] == [
+    # the workload's rule matching every path, last: the listener's own default stays a 404,
+    # so no export carries the workload's target group
+    assert props(result, "load-balancer", "ListenerHttp80")["DefaultActions"][0]["Type"] == \
+        "fixed-response"
+    assert listener_rules(result)["RuleDefaultMainHttp80P50000"]["Actions"] == [
         {"Type": "forward", "TargetGroupArn": Ref("TargetGroupUi3000")}]
     backend = fates(result, "Ingress", "main", "/spec/defaultBackend")
     assert [f["to"] for f in backend if f["status"] == "mapped"][-1] == \
-        "load-balancer.yaml#/Resources/ListenerHttp80/Properties/DefaultActions"
+        "workload-ui.yaml#/Resources/RuleDefaultMainHttp80P50000"
 
 
 def test_nginx_ingress_becomes_alb_rules_and_reports_what_is_lost() -> None:
@@ -414,7 +457,7 @@ nginx.ingress.kubernetes.io/proxy-body-size: 8m
 cert-manager.io/cluster-issuer: letsencrypt
 """, "ingressClassName: nginx\nrules:\n  - host: shop.example.com\n    http:\n      paths:\n"
      + path("/ui(/|$)(.*)", "ui", 80, "ImplementationSpecific"))))
-    rule = props(result, "load-balancer", "RuleMainHttp80P10")
+    [(logical, rule)] = listener_rules(result).items()
     assert rule["Conditions"][0] == {"Field": "host-header",
                                      "HostHeaderConfig": {"Values": ["shop.example.com"]}}
     nginx = "/metadata/annotations/nginx.ingress.kubernetes.io~1"
@@ -427,7 +470,7 @@ cert-manager.io/cluster-issuer: letsencrypt
         result, "Ingress", "main", "/spec/rules/0/http/paths/0/path") if f["status"] == "lossy")
     assert fate(result, "Ingress", "main", "/spec/ingressClassName")["status"] == "lossy"
     assert fate(result, "Ingress", "main", "/spec/rules/0/host")["to"] == \
-        "load-balancer.yaml#/Resources/RuleMainHttp80P10/Properties/Conditions/0"
+        f"workload-ui.yaml#/Resources/{logical}/Properties/Conditions/0"
 
 
 def test_name_address_type_tags_and_ssl_policy_annotations() -> None:
@@ -480,7 +523,7 @@ alb.ingress.kubernetes.io/conditions.ui: >-
   "values": ["yes"]}}, {"field": "query-string", "queryStringConfig": {"values":
   [{"key": "beta", "value": "1"}]}}]
 """, "rules:\n  - http:\n      paths:\n" + path("/", "ui", 80))))
-    conditions = props(result, "load-balancer", "RuleMainHttp80P10")["Conditions"]
+    [conditions] = [r["Conditions"] for r in listener_rules(result).values()]
     assert conditions[1:] == [
         {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Canary",
                                                       "Values": ["yes"]}},
@@ -494,7 +537,7 @@ def test_a_malformed_conditions_annotation_is_reported_and_the_rule_kept() -> No
     result = translate_yaml(docs(UI, service("ui", 80, 3000), ingress(
         "alb.ingress.kubernetes.io/conditions.ui: '[{\"field\": \"cookie\"}]'",
         "rules:\n  - http:\n      paths:\n" + path("/", "ui", 80))))
-    assert len(props(result, "load-balancer", "RuleMainHttp80P10")["Conditions"]) == 1
+    assert [len(r["Conditions"]) for r in listener_rules(result).values()] == [1]
     annotation = "/metadata/annotations/alb.ingress.kubernetes.io~1conditions.ui"
     assert fate(result, "Ingress", "main", annotation)["status"] == "unsupported"
 
@@ -519,8 +562,8 @@ def test_an_nginx_ingress_with_tls_gets_https_with_a_required_certificate_and_a_
     assert http.properties["DefaultActions"] == [{"Type": "redirect", "RedirectConfig": {
         "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
     assert http.metadata is None  # no checkov skip: nothing is served over plain HTTP
-    rules = [r.properties["ListenerArn"] for k, r in lb.resources.items() if k.startswith("Rule")]
-    assert rules == [Ref("ListenerHttps443")]
+    rules = [r["ListenerArn"] for r in listener_rules(result).values()]
+    assert rules == [listener_import("ListenerHttps443")]
     tls = fate(result, "Ingress", "main", "/spec/tls")
     assert (tls["status"], tls["to"]) == ("mapped", "load-balancer.yaml#/Parameters/CertificateArn")
     assert "shop.example.com" in tls["note"] and "HTTP redirects to HTTPS" in tls["note"]

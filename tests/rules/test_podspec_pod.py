@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import (
+    anywhere,
     container,
     deployment,
     docs,
@@ -246,7 +247,7 @@ def test_startup_probe_budget_sets_the_load_balanced_services_grace_period(
 
 
 def test_readiness_on_another_port_checks_that_port(load_balanced: Result) -> None:
-    group = props(load_balanced, "load-balancer", "TargetGroupWeb80")
+    group = anywhere(load_balanced, "TargetGroupWeb80")
     assert (group["Port"], group["HealthCheckPort"], group["HealthCheckPath"]) == \
         (80, "8081", "/ready")
     assert "HealthCheckProtocol" not in group

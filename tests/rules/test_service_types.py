@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import (
+    anywhere,
     deployment,
     docs,
     fate,
@@ -101,12 +102,12 @@ service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: "*"
 def test_nlb_with_a_listener_per_port(nlb: Result) -> None:
     lb = props(nlb, "load-balancer", "SvcDbLoadBalancer")
     assert (lb["Type"], lb["Scheme"]) == ("network", "internet-facing")
-    listener = props(nlb, "load-balancer", "SvcDbListenerTcp9000")
+    listener = anywhere(nlb, "SvcDbListenerTcp9000")
     assert listener["Port"] == 9000
     assert listener["Protocol"] == "TCP"
     assert listener["DefaultActions"] == [{"Type": "forward",
                                            "TargetGroupArn": Ref("TargetGroupSvcDbDb9187")}]
-    group = props(nlb, "load-balancer", "TargetGroupSvcDbDb9187")
+    group = anywhere(nlb, "TargetGroupSvcDbDb9187")
     assert (group["TargetType"], group["Protocol"], group["Port"]) == ("ip", "TCP", 9187)
     assert group["HealthCheckProtocol"] == "TCP"
     rules = props(nlb, "load-balancer", "SvcDbLoadBalancerSecurityGroup")["SecurityGroupIngress"]
@@ -115,18 +116,22 @@ def test_nlb_with_a_listener_per_port(nlb: Result) -> None:
 
 def test_nlb_target_groups_are_registered_on_the_ecs_service(nlb: Result) -> None:
     assert props(nlb, "db", "Service")["LoadBalancers"] == [
-        {"ContainerName": "db", "ContainerPort": 5432, "TargetGroupArn": ImportValue(
-            Sub("${LoadBalancerStackName}-TargetGroupSvcDbDb5432Arn"))},
-        {"ContainerName": "db", "ContainerPort": 9187, "TargetGroupArn": ImportValue(
-            Sub("${LoadBalancerStackName}-TargetGroupSvcDbDb9187Arn"))},
+        {"ContainerName": "db", "ContainerPort": 5432, "TargetGroupArn": Ref("TargetGroupSvcDbDb5432")},
+        {"ContainerName": "db", "ContainerPort": 9187, "TargetGroupArn": Ref("TargetGroupSvcDbDb9187")},
     ]
+    # the listeners that forward to them sit beside them, on the load balancer's export; the
+    # ECS service waits for them (ECS refuses a target group no load balancer forwards to)
+    db = stack_for(nlb, "db").resources
+    assert db["SvcDbListenerTcp9000"].properties["LoadBalancerArn"] == ImportValue(
+        Sub("${LoadBalancerStackName}-SvcDbLoadBalancerArn"))
+    assert {"SvcDbListenerTcp5432", "SvcDbListenerTcp9000"} <= set(db["Service"].depends_on)
 
 
 def test_nlb_report(nlb: Result) -> None:
     kind = fate(nlb, "Service", "db", "/spec/type")
     assert kind["to"] == "load-balancer.yaml#/Resources/SvcDbLoadBalancer"
     ports = [f.get("to") for f in fates(nlb, "Service", "db", "/spec/ports/1")]
-    assert "load-balancer.yaml#/Resources/SvcDbListenerTcp9000" in ports
+    assert "workload-db.yaml#/Resources/SvcDbListenerTcp9000" in ports
     proxy = "/metadata/annotations/service.beta.kubernetes.io~1aws-load-balancer-proxy-protocol"
     assert fate(nlb, "Service", "db", proxy)["status"] == "unsupported"
     assert fate(nlb, "Service", "db", "/spec/externalTrafficPolicy")["status"] == "ignored"
@@ -138,9 +143,9 @@ def test_http_ports_without_annotations_get_an_alb() -> None:
     result = translate_yaml(docs(web, service("type: LoadBalancer\nports:\n  - {name: http, "
                                               "port: 80, targetPort: http}")))
     assert props(result, "load-balancer", "SvcDbLoadBalancer")["Type"] == "application"
-    group = props(result, "load-balancer", "TargetGroupSvcDbDb8080")
+    group = anywhere(result, "TargetGroupSvcDbDb8080")
     assert (group["Protocol"], group["Matcher"]) == ("HTTP", {"HttpCode": "200-399"})
-    assert props(result, "load-balancer", "SvcDbListenerHttp80")["DefaultActions"][0][
+    assert anywhere(result, "SvcDbListenerHttp80")["DefaultActions"][0][
         "Type"] == "forward"
 
 
@@ -173,7 +178,7 @@ service.beta.kubernetes.io/aws-load-balancer-type: nlb
 service.beta.kubernetes.io/aws-load-balancer-ssl-cert: {cert}
 service.beta.kubernetes.io/aws-load-balancer-ssl-ports: "443"
 """)))
-    lb = stack_for(result, "load-balancer")
+    lb = stack_for(result, "db")  # a Service's listeners sit with its target groups
     assert lb.resources["SvcDbListenerTls443"].properties["Certificates"] == [
         {"CertificateArn": Ref("SvcDbCertificateArn")}]
     assert lb.parameters["SvcDbCertificateArn"].default == cert

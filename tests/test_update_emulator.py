@@ -1,0 +1,276 @@
+"""Day 400: a team changes its manifests, translates again and runs the generated deploy.sh over
+what the first translation deployed. On the emulator, which refuses as CloudFormation does to
+remove or change an export another stack imports (tests/emulator/cloudformation.py), v1 is
+examples/k8s plus a workload `admin` behind the Ingresses' load balancer that reads a Secret;
+each v2 changes one thing: a Service's targetPort, a Service (and its Ingress) removed, a Secret
+removed, a workload added, an image renamed. Every update must go through and leave what the
+new templates say; cleanup.sh must then take it all down."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.emulator import inventory, server
+from tests.emulator.prerequisites import Prerequisites
+from tests.paths import EXAMPLE
+from tests.test_deploy_emulator import (
+    _check_exports,
+    _check_rules,
+    _check_services,
+    _check_stacks,
+    _decode,
+    _fill_secrets,
+    _live_stacks,
+    _parameters,
+    _run,
+)
+from translator.api import translate
+from translator.context import Options
+from translator.deployplan import Plan
+
+ADMIN_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/angel-admin:2.0.1"
+
+
+def _admin(port: int = 8080, image: str = ADMIN_IMAGE, secret: bool = True,
+           service: bool = True, name: str = "admin") -> str:
+    """A workload behind the load balancer of the Ingresses, on /NAME, reading a Secret."""
+    env = f"""
+          env:
+            - name: ADMIN_TOKEN
+              valueFrom:
+                secretKeyRef:
+                  name: {name}-token
+                  key: token""" if secret else ""
+    docs = [f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: angel-backend
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: {name}
+  template:
+    metadata:
+      labels:
+        app: {name}
+    spec:
+      containers:
+        - name: {name}
+          image: {image}
+          ports:
+            - name: http
+              containerPort: {port}
+          resources:
+            requests:
+              cpu: 250m
+              memory: 512Mi{env}
+"""]
+    if secret:
+        docs.append(f"""apiVersion: v1
+kind: Secret
+metadata:
+  name: {name}-token
+  namespace: angel-backend
+type: Opaque
+stringData:
+  token: not-a-real-token
+""")
+    if service:
+        docs.append(f"""apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: angel-backend
+spec:
+  selector:
+    app: {name}
+  ports:
+    - name: http
+      port: 80
+      targetPort: {port}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {name}
+  namespace: angel-backend
+  annotations:
+    alb.ingress.kubernetes.io/scheme: internet-facing
+    alb.ingress.kubernetes.io/target-type: ip
+    alb.ingress.kubernetes.io/listen-ports: '[{{"HTTP": 80}}]'
+spec:
+  ingressClassName: alb
+  rules:
+    - http:
+        paths:
+          - path: /{name}
+            pathType: Prefix
+            backend:
+              service:
+                name: {name}
+                port:
+                  number: 80
+""")
+    return "---\n".join(docs)
+
+
+# scenario -> (the manifests that v2 adds to examples/k8s, its own /16)
+SCENARIOS: dict[str, tuple[list[str], str]] = {
+    "target-port": ([_admin(port=8081)], "10.21.0.0/16"),
+    "removed-service": ([_admin(service=False)], "10.22.0.0/16"),
+    "removed-secret": ([_admin(secret=False)], "10.23.0.0/16"),
+    "added-workload": ([_admin(), _admin(name="reports", secret=False)], "10.24.0.0/16"),
+    "renamed-image": ([_admin(image="123456789012.dkr.ecr.us-east-1.amazonaws.com/angel-console:2.0.1")],
+                      "10.25.0.0/16"),
+}
+
+
+def _version(folder: Path, extra: list[str], app: str) -> Path:
+    """examples/k8s plus `extra`, its existing secrets and role named after the app: each
+    scenario makes its own, whatever another test of the session left."""
+    shutil.copytree(EXAMPLE, folder)
+    for manifest in folder.glob("*.yaml"):
+        manifest.write_text(manifest.read_text().replace("angel-backend/dev/", f"{app}/")
+                            .replace("role/angel-backend-dev-backend", f"role/{app}-backend"))
+    for index, text in enumerate(extra):
+        (folder / f"extra-{index}.yaml").write_text(text)
+    return folder
+
+
+def _deploy(emu: server.Emulator, tmp_path: Path, version: str, extra: list[str],
+            app: str, prerequisites: Prerequisites) -> tuple[Plan, dict[str, dict[str, Any]],
+                                                           dict[str, dict[str, str]]]:
+    """Translate examples/k8s plus `extra` into tmp_path/cfn, as a team does each time (same
+    folder, old files gone), and run its deploy.sh: v1 through the secrets gate, v2 at once."""
+    result = translate([str(_version(tmp_path / version, extra, app))], Options(app_name=app))
+    folder = tmp_path / "cfn"
+    shutil.rmtree(folder, ignore_errors=True)
+    result.write(folder)
+    templates = {s.stack_name: _decode(folder / s.file) for s in result.plan.stacks}
+    parameters = _parameters(prerequisites, folder, templates)
+    if version == "v1":
+        _fill_secrets(emu, tmp_path, json.loads((folder / "deploy-plan.json").read_text()),
+                      parameters)
+    else:
+        _run(emu, tmp_path, "cfn/deploy.sh", "cfn/parameters.json")
+    return result.plan, templates, parameters
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_v1_to_v2(scenario: str, emulator: tuple[server.Emulator, list[str]],
+                  tmp_path: Path) -> None:
+    extra, cidr = SCENARIOS[scenario]
+    emu, complaints = emulator
+    complaints.clear()
+    app = f"up-{scenario}"
+    prerequisites = Prerequisites(emu, cidr)
+    prerequisites.create_network()
+    try:
+        _deploy(emu, tmp_path, "v1", [_admin()], app, prerequisites)
+        before = inventory.take(emu)
+        plan, templates, parameters = _deploy(emu, tmp_path, "v2", extra, app, prerequisites)
+        assert complaints == [], "\n".join(complaints)
+        after = inventory.take(emu)
+        physical = _check_stacks(emu, templates, {kind: set() for kind in after}, after)
+        exports = _check_exports(emu, templates, parameters)
+        _check_services(emu, templates, physical, exports, prerequisites)
+        _check_rules(emu, templates, physical, exports, parameters)
+        _check_v2(emu, scenario, physical, exports[f"{app}-cluster-ClusterName"], before, after)
+        _run(emu, tmp_path, "cfn/cleanup.sh")
+        assert _live_stacks(emu).isdisjoint(s.stack_name for s in plan.stacks)
+    finally:
+        prerequisites.remove_named()
+    prerequisites.remove()
+
+
+def _check_v2(emu: server.Emulator, scenario: str, physical: dict[str, dict[str, str]],
+              cluster: str, before: dict[str, set[str]], after: dict[str, set[str]]) -> None:
+    """What each change must have changed on the live objects."""
+    ecs, elbv2 = emu.client("ecs"), emu.client("elbv2")
+    stack = f"up-{scenario}-admin"
+    service = ecs.describe_services(cluster=cluster,
+                                    services=[physical[stack]["Service"]])["services"][0]
+    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    [container] = task["containerDefinitions"]
+    groups = [elbv2.describe_target_groups(TargetGroupArns=[lb["targetGroupArn"]])["TargetGroups"][0]
+              for lb in service["loadBalancers"]]
+    if scenario == "target-port":
+        assert [m["containerPort"] for m in container["portMappings"]] == [8081]
+        assert [(lb["containerPort"], g["Port"]) for lb, g in zip(service["loadBalancers"], groups,
+                                                                  strict=True)] == [(8081, 8081)]
+    elif scenario == "removed-service":
+        assert service["loadBalancers"] == []
+        gone = before["AWS::ElasticLoadBalancingV2::TargetGroup"] - \
+            after["AWS::ElasticLoadBalancingV2::TargetGroup"]
+        assert len(gone) == 1, "the removed Service's target group is still there"
+    elif scenario == "removed-secret":
+        assert "secrets" not in container or container["secrets"] == []
+    elif scenario == "added-workload":
+        reports = ecs.describe_services(cluster=cluster,
+                                        services=[physical[f"up-{scenario}-reports"]["Service"]])
+        assert reports["services"][0]["loadBalancers"], "the new workload is behind no target group"
+    else:
+        assert container["image"].endswith("/angel-console:2.0.1")
+
+
+EXPORTER = """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Port: {Type: Number}
+Resources:
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: "%s", VpcId: %s}
+Outputs:
+  Port:
+    Value: !Sub "port-${Port}"
+    Export: {Name: !Sub "${AWS::StackName}-Port"}
+"""
+IMPORTER = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: {"Fn::ImportValue": "exporter-Port"}
+      VpcId: %s
+"""
+
+
+def test_the_emulator_refuses_what_cloudformation_refuses_of_an_export_in_use(
+        emulator: tuple[server.Emulator, list[str]], tmp_path: Path) -> None:
+    """"You can't delete a stack if another stack references one of its outputs. You can't
+    modify or remove an output value that is referenced by another stack." (Fn::ImportValue,
+    CloudFormation User Guide); the v1 -> v2 tests above rely on the emulator saying so."""
+    emu, _ = emulator
+    vpc = emu.client("ec2").create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+
+    def run(*command: str, expect: int = 0) -> str:
+        return _run(emu, tmp_path, "aws", "--region", server.REGION, "cloudformation", *command,
+                    expect=expect)
+
+    def deploy(stack: str, body: str, *overrides: str, expect: int = 0) -> str:
+        (tmp_path / f"{stack}.yaml").write_text(body)
+        return run("deploy", "--stack-name", stack, "--template-file", f"{stack}.yaml",
+                   *(["--parameter-overrides", *overrides] if overrides else []), expect=expect)
+
+    deploy("exporter", EXPORTER % ("v1", vpc), "Port=80")
+    deploy("importer", IMPORTER % vpc)
+    out = deploy("exporter", EXPORTER % ("v2", vpc), "Port=81", expect=255)
+    assert "Export exporter-Port cannot be updated as it is in use by importer" in out
+    without = EXPORTER.split("Outputs:")[0] % ("v3", vpc)
+    out = deploy("exporter", without, "Port=80", expect=255)
+    assert "Export exporter-Port cannot be deleted as it is in use by importer" in out
+    out = run("delete-stack", "--stack-name", "exporter", expect=255)
+    assert "Export exporter-Port cannot be deleted as it is in use by importer" in out
+    # once no stack imports it, all three go through
+    run("delete-stack", "--stack-name", "importer")
+    deploy("exporter", EXPORTER % ("v4", vpc), "Port=81")
+    deploy("exporter", without.replace("v3", "v5"), "Port=81")
+    run("delete-stack", "--stack-name", "exporter")
+    emu.client("ec2").delete_vpc(VpcId=vpc)

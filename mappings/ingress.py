@@ -272,9 +272,13 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
             pointer = f"/spec/rules/{i}/http/paths/{j}"
             routed = _backend_actions(path.backend, obj, alb, ctx, frag, f"{pointer}/backend")
             if routed is None:
+                left_out = _left_out(path.backend, obj, ctx)
                 for part in (f"{pointer}/path", f"{pointer}/pathType") + (
                         (f"/spec/rules/{i}/host",) if rule.host else ()):
-                    entry.lossy(part, "no listener rule: the backend is not translated")
+                    if left_out is None:
+                        entry.lossy(part, "no listener rule: the backend is not translated")
+                    else:
+                        entry.ignored(part, f"no listener rule: {left_out}")
                 continue
             conditions: list[dict[str, Any]] = []
             if rule.host:
@@ -405,6 +409,15 @@ def _backend_actions(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: 
                                        found[1])
 
 
+def _left_out(backend: IngressBackend, ing: Ingress, ctx: Context) -> str | None:
+    """Why the Service behind a backend is not translated when -l/--only left it out: the team
+    chose to translate without it, so its path is not something to fix."""
+    if backend.service is None:
+        return None
+    why = ctx.left_out.get(("Service", ctx.namespace_of(ing), backend.service.name))
+    return None if why is None else f"Service {backend.service.name} {why}"
+
+
 def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: Context,
                           frag: Fragment, pointer: str) -> tuple[str, str] | None:
     """The target group of a backend and the workload stack that holds it."""
@@ -415,7 +428,11 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
         return None
     svc = ctx.find(Service, ns, backend.service.name)
     if svc is None:
-        entry.unsupported(pointer, f"Service {backend.service.name} is not in the input")
+        left_out = _left_out(backend, ing, ctx)
+        if left_out is not None:
+            entry.ignored(pointer, left_out)
+        else:
+            entry.unsupported(pointer, f"Service {backend.service.name} is not in the input")
         return None
     wanted = backend.service.port.get("number", backend.service.port.get("name"))
     port = next((p for p in svc.spec.ports if p.port == wanted or p.name == wanted), None)

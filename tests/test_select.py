@@ -122,3 +122,34 @@ def test_the_selection_is_recorded_so_diff_needs_no_flags(tmp_path: Path,
     config = tmp_path / "eks2ecs.yaml"
     config.write_text(f"sources: [{REPO / 'examples' / 'k8s'}]\nonly: [deploy/weaviate]\n")
     assert cli.main(["diff", "--config", str(config), "--against", str(out)]) == 0
+
+
+def test_an_ingress_path_to_a_service_left_out_is_ignored_not_unsupported() -> None:
+    """The Ingress stays with the selected workload it routes to; its path to a Service the
+    selection left out is the team's choice, not something --strict should count."""
+    def served(name: str) -> str:
+        return deployment(name, container="ports: [{containerPort: 8080}]\n") + f"""---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: shop}}
+spec: {{selector: {{app: {name}}}, ports: [{{port: 80, targetPort: 8080}}]}}
+"""
+    ingress = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  ingressClassName: alb
+  rules:
+    - http:
+        paths:
+          - {path: /a, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}}}
+          - {path: /b, pathType: Prefix, backend: {service: {name: b, port: {number: 80}}}}
+"""
+    result = translate_yaml(docs(served("a"), served("b"), ingress), only=("deploy/a",))
+    paths = {f["path"]: f for f in source(result, "Ingress", "web")["fields"]
+             if f["path"].endswith("/backend")}
+    to_b = paths["/spec/rules/0/http/paths/1/backend"]
+    assert (to_b["status"], to_b["note"]) == (
+        "ignored", "Service b left out by --only deploy/a: not a selected workload, nor used by one")
+    assert paths["/spec/rules/0/http/paths/0/backend"]["status"] == "mapped"
+    assert not [f for e, f in result.suppressions.open if e.kind == "Ingress"]

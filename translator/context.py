@@ -116,10 +116,14 @@ class Source:
 
 class Context:
     def __init__(self, sources: list[Source], options: Options,
-                 unmapped: list[Manifest] | None = None) -> None:
+                 unmapped: list[Manifest] | None = None,
+                 left_out: dict[tuple[str, str, str], str] | None = None) -> None:
         self.sources = sources
         self.options = options
         self.unmapped = unmapped or []  # manifests no rule reads (kinds still to come)
+        # (kind, namespace, name) -> why -l/--only left it out: not there to refer to, though
+        # the input has it
+        self.left_out = left_out or {}
         self.namespaces = sorted({self.namespace_of(s.model) for s in sources
                                   if not s.model.cluster_scoped()}) or [options.namespace]
         self.multi_namespace = len(self.namespaces) > 1

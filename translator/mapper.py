@@ -111,7 +111,9 @@ def build_plan(manifests: list[Manifest], options: Options) -> Plan:
         sources.append(Source(manifest, build_model(manifest, rule)))
 
     # what the selection left out is not there to refer to, as if not in the input
-    ctx = Context(sources, options, [m for _, m in unmapped if id(m) not in left_out])
+    ctx = Context(sources, options, [m for _, m in unmapped if id(m) not in left_out],
+                  {(m.kind, m.namespace or options.namespace, m.name): left_out[id(m)]
+                   for _, m in unmapped if id(m) in left_out})
     foundation = Fragment(Entry("", "", "", None, "", 1))
     ruleset.foundation(foundation, ctx)
     fragments = [foundation]

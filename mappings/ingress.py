@@ -272,13 +272,11 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
             pointer = f"/spec/rules/{i}/http/paths/{j}"
             routed = _backend_actions(path.backend, obj, alb, ctx, frag, f"{pointer}/backend")
             if routed is None:
-                left_out = _left_out(path.backend, obj, ctx)
+                why = _left_out(path.backend, obj, ctx)
+                record = entry.lossy if why is None else entry.ignored
                 for part in (f"{pointer}/path", f"{pointer}/pathType") + (
                         (f"/spec/rules/{i}/host",) if rule.host else ()):
-                    if left_out is None:
-                        entry.lossy(part, "no listener rule: the backend is not translated")
-                    else:
-                        entry.ignored(part, f"no listener rule: {left_out}")
+                    record(part, f"no listener rule: {why or 'the backend is not translated'}")
                 continue
             conditions: list[dict[str, Any]] = []
             if rule.host:
@@ -410,12 +408,10 @@ def _backend_actions(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: 
 
 
 def _left_out(backend: IngressBackend, ing: Ingress, ctx: Context) -> str | None:
-    """Why the Service behind a backend is not translated when -l/--only left it out: the team
-    chose to translate without it, so its path is not something to fix."""
-    if backend.service is None:
-        return None
-    why = ctx.left_out.get(("Service", ctx.namespace_of(ing), backend.service.name))
-    return None if why is None else f"Service {backend.service.name} {why}"
+    """Why -l/--only left the backend's Service out: the team's choice, nothing to fix."""
+    name = backend.service.name if backend.service else ""
+    why = ctx.left_out.get(("Service", ctx.namespace_of(ing), name))
+    return None if why is None else f"Service {name} {why}"
 
 
 def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: Context,
@@ -428,8 +424,7 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
         return None
     svc = ctx.find(Service, ns, backend.service.name)
     if svc is None:
-        left_out = _left_out(backend, ing, ctx)
-        if left_out is not None:
+        if (left_out := _left_out(backend, ing, ctx)) is not None:
             entry.ignored(pointer, left_out)
         else:
             entry.unsupported(pointer, f"Service {backend.service.name} is not in the input")

@@ -113,9 +113,7 @@ def _parser() -> argparse.ArgumentParser:
             "reading a live cluster (instead of SRC) through your kubeconfig")
         live.add_argument("--from-cluster", action="store_true",
                           help="read the objects from the cluster of a kubeconfig context")
-        live.add_argument("--context", metavar="NAME", help="kubeconfig context (default: current)")
-        live.add_argument("--kubeconfig", metavar="FILE",
-                          help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+        secretcopy.kubeconfig_arguments(live)
         sub.add_argument("-n", "--namespace", metavar="NS", type=_namespace,
                          help="as kubectl: the namespace of objects that name none, as in "
                               "`helm template` or `kustomize build` output (default: "

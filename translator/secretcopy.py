@@ -242,6 +242,13 @@ def _quiet(names: tuple[str, ...]) -> Iterator[None]:
             logger.setLevel(level)
 
 
+def kubeconfig_arguments(group: argparse._ActionsContainer) -> None:
+    """--context and --kubeconfig, as this command and translate --from-cluster read them."""
+    group.add_argument("--context", metavar="NAME", help="kubeconfig context (default: current)")
+    group.add_argument("--kubeconfig", metavar="FILE",
+                       help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+
+
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
                 namespace: Callable[[str], str]) -> None:
     secrets = commands.add_parser(
@@ -263,9 +270,7 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
                                                     "wrote (its deploy-plan.json)")
     copy.add_argument("--from-cluster", action="store_true", required=True,
                       help="read the values from the cluster of a kubeconfig context")
-    copy.add_argument("--context", metavar="NAME", help="kubeconfig context (default: current)")
-    copy.add_argument("--kubeconfig", metavar="FILE",
-                      help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    kubeconfig_arguments(copy)
     copy.add_argument("-n", "--namespace", metavar="NS", type=namespace,
                       help="read the Secrets from namespace NS (default: the namespace each "
                            "was translated in)")

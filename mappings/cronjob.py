@@ -14,7 +14,7 @@ from typing import Any
 from mappings import job, overrides
 from mappings.job import job_ledger
 from mappings.pod import probes
-from mappings.workload_stack import run_task_outputs, task_stack
+from mappings.workload_stack import exec_row, run_task_outputs, task_stack
 from translator.cfn import GetAtt, Ref, Sub, sub_escape
 from translator.context import Context, import_from
 from translator.models import CronJob
@@ -155,7 +155,7 @@ def map(obj: CronJob, frag: Fragment, ctx: Context) -> None:
         entry.unsupported("/spec/schedule", f"{exc}. The task definition is deployed (its "
                           "stack outputs what run-task needs): schedule it with EventBridge "
                           "Scheduler by hand")
-        run_task_outputs(ts, frag)
+        run_task_outputs(ts, frag, ctx)
         return
     cluster_arn = import_from("ClusterStackName", "ClusterArn")
     passed = [GetAtt("ExecutionRole", "Arn")] + ([ts.task_role] if ts.task_role else [])
@@ -188,6 +188,9 @@ def map(obj: CronJob, frag: Fragment, ctx: Context) -> None:
                 "PlatformVersion": "LATEST",
                 "TaskCount": 1,
                 "NetworkConfiguration": ts.network,
+                # RunTask's enableExecuteCommand, for the task role's ECS Exec channels:
+                # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html
+                **({"EnableExecuteCommand": True} if ts.exec_command else {}),
             },
         },
     }
@@ -221,8 +224,12 @@ def map(obj: CronJob, frag: Fragment, ctx: Context) -> None:
         entry.lossy("/spec/concurrencyPolicy", f"{policy}: EventBridge Scheduler starts every "
                     "run even while the last one is still going; make the task "
                     "check for a running copy (aws ecs list-tasks --family) if overlap matters")
-    frag.put(ts.stack, "Resources", "Schedule", Resource("AWS::Scheduler::Schedule", schedule,
-                                                         obj.ref))
+    frag.put(ts.stack, "Resources", "Schedule", Resource(
+        "AWS::Scheduler::Schedule", schedule, obj.ref,
+        # runs start once their role holds what this stack attaches to it
+        depends_on=list(ts.role_policies)))
+    exec_row(ts, frag, ctx, f"{SCHEDULE}/Target/EcsParameters/EnableExecuteCommand",
+             f"--family {ts.family}")
     for name in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
         if name in ctx.manifest(obj).doc.get("spec", {}):
             entry.ignored(f"/spec/{name}", "ECS keeps no job history: stopped tasks leave the "

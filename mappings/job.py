@@ -45,7 +45,7 @@ RUN_CONTROL = {
 
 def map(obj: Job, frag: Fragment, ctx: Context) -> None:
     ts = task_stack(obj, obj.spec.template.spec, "/spec/template", frag, ctx, run_once=True)
-    run_task_outputs(ts, frag)
+    run_task_outputs(ts, frag, ctx)
     frag.entry.ignored("/spec/template/metadata/labels", "pod labels select nothing for a task "
                        "run once")
     frag.entry.mapped("/metadata/name", Target(ts.stack, FAMILY),

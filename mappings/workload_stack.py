@@ -15,7 +15,7 @@ from mappings.pod.pod_level import irsa_role
 from mappings.pod.probes import health_check_mode
 from mappings.pod.spec import PodResult, map_pod
 from mappings.workloads import Workload, balanced_containers, reached_ports
-from translator.cfn import GetAtt, Join, Ref, Sub
+from translator.cfn import GetAtt, Join, Ref, Sub, app_container
 from translator.context import Context, import_from, workload_stack
 from translator.models import (
     ClaimTemplate,
@@ -57,7 +57,7 @@ class TaskStack:
     template_path: str  # JSON Pointer of the pod template
     cluster_groups: tuple[str, ...]  # outputs of the cluster stack: groups the tasks join
     own_group: Any  # the workload's own group
-    exec_command: bool = False  # ECS Exec on its service (the task role may open channels)
+    exec_command: bool = False  # ECS Exec on its tasks (the task role may open channels)
     role_policies: tuple[str, ...] = ()  # policies this stack attaches to an IRSA role
 
     @property
@@ -137,7 +137,8 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
     }
     if pod.storage.volumes:
         task["Volumes"] = pod.storage.volumes
-    exec_command = ctx.options.exec_command and served is not None
+    # kubectl exec reached the pods of every kind: a service's tasks, a Job's and a CronJob's
+    exec_command = ctx.options.exec_command
     task_role, role_policies = _task_role(obj, pod_spec, pod, stack, task, frag, ctx,
                                           exec_command)
     if exec_command:
@@ -189,6 +190,8 @@ def ecs_service(ts: TaskStack, desired: int | None, deployment: dict[str, Any], 
         # tasks start once their role holds what this stack attaches to it
         depends_on=[*ts.pod.storage.service_depends_on, *ts.role_policies]))
     frag.entry.mapped("/metadata/name", Target(ts.stack, "/Resources/Service/Properties/ServiceName"))
+    exec_row(ts, frag, ctx, "/Resources/Service/Properties/EnableExecuteCommand",
+             f"--service-name {ts.title}")
     frag.entry.mapped(f"{ts.template_path}/metadata/labels", None,
                       "matched against Service selectors: decides which Cloud Map name and "
                       "target groups the ECS service registers in")
@@ -215,7 +218,7 @@ def _service_connect(ts: TaskStack, ctx: Context) -> dict[str, Any]:
     return config
 
 
-def run_task_outputs(ts: TaskStack, frag: Fragment) -> None:
+def run_task_outputs(ts: TaskStack, frag: Fragment, ctx: Context) -> None:
     """What `aws ecs run-task` needs, as outputs that deploy.sh and the README read."""
     outputs = {
         "ClusterStackName": (Ref("ClusterStackName"), "Stack whose ClusterName output names "
@@ -229,8 +232,26 @@ def run_task_outputs(ts: TaskStack, frag: Fragment) -> None:
         "ClusterSecurityGroups": (",".join(ts.cluster_groups), "Outputs of the cluster "
                                   "stack that name the other security groups of the tasks"),
     }
+    if ts.exec_command:
+        # run-task --enable-execute-command; AWS refuses it without the task role this stack
+        # gives the tasks (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html)
+        outputs["ExecuteCommand"] = ("true", "true: run the task with --enable-execute-command "
+                                     "(its task role may open the ECS Exec channels)")
     for name, (value, description) in outputs.items():
         frag.put(ts.stack, "Outputs", name, Output(value, description))
+    exec_row(ts, frag, ctx, "/Outputs/ExecuteCommand", f"--family {ts.family}")
+
+
+def exec_row(ts: TaskStack, frag: Fragment, ctx: Context, pointer: str, tasks: str) -> None:
+    """The report's kubectl exec row: where ECS Exec is switched on for the tasks (`pointer`)
+    and the command that enters one, found by `tasks` (list-tasks' filter)."""
+    if not ts.exec_command:
+        return
+    cluster = ctx.cluster_name
+    frag.entry.mapped("/metadata/name", Target(ts.stack, pointer), (
+        f"kubectl exec: aws ecs execute-command --cluster {cluster} --container "
+        f"{app_container(ts.pod.containers)} --interactive --command /bin/sh --task TASK "
+        f"(TASK: aws ecs list-tasks --cluster {cluster} {tasks}; README.md shows the line)"))
 
 
 def _exec_read_only(pod_spec: PodSpec, pod: PodResult, template_path: str, stack: str,

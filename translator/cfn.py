@@ -242,3 +242,9 @@ def _sequence(items: Sequence[Any], indent: int) -> str:
         else:
             out.append(f"\n{pad}-{emit(item, indent + 2)}")
     return "".join(out)
+
+
+def app_container(definitions: Sequence[dict[str, Any]]) -> str:
+    """The container of a task definition that `aws ecs execute-command` enters: its first
+    essential one, the app's (init steps and the file writer are not running once it serves)."""
+    return str(next(d["Name"] for d in definitions if d.get("Essential", True) is not False))

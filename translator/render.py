@@ -15,7 +15,7 @@ from functools import cache
 import jinja2
 
 from translator import __version__, deployplan, rules
-from translator.cfn import emit, quote
+from translator.cfn import app_container, emit, quote
 from translator.config import Environment
 from translator.context import CLUSTER_STACK
 from translator.plan import Plan, Stack
@@ -56,18 +56,23 @@ def render_stack(stack: Stack) -> str:
         stack=stack, cfn=cfn, version=__version__)
 
 
-def exec_targets(plan: Plan) -> list[tuple[str, str, str]]:
-    """(stack name, ECS service name, container) of every service that takes ECS Exec; the
-    container is its first essential one, the app's (init steps and the file writer are not
-    running once it serves)."""
+def exec_targets(plan: Plan) -> list[tuple[str, str, str, str]]:
+    """(stack name, list-tasks filter, its value, container) of every workload whose tasks
+    take ECS Exec: an ECS service's by its name; a Job's (run-task --enable-execute-command)
+    and a CronJob's (its schedule's EnableExecuteCommand) by the task definition family."""
     out = []
     for stack in plan.stacks:
         service = stack.resources.get("Service")
-        if service is None or service.properties.get("EnableExecuteCommand") is not True:
+        schedule = stack.resources.get("Schedule")
+        task = stack.resources.get("TaskDefinition")
+        if task is None:
             continue
-        definitions = stack.resources["TaskDefinition"].properties["ContainerDefinitions"]
-        app = next(d["Name"] for d in definitions if d.get("Essential", True) is not False)
-        out.append((stack.stack_name, service.properties["ServiceName"], app))
+        app = app_container(task.properties["ContainerDefinitions"])
+        if service is not None and service.properties.get("EnableExecuteCommand") is True:
+            out.append((stack.stack_name, "--service-name", service.properties["ServiceName"], app))
+        elif "ExecuteCommand" in stack.outputs or (schedule is not None and schedule.properties[
+                "Target"]["EcsParameters"].get("EnableExecuteCommand") is True):
+            out.append((stack.stack_name, "--family", task.properties["Family"], app))
     return out
 
 

@@ -74,13 +74,14 @@ def running(work: Path) -> Iterator[tuple[Emulator, list[str]]]:
     from moto.moto_server import threaded_moto_server
     from moto.server import ThreadedMotoServer
 
-    from tests.emulator import cloudformation, providers
+    from tests.emulator import cloudformation, ecs, providers
 
     providers.install()
     complaints = cloudformation.Complaints()
     moto_log = logging.getLogger("moto")
     with pytest.MonkeyPatch.context() as mp:
         cloudformation.patch(mp)
+        ecs.patch(mp)
         mp.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)  # one line a request
         # one request at a time: moto's backends are not thread-safe, and deploy.sh runs the
         # stacks of a wave at once (seven parallel deletes once left a stack never deleted)

@@ -136,7 +136,8 @@ def test_the_scheduler_role_runs_only_this_family_and_passes_only_its_roles(
     assert run["Condition"] == {"ArnEquals": {"ecs:cluster": ImportValue(
         Sub("${ClusterStackName}-ClusterArn"))}}
     assert passing["Action"] == "iam:PassRole"
-    assert passing["Resource"] == [GetAtt("ExecutionRole", "Arn")]
+    # its task role: ECS Exec's, the only role the tasks have
+    assert passing["Resource"] == [GetAtt("ExecutionRole", "Arn"), GetAtt("TaskRole", "Arn")]
 
 
 def test_run_control_fields_are_reported(report: Result) -> None:

@@ -37,7 +37,7 @@ def migrate() -> Result:
 def test_a_task_definition_and_no_service(migrate: Result) -> None:
     stack = stack_for(migrate, "migrate")
     assert sorted(stack.resources) == ["ExecutionRole", "LogGroup", "TaskDefinition",
-                                       "WorkloadSecurityGroup"]
+                                       "TaskRole", "WorkloadSecurityGroup"]  # TaskRole: ECS Exec
     assert stack.info.run_once
     assert props(migrate, "migrate", "TaskDefinition")["ContainerDefinitions"][0]["Command"] == [
         "up"]
@@ -81,7 +81,8 @@ def test_without_jobs_the_scripts_have_no_run_task() -> None:
 
 def test_a_service_account_without_an_iam_role_gives_no_task_role() -> None:
     result = translate_yaml(JOB.replace("      restartPolicy: Never",
-                                        "      restartPolicy: Never\n      serviceAccountName: ci"))
+                                        "      restartPolicy: Never\n      serviceAccountName: ci"),
+                            exec_command=False)
     assert "TaskRoleArn" not in props(result, "migrate", "TaskDefinition")
     field = fate(result, "Job", "migrate", "/spec/template/spec/serviceAccountName")
     assert field["status"] == "unsupported" and "not in the input" in field["note"]

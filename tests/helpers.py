@@ -160,6 +160,56 @@ def deployment(name: str = "web", *, namespace: str = "shop", container: str = "
     )
 
 
+def job(name: str = "migrate", *, namespace: str = "shop", container: str = "",
+        spec: str = "", image: str = "busybox:1.36") -> str:
+    """A Job manifest whose pod runs once (restartPolicy Never); `container` and `spec` are
+    YAML added (unindented) to its container and to the Job spec."""
+    return (
+        "apiVersion: batch/v1\n"
+        "kind: Job\n"
+        "metadata:\n"
+        f"  name: {name}\n"
+        f"  namespace: {namespace}\n"
+        "spec:\n"
+        + _job_spec(name, image, container, spec, 2)
+    )
+
+
+def cronjob(name: str = "report", *, namespace: str = "shop", schedule: str = "0 3 * * *",
+            spec: str = "", job_spec: str = "", container: str = "",
+            image: str = "busybox:1.36") -> str:
+    """A CronJob manifest on `schedule`; `spec`, `job_spec` and `container` are YAML added
+    (unindented) to the CronJob spec, its jobTemplate's spec and its container."""
+    return (
+        "apiVersion: batch/v1\n"
+        "kind: CronJob\n"
+        "metadata:\n"
+        f"  name: {name}\n"
+        f"  namespace: {namespace}\n"
+        "spec:\n"
+        f"  schedule: {json.dumps(schedule)}\n"
+        + _indent(spec, 2)
+        + "  jobTemplate:\n"
+        "    spec:\n"
+        + _job_spec(name, image, container, job_spec, 6)
+    )
+
+
+def _job_spec(name: str, image: str, container: str, spec: str, width: int) -> str:
+    """A Job spec's body at `width`: `spec`, then a pod template of one container."""
+    pad = " " * width
+    return (
+        _indent(spec, width)
+        + f"{pad}template:\n"
+        f"{pad}  spec:\n"
+        f"{pad}    restartPolicy: Never\n"
+        f"{pad}    containers:\n"
+        f"{pad}      - name: {name}\n"
+        f"{pad}        image: {image}\n"
+        + _indent(container, width + 8)
+    )
+
+
 def _indent(text: str, width: int) -> str:
     text = textwrap.dedent(text).strip("\n")
     return textwrap.indent(text, " " * width) + "\n" if text else ""

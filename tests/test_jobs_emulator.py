@@ -14,32 +14,12 @@ import pytest
 from tests.emulator import server
 from tests.emulator.ecs import NO_TASK_ROLE
 from tests.emulator.prerequisites import Prerequisites
+from tests.helpers import cronjob, docs, job
 from tests.test_deploy_emulator import _decode, _parameters
 from translator.api import translate
 from translator.context import Options
 
-MANIFESTS = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {name: migrate, namespace: shop}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: migrate, image: busybox:1.36, command: [sh, -c, "echo migrated"]}]
----
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: report, namespace: shop}
-spec:
-  schedule: "0 3 * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: Never
-          containers: [{name: report, image: busybox:1.36}]
-"""
+MANIFESTS = docs(job(container='command: [sh, -c, "echo migrated"]'), cronjob())
 
 
 def _deploy(emu: server.Emulator, folder: Path, *argv: str) -> str:

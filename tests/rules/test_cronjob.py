@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mappings.cronjob import DAYS, CronError, aws_cron
-from tests.helpers import fate, props, source, stack_for, translate_yaml
+from tests.helpers import cronjob, fate, props, source, stack_for, translate_yaml
 from translator.api import Result
 from translator.cfn import GetAtt, ImportValue, Ref, Sub
 
@@ -81,26 +81,16 @@ def test_fixed_times_keep_their_numbers_and_one_day_field_is_a_question_mark(
     assert re.fullmatch(r"cron\(\S+ \S+ \S+ \S+ \S+ \*\)", expression)
 
 
-CRONJOB = """
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: report, namespace: shop}
-spec:
-  schedule: "30 2 * * 1-5"
-  timeZone: Europe/Berlin
-  suspend: true
-  startingDeadlineSeconds: 30
-  concurrencyPolicy: Replace
-  successfulJobsHistoryLimit: 2
-  jobTemplate:
-    spec:
-      backoffLimit: 3
-      template:
-        spec:
-          restartPolicy: Never
-          containers:
-            - {name: report, image: "registry.example.com/report:1"}
-"""
+CRONJOB = cronjob(
+    schedule="30 2 * * 1-5",
+    spec="""
+        timeZone: Europe/Berlin
+        suspend: true
+        startingDeadlineSeconds: 30
+        concurrencyPolicy: Replace
+        successfulJobsHistoryLimit: 2
+    """,
+    job_spec="backoffLimit: 3", image='"registry.example.com/report:1"')
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
+    cronjob,
     deployment,
     docs,
     fates,
+    job,
     props,
     resource,
     stack_for,
@@ -29,29 +31,8 @@ EXEC = {"Effect": "Allow", "Resource": "*", "Action": [
     "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
     "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]}
 
-JOB = """
-apiVersion: batch/v1
-kind: Job
-metadata: {name: migrate, namespace: shop}
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: migrate, image: busybox:1.36}]
-"""
-CRONJOB = """
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: report, namespace: shop}
-spec:
-  schedule: "0 3 * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: Never
-          containers: [{name: report, image: busybox:1.36}]
-"""
+JOB = job()
+CRONJOB = cronjob()
 CLAIM = """
 apiVersion: v1
 kind: PersistentVolumeClaim
@@ -205,11 +186,10 @@ def test_a_read_only_root_file_system_is_reported_where_exec_cannot_run() -> Non
 
 
 def test_a_read_only_job_container_gets_the_same_caveat() -> None:
-    job = JOB.replace("image: busybox:1.36}", "image: busybox:1.36, "
-                      "securityContext: {readOnlyRootFilesystem: true}}")
+    manifest = job(container="securityContext: {readOnlyRootFilesystem: true}")
     path = "/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem"
-    result = translate_yaml(job)
+    result = translate_yaml(manifest)
     assert statuses(result, "Job", "migrate", path) == ["lossy", "mapped"]
     lossy = [f for f in fates(result, "Job", "migrate", path) if f["status"] == "lossy"]
     assert lossy[0]["note"].startswith("ECS Exec does not work in a read-only root file system")
-    assert statuses(translate_yaml(job, exec_command=False), "Job", "migrate", path) == ["mapped"]
+    assert statuses(translate_yaml(manifest, exec_command=False), "Job", "migrate", path) == ["mapped"]

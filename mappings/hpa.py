@@ -1,13 +1,16 @@
 """HorizontalPodAutoscaler -> Application Auto Scaling: a ScalableTarget on the ECS service's
 DesiredCount and one target-tracking policy per CPU or memory metric, its target converted
 from the containers' requests (what the HPA measures against) to the task size (what
-ECSServiceAverageCPUUtilization and ...MemoryUtilization measure against)."""
+ECSServiceAverageCPUUtilization and ...MemoryUtilization measure against: the task's Cpu and
+Memory, the Service Connect proxy's share and a size override included,
+https://docs.aws.amazon.com/AmazonECS/latest/developerguide/viewing_cloudwatch_metrics.html)."""
 
 from __future__ import annotations
 
 import math
 
-from mappings.pod.resources import TaskSize, requested, task_size
+from mappings import discovery, overrides
+from mappings.pod.resources import requested, task_size
 from mappings.workloads import by_name
 from translator import quantity
 from translator.cfn import GetAtt, Sub
@@ -60,7 +63,10 @@ def map(obj: HorizontalPodAutoscaler, frag: Fragment, ctx: Context) -> None:
 
     scale_out, scale_in = _cooldowns(obj, frag)
     pod = workload.obj.spec.template.spec
-    size = task_size(pod)
+    # the size the task definition gets (mappings.workload_stack), not the pod's alone
+    pod_size = task_size(pod, proxy=discovery.client(workload.obj, ctx))
+    cpu, memory = overrides.chosen_size(workload.obj, ctx, pod_size.cpu, pod_size.memory)
+    size = {"cpu": cpu, "memory": memory}
     targets: list[Converted] = []
     if spec.target_cpu_utilization_percentage is not None:
         targets.append(_utilization("cpu", spec.target_cpu_utilization_percentage,
@@ -129,11 +135,11 @@ def _units(metric: str) -> str:
 
 
 def _utilization(metric: str, utilization: int, path: str, pod: PodSpec,
-                 size: TaskSize) -> Converted:
+                 size: dict[str, int]) -> Converted:
     """The HPA measures usage against the containers' requests; ECS's
     ECSServiceAverage*Utilization against the task's Cpu or Memory. The same usage is
     utilization x requests, so the ECS target is that share of the task size."""
-    task = size.cpu if metric == "cpu" else size.memory
+    task = size[metric]
     requests = requested(pod, metric)
     units = _units(metric)
     if requests is None:
@@ -151,9 +157,9 @@ def _utilization(metric: str, utilization: int, path: str, pod: PodSpec,
 
 
 def _average_value(metric: str, average: str | int | float, path: str,
-                   size: TaskSize) -> Converted:
+                   size: dict[str, int]) -> Converted:
     """An average usage per pod is that share of the task size."""
-    task = size.cpu if metric == "cpu" else size.memory
+    task = size[metric]
     usage = quantity.cpu_units(average) if metric == "cpu" else quantity.memory_mib(average)
     value = _percent(100 * usage / task)
     units = _units(metric)

@@ -61,10 +61,10 @@ def health_check(obj: KubeObject, ctx: Context) -> str:
     return str(found[0]) if found is not None else ctx.options.health_check
 
 
-def task_size(obj: KubeObject, frag: Fragment, ctx: Context, stack: str, cpu: int, memory: int,
-              containers: list[dict[str, Any]]) -> tuple[int, int]:
+def chosen_size(obj: KubeObject, ctx: Context, cpu: int, memory: int) -> tuple[int, int]:
     """The task's (cpu units, MiB): the pod's size unless cpu or memory is overridden; the
-    other one then is the smallest Fargate pairs with it that holds the pod."""
+    other one then is the smallest Fargate pairs with it that holds the pod. The task
+    definition has this size, and an HPA's targets are converted against it."""
     want_cpu, want_memory = _found(obj, ctx, "cpu"), _found(obj, ctx, "memory")
     if want_cpu is None and want_memory is None:
         return cpu, memory
@@ -93,7 +93,18 @@ def task_size(obj: KubeObject, frag: Fragment, ctx: Context, stack: str, cpu: in
         raise _bad(found, obj, f"no Fargate task size has {_shown(chosen_cpu, chosen_memory)}"
                    + (f" (with {chosen_cpu / 1024:g} vCPU: {valid[0]}-{valid[-1]} MiB)"
                       if chosen_cpu is not None and valid else ""))
-    size = pairs[0]
+    return pairs[0]
+
+
+def task_size(obj: KubeObject, frag: Fragment, ctx: Context, stack: str, cpu: int, memory: int,
+              containers: list[dict[str, Any]]) -> tuple[int, int]:
+    """chosen_size(), refused when smaller than the containers reserve, and recorded in the
+    report when an override chose it."""
+    size = chosen_size(obj, ctx, cpu, memory)
+    want_cpu, want_memory = _found(obj, ctx, "cpu"), _found(obj, ctx, "memory")
+    found = want_cpu or want_memory
+    if found is None:
+        return size
     # a Service Connect proxy takes its share beside the containers (mappings.discovery)
     proxy = {"Cpu": PROXY_CPU, "Memory": PROXY_MEMORY_MIB, "MemoryReservation": PROXY_MEMORY_MIB} \
         if discovery.client(obj, ctx) else {}

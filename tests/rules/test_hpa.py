@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import deployment, docs, fate, props, source, stack_for, translate_yaml
+from translator import quantity
 from translator.api import Result
 from translator.cfn import GetAtt, ImportValue, Sub
 
@@ -150,17 +153,21 @@ resources:
 """)
 
 
-def converted(metrics: str, manifest: str = REQUESTS_BELOW_LIMITS) -> Result:
-    return translate_yaml(docs(manifest, hpa("  maxReplicas: 4\n  metrics:\n" + metrics)))
+def converted(metrics: str, manifest: str = REQUESTS_BELOW_LIMITS, **options: str) -> Result:
+    return translate_yaml(docs(manifest, hpa("  maxReplicas: 4\n  metrics:\n" + metrics)),
+                          **options)
 
 
-def test_utilization_converts_from_requests_to_the_task_size() -> None:
-    result = converted("""\
+UTILIZATION = """\
     - type: Resource
       resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
     - type: Resource
       resource: {name: memory, target: {type: Utilization, averageUtilization: 75}}
-""")
+"""
+
+
+def test_utilization_converts_from_requests_to_the_task_size() -> None:
+    result = converted(UTILIZATION, discovery="cloudmap")
     # 60% of 100m (103 units) = 61.8 units = 12% of 512; 75% of 128 MiB = 96 MiB = 9% of 1024
     assert (policy(result, "Cpu")["TargetValue"], policy(result, "Memory")["TargetValue"]) == \
         (12, 9)
@@ -171,18 +178,57 @@ def test_utilization_converts_from_requests_to_the_task_size() -> None:
     assert cpu["to"] == "workload-web.yaml#/Resources/ScalingPolicyCpu" + TARGET_VALUE
 
 
+def test_the_service_connect_proxy_is_part_of_the_task_ecs_measures() -> None:
+    # the proxy's 256 units and 64 MiB make the task 1024 / 2048 (was 512 / 1024): 61.8 units
+    # = 6% of 1024, 96 MiB = 5% of 2048; converted against 512 / 1024 the service would
+    # scale out at twice the usage the HPA did
+    result = converted(UTILIZATION)
+    assert props(result, "web", "TaskDefinition")["Cpu"] == "1024"
+    assert (policy(result, "Cpu")["TargetValue"], policy(result, "Memory")["TargetValue"]) == \
+        (6, 5)
+    assert fate(result, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/0")["note"] \
+        .startswith("cpu 60% of 103 CPU units requested = 61.8 CPU units per task = 6% of the "
+                    "task's 1024 CPU units")
+
+
+def test_a_task_size_override_is_the_size_the_targets_are_converted_against() -> None:
+    manifest = REQUESTS_BELOW_LIMITS.replace(
+        "  namespace: shop\n", "  namespace: shop\n  annotations: {eks2ecs.io/cpu: \"2\"}\n", 1)
+    result = converted(UTILIZATION, manifest, discovery="cloudmap")
+    assert props(result, "web", "TaskDefinition")["Cpu"] == "2048"
+    # 61.8 units of 2048 = 3%; memory: 2 vCPU's smallest size is 4096 MiB, 96 MiB = 2%
+    assert (policy(result, "Cpu")["TargetValue"], policy(result, "Memory")["TargetValue"]) == \
+        (3, 2)
+
+
+@settings(max_examples=15)
+@given(st.integers(10, 3000), st.sampled_from(["serviceconnect", "cloudmap"]))
+def test_a_cpu_target_is_its_share_of_the_task_definitions_cpu(millicores: int,
+                                                               discovery: str) -> None:
+    manifest = deployment(container=f"resources: {{requests: {{cpu: {millicores}m}}}}")
+    result = converted(UTILIZATION, manifest, discovery=discovery)
+    task = int(props(result, "web", "TaskDefinition")["Cpu"])
+    share = 60 * quantity.cpu_units(f"{millicores}m") / task
+    assert policy(result, "Cpu")["TargetValue"] == min(max(int(share + 0.5), 1), 100)
+
+
 def test_average_value_converts_to_a_share_of_the_task_size() -> None:
-    result = converted("""\
+    average = """\
     - type: Resource
       resource: {name: cpu, target: {type: AverageValue, averageValue: 200m}}
     - type: Resource
       resource: {name: memory, target: {type: AverageValue, averageValue: 300Mi}}
-""")
+"""
+    result = converted(average, discovery="cloudmap")
     # 200m = 205 units of 512 = 40%; 300 MiB of 1024 = 29%
     assert (policy(result, "Cpu")["TargetValue"], policy(result, "Memory")["TargetValue"]) == \
         (40, 29)
     assert fate(result, "HorizontalPodAutoscaler", "web-hpa", "/spec/metrics/0")["note"] == \
         "cpu averageValue 200m = 205 CPU units per task = 40% of the task's 512 CPU units"
+    # with the proxy: of 1024 units = 20%, of 2048 MiB = 15%
+    proxied = converted(average)
+    assert (policy(proxied, "Cpu")["TargetValue"], policy(proxied, "Memory")["TargetValue"]) == \
+        (20, 15)
 
 
 def test_a_tiny_share_is_bounded_to_one_percent() -> None:

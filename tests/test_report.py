@@ -138,7 +138,7 @@ def test_sarif_is_valid_and_has_one_result_per_lossy_or_unsupported_field(exampl
     fields = [(s, f) for s in example.report["sources"] for f in s["fields"]
               if f["status"] in ("lossy", "unsupported")]
     objects = [s for s in example.report["sources"] if s["status"] == "unsupported"]
-    assert len(results) == len(fields) + len(objects) == 8
+    assert len(results) == len(fields) + len(objects) == 9
     located = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
                 r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"])
                for r in results}

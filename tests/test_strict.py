@@ -24,6 +24,7 @@ EXAMPLE_ITEMS = {
     ("Deployment/backend", "/spec/template/spec/containers/0/resources/limits/cpu"),
     ("HorizontalPodAutoscaler/backend-hpa", "/spec/behavior/scaleDown/stabilizationWindowSeconds"),
     ("HorizontalPodAutoscaler/backend-hpa", "/spec/behavior/scaleUp/stabilizationWindowSeconds"),
+    ("HorizontalPodAutoscaler/backend-hpa", "/spec/metrics/0"),  # 70% of requests: 35% of the task
     ("PersistentVolumeClaim/weaviate-data", "/spec/resources/requests/storage"),
     ("Deployment/weaviate", "/spec/template/spec/containers/0/livenessProbe"),
     ("Deployment/backend", "/spec/template/spec/containers/0/livenessProbe"),
@@ -33,6 +34,7 @@ ACCEPT_ALL = [
     "ServiceAccount/backend:/metadata/annotations/eks.amazonaws.com~1role-arn",
     "Deployment:/spec/template/spec/containers/*/resources/limits/cpu",
     "HorizontalPodAutoscaler/backend-hpa:/spec/behavior",
+    "HorizontalPodAutoscaler/backend-hpa:/spec/metrics/0",
     "PersistentVolumeClaim/weaviate-data",
     "Deployment/angel-backend/weaviate:/spec/template/spec",
     "Deployment/backend:/spec/template/spec/containers/0/livenessProbe",
@@ -47,7 +49,7 @@ def test_every_open_item_is_listed_and_strict_fails(capsys: pytest.CaptureFixtur
     assert code == 1
     assert (out / "report.md").is_file()  # written, so the reviewer can read why
     lines = err.splitlines()
-    assert lines[-1] == ("eks2ecs: --strict: 8 lossy or unsupported item(s) need a human; "
+    assert lines[-1] == ("eks2ecs: --strict: 9 lossy or unsupported item(s) need a human; "
                          "accept them with --ignore RULE")
     assert (f"eks2ecs: {EXAMPLES}/weaviate.yaml:2: PersistentVolumeClaim/weaviate-data:"
             "/spec/resources/requests/storage: lossy: EFS has no size") in err
@@ -64,7 +66,7 @@ def test_the_rules_strict_prints_accept_exactly_those_items(
     code, stdout, err = run(capsys, "report", EXAMPLES, "--format", "json", "--strict",
                             *[arg for rule in printed for arg in ("--ignore", rule)])
     assert (code, err) == (0, "")
-    assert [r["suppressed"] for r in json.loads(stdout)["suppressions"]["rules"]] == [1] * 8
+    assert [r["suppressed"] for r in json.loads(stdout)["suppressions"]["rules"]] == [1] * 9
 
 
 def test_rules_for_several_namespaces_name_the_namespace() -> None:
@@ -85,7 +87,7 @@ def test_rules_copied_from_the_report_accept_everything(capsys: pytest.CaptureFi
     assert (record["open"], record["suppressed"]) == (0, len(EXAMPLE_ITEMS))
     assert [(r["rule"], r["suppressed"]) for r in record["rules"]] == [
         (ACCEPT_ALL[0], 1), (ACCEPT_ALL[1], 2), (ACCEPT_ALL[2], 2), (ACCEPT_ALL[3], 1),
-        (ACCEPT_ALL[4], 1), (ACCEPT_ALL[5], 1)]
+        (ACCEPT_ALL[4], 1), (ACCEPT_ALL[5], 1), (ACCEPT_ALL[6], 1)]
     items = {(i["object"], i["path"]) for r in record["rules"] for i in r["items"]}
     assert items == EXAMPLE_ITEMS
     # suppressed items keep their fate in the report: suppression is a decision, not a fix
@@ -98,7 +100,7 @@ def test_markdown_records_suppressions() -> None:
     result = translate([EXAMPLES], Options(validate=False, ignore=(ACCEPT_ALL[1], "Job/nothing")))
     markdown = result.files["report.md"]
     assert "## Suppressed" in markdown
-    assert "2 lossy or unsupported item(s) accepted with --ignore; 6 still need a human." in markdown
+    assert "2 lossy or unsupported item(s) accepted with --ignore; 7 still need a human." in markdown
     assert (f"| `{ACCEPT_ALL[1]}` | 2 | `Deployment/backend:"
             "/spec/template/spec/containers/0/resources/limits/cpu`<br>`Deployment/weaviate:") \
         in markdown

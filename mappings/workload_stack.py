@@ -6,7 +6,7 @@ Deployment, StatefulSet, Job and CronJob differ only in what they put around it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mappings import discovery, networkpolicy, overrides, security_groups
@@ -145,7 +145,11 @@ def task_stack(obj: KubeObject, pod_spec: PodSpec, template_path: str, frag: Fra
         _exec_read_only(pod_spec, pod, template_path, stack, frag)
     put(stack, "Resources", "TaskDefinition", Resource("AWS::ECS::TaskDefinition", task, obj.ref))
     entry.notes.append(pod.size.note)
-    entry.sizing = pod.size.sizing
+    sizing = pod.size.sizing
+    if sizing.without_proxy is not None:  # an override sizes the task with or without it
+        sizing = replace(sizing, without_proxy=overrides.chosen_size(
+            obj, ctx, *sizing.without_proxy))
+    entry.sizing = sizing
     if not pod.size.fits:
         entry.status = "partial"
     entry.mapped("/metadata/namespace", Target(stack, "/Resources/TaskDefinition/Properties/Family"),

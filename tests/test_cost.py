@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import deployment, docs, source, translate_yaml
 from tests.test_cli import REPO, run
@@ -96,14 +98,31 @@ def test_service_connect_sizes_each_task_for_its_proxy(example: Result, guide: R
     estimate, before = example.cost, guide.cost
     assert estimate is not None and before is not None
     backend, weaviate = line(estimate, "Deployment/backend"), line(estimate, "Deployment/weaviate")
-    assert backend.sizing == "1 vCPU, 2 GB x 1 task (autoscaling 1-4); EKS pod 0.5 vCPU, 2 GB"
-    assert weaviate.sizing == "2 vCPU, 4 GB x 1 task; EKS pod 1 vCPU, 3 GB"
-    assert backend.ecs == pytest.approx((1 * 0.04048 + 2 * 0.004445) * 730)
-    assert backend.ecs_range == (pytest.approx(36.04, abs=0.01), pytest.approx(144.16, abs=0.01))
-    assert weaviate.ecs == pytest.approx((2 * 0.04048 + 4 * 0.004445) * 730)
+    assert backend.sizing == ("0.5 vCPU, 1 GB x 1 task (1 vCPU, 2 GB with the proxy) "
+                              "(autoscaling 1-4); EKS pod 0.5 vCPU, 2 GB")
+    assert weaviate.sizing == "1 vCPU, 2 GB x 1 task (2 vCPU, 4 GB with the proxy); EKS pod 1 vCPU, 3 GB"
+    # the workload lines are what the pods need, as under --discovery cloudmap; the proxy's
+    # line what rounding each task up for it adds: 1 vCPU / 2 GB - 0.5 / 1 for backend (over
+    # its 1-4 tasks), 2 vCPU / 4 GB - 1 / 2 for weaviate
     for name in ("backend", "weaviate"):
-        assert line(estimate, f"Deployment/{name}").eks == line(before, f"Deployment/{name}").eks
+        now, then = line(estimate, f"Deployment/{name}"), line(before, f"Deployment/{name}")
+        assert (now.eks, now.ecs, now.ecs_range, now.vcpu_hours, now.gb_hours) == (
+            then.eks, then.ecs, then.ecs_range, then.vcpu_hours, then.gb_hours)
+    proxy = line(estimate, "Service Connect proxy")
+    assert proxy.sizing == ("256 CPU units and 64 MiB in each task of 2 workloads; 2 task sizes "
+                            "rounded up for it")
+    assert (proxy.eks, proxy.ecs) == (None, pytest.approx(18.02 + 36.04, abs=0.01))
+    assert proxy.ecs_range == (pytest.approx(18.02 + 36.04, abs=0.01),
+                               pytest.approx(4 * 18.02 + 36.04, abs=0.02))
+    assert (proxy.vcpu_hours, proxy.gb_hours) == (1.5 * 730, 3 * 730)
     assert estimate.total("ecs") - before.total("ecs") == pytest.approx(18.02 + 36.04, abs=0.02)
+    # the row that prices --discovery cloudmap is that run's own total
+    assert estimate.total_without_proxy() == pytest.approx(before.total("ecs"))
+    assert before.total_without_proxy() is None
+    assert example.report["cost"]["cloudMap"] == {"ecsTotal": 103.34}
+    assert guide.report["cost"]["cloudMap"] is None
+    assert ("| total with --discovery cloudmap | no Service Connect proxy line: Cloud Map DNS "
+            "names, the tasks at the workload lines' sizes |  | $103.34 |") in example.files["report.md"]
     assert ("pod asks 0.5 vCPU / 1024 MiB + 0.25 vCPU / 64 MiB for the Service Connect proxy; "
             "smallest Fargate size 1 vCPU / 2048 MiB") in source(example, "Deployment", "backend")["notes"]
     said = [a for a in estimate.assumptions if "Service Connect proxy" in a]
@@ -167,10 +186,18 @@ def test_replicas_outside_the_scaling_range_are_clamped() -> None:
         """, validate=False)
     assert result.cost is not None
     api = line(result.cost, "Deployment/api")
-    # 250m / 512Mi plus the Service Connect proxy's 256 units / 64 MiB: 0.5 vCPU / 1 GB
-    assert api.sizing == "0.5 vCPU, 1 GB x 3 tasks (autoscaling 3-6); EKS pod 0.25 vCPU, 1 GB"
-    per_task = (0.5 * 0.04048 + 1 * 0.004445) * 730
-    assert api.ecs == pytest.approx(3 * per_task)
+    # 250m / 512Mi is 0.25 vCPU / 0.5 GB; with the Service Connect proxy's 256 units / 64 MiB
+    # 0.5 vCPU / 1 GB, the difference on the proxy's line
+    assert api.sizing == ("0.25 vCPU, 0.5 GB x 3 tasks (0.5 vCPU, 1 GB with the proxy) "
+                          "(autoscaling 3-6); EKS pod 0.25 vCPU, 1 GB")
+    bare, per_task = [(vcpu * 0.04048 + gb * 0.004445) * 730 for vcpu, gb in ((0.25, 0.5), (0.5, 1))]
+    assert api.ecs == pytest.approx(3 * bare)
+    proxy = line(result.cost, "Service Connect proxy")
+    assert proxy.ecs == pytest.approx(3 * (per_task - bare))
+    assert proxy.ecs_range == (pytest.approx(3 * (per_task - bare)),
+                               pytest.approx(6 * (per_task - bare)))
+    assert result.cost.total("ecs") == pytest.approx(3 * per_task + line(
+        result.cost, "NAT gateway").ecs)
     # an ECR image and no secrets: ECR and logs endpoints only, and no NAT caveat
     assert result.cost.alternative is not None
     assert "3 interface endpoints (ecr.api, ecr.dkr, logs)" in result.cost.alternative.sizing
@@ -196,15 +223,18 @@ def test_requests_and_limits_that_differ_price_each_side_by_its_rule() -> None:
         """), validate=False)
     assert result.cost is not None
     web = line(result.cost, "Deployment/web")
-    assert web.sizing == "2 vCPU, 4 GB x 2 tasks; EKS pod 0.5 vCPU, 2 GB"
-    assert round(web.ecs or 0, 2) == 144.16  # 2 x (2 x 0.04048 + 4 x 0.004445) x 730
+    assert web.sizing == "1 vCPU, 2 GB x 2 tasks (2 vCPU, 4 GB with the proxy); EKS pod 0.5 vCPU, 2 GB"
+    assert round(web.ecs or 0, 2) == 72.08  # 2 x (1 x 0.04048 + 2 x 0.004445) x 730
+    # 2 x (2 x 0.04048 + 4 x 0.004445) x 730 = 144.16 with the proxy
+    assert round(line(result.cost, "Service Connect proxy").ecs or 0, 2) == 144.16 - 72.08
     assert round(web.eks or 0, 2) == 42.53  # 2 x (0.5 x 0.04048 + 2 x 0.004445) x 730
     assert [size.as_dict() for size in result.cost.sizes] == [{
         "item": "Deployment/web", "tasks": 2, "requested": "0.75 vCPU / 1088 MiB",
         "needed": "1.25 vCPU / 2112 MiB", "sizedBy": "limits",
         "task": {"vcpu": 2.0, "gb": 4.0, "monthly": 144.16},
         "byRequests": {"vcpu": 1.0, "gb": 2.0, "monthly": 72.08},
-        "eksFargate": {"vcpu": 0.5, "gb": 2.0, "monthly": 42.53}}]
+        "eksFargate": {"vcpu": 0.5, "gb": 2.0, "monthly": 42.53},
+        "withoutProxy": {"vcpu": 1.0, "gb": 2.0, "monthly": 72.08}}]
     assert ("| Deployment/web | 0.75 vCPU / 1088 MiB | 1.25 vCPU / 2112 MiB | 2 vCPU, 4 GB: "
             "$144.16 | limits | 1 vCPU, 2 GB: $72.08 | 0.5 vCPU, 2 GB: $42.53 |"
             ) in result.files["report.md"]
@@ -349,18 +379,22 @@ def test_readme_table_shows_what_the_tool_computes(example: Result) -> None:
     backend, weaviate = lines["Deployment/backend"], lines["Deployment/weaviate"]
     low, high = backend["ecsRange"]
     alb, nat = lines["Application Load Balancer"], lines["NAT gateway"]
+    proxy = lines["Service Connect proxy"]
     rows = [
         f"| Control plane | 73.00 | {lines['Control plane']['eks']:.2f} | 0.00 | 0.00 |",
-        f"| Backend (0.5 vCPU, 1 GB, 2 tasks; autoscaling rests at 1; ECS: + proxy) | 36.00 | "
+        f"| Backend (0.5 vCPU, 1 GB, 2 tasks; autoscaling rests at 1) | 36.00 | "
         f"{backend['eks']:.2f} | 36.00 | "
         f"{backend['ecs']:.2f} (autoscaling 1-4: {low:.2f}-{high:.2f}) |",
-        f"| Weaviate (1 vCPU, 2 GB, 1 task; ECS: + proxy) | 36.00 | {weaviate['eks']:.2f} | 36.00 | "
+        f"| Weaviate (1 vCPU, 2 GB, 1 task) | 36.00 | {weaviate['eks']:.2f} | 36.00 | "
         f"{weaviate['ecs']:.2f} |",
+        f"| Service Connect proxy (ECS only) | - | - | - | {proxy['ecs']:.2f} (autoscaling: "
+        f"{proxy['ecsRange'][0]:.2f}-{proxy['ecsRange'][1]:.2f}) |",
         f"| ALB | 16.20 | {alb['eks']:.2f} | 16.20 | {alb['ecs']:.2f} |",
         f"| NAT gateway | 32.40 | {nat['eks']:.2f} | - | {nat['ecs']:.2f} (kept) |",
         f"| VPC endpoints instead of NAT | - | - | 14.00 | {data['alternative']['ecs']:.2f} (option) |",
         f"| **Total** | **208.60** | **{data['total']['eks']:.2f}** | **117.20** | "
-        f"**{data['total']['ecs']:.2f}** ({data['alternative']['ecsTotal']:.2f} with endpoints) |",
+        f"**{data['total']['ecs']:.2f}** ({data['alternative']['ecsTotal']:.2f} with endpoints; "
+        f"{data['cloudMap']['ecsTotal']:.2f} with `--discovery cloudmap`) |",
     ]
     for row in rows:
         assert row in readme
@@ -380,3 +414,19 @@ def test_workloads_of_several_namespaces_are_told_apart() -> None:
     assert result.cost is not None
     assert [x.item for x in result.cost.lines if x.item.startswith("Deployment")] == [
         "Deployment/admin/api", "Deployment/shop/api"]
+
+
+@settings(max_examples=20)
+@given(st.integers(10, 3500), st.integers(16, 7000), st.integers(1, 5))
+def test_the_cloudmap_row_is_what_a_cloudmap_translation_costs(millicores: int, mebibytes: int,
+                                                                replicas: int) -> None:
+    """The proxy line is exactly what Service Connect adds: taken off the total, the same
+    workload costs what --discovery cloudmap (no proxy) prices it at, whatever its size."""
+    manifest = deployment(spec=f"replicas: {replicas}", container=(
+        f"resources: {{requests: {{cpu: {millicores}m, memory: {mebibytes}Mi}}}}"))
+    with_proxy = translate_yaml(manifest, validate=False).cost
+    without = translate_yaml(manifest, validate=False, discovery="cloudmap").cost
+    assert with_proxy is not None and without is not None
+    assert with_proxy.total_without_proxy() == pytest.approx(without.total("ecs"))
+    assert line(with_proxy, "Service Connect proxy").ecs >= 0
+    assert line(with_proxy, "Deployment/web").ecs == line(without, "Deployment/web").ecs

@@ -25,6 +25,7 @@ AVAILABILITY_ZONES = 2  # an ALB needs two; endpoints are priced per zone
 NAT_GATEWAYS = 1  # as in the migration guide; one per zone for zone resilience doubles it
 LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 NAT_ITEM = "NAT gateway"  # the line the endpoints alternative replaces
+PROXY_ITEM = "Service Connect proxy"  # the line --discovery cloudmap leaves out
 # Interface endpoints private Fargate tasks need when there is no NAT gateway, by what uses them.
 ECR_ENDPOINTS = ("ecr.api", "ecr.dkr")  # plus the S3 gateway endpoint for layers, which is free
 LOGS_ENDPOINT = "logs"
@@ -78,6 +79,7 @@ class Sizing:
     task: Size  # as the template has it
     by_requests: Size  # on ECS, from the requests alone
     eks: Size  # requests + 256 MiB, as EKS on Fargate sizes a pod
+    without_proxy: Size | None = None  # the task were no Service Connect proxy in it
 
     @property
     def sized_by(self) -> str:
@@ -92,7 +94,8 @@ class Sizing:
                 **{key: {"vcpu": size.vcpu, "gb": size.gb,
                          "monthly": _cents(size.per_task * self.tasks)}
                    for key, size in (("task", self.task), ("byRequests", self.by_requests),
-                                     ("eksFargate", self.eks))}}
+                                     ("eksFargate", self.eks), ("withoutProxy", self.without_proxy))
+                   if size is not None}}
 
 
 @dataclass
@@ -112,15 +115,23 @@ class Estimate:
         nat = sum(line.ecs or 0.0 for line in self.lines if line.item == NAT_ITEM)
         return self.total("ecs") - nat + (self.alternative.ecs or 0.0)
 
+    def total_without_proxy(self) -> float | None:
+        """The ECS total under --discovery cloudmap: the same tasks, no proxy in them."""
+        proxy = [line.ecs or 0.0 for line in self.lines if line.item == PROXY_ITEM]
+        return self.total("ecs") - sum(proxy) if proxy else None
+
     def as_dict(self) -> dict[str, Any]:
         t = self.table
         with_endpoints = self.total_with_alternative()
+        without_proxy = self.total_without_proxy()
         return {
             "region": t.region, "currency": t.currency, "hoursPerMonth": t.hours,
             "lines": [line.as_dict() for line in self.lines],
             "total": {"eks": _cents(self.total("eks")), "ecs": _cents(self.total("ecs"))},
             "alternative": ({**self.alternative.as_dict(), "ecsTotal": _cents(with_endpoints)}
                             if self.alternative else None),
+            "cloudMap": (None if without_proxy is None
+                         else {"ecsTotal": _cents(without_proxy)}),
             "sizes": [size.as_dict() for size in self.sizes],
             "assumptions": list(self.assumptions),
             "prices": {k: {"usd": p.usd, "per": p.per, "date": p.date, "source": p.source}
@@ -161,26 +172,37 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
                           table.monthly("eks_cluster_hour"), 0.0))
     labels, sizings = _labels(plan), _sizings(plan)
     workloads = [w for stack in plan.stacks for w in _workloads(stack, labels, sizings)]
+    proxied: list[tuple[_Workload, Size, Size]] = []  # (workload, its task, the task without)
     for w in workloads:
         task = _size(table, w, (int(w.vcpu * 1024), int(w.gb * 1024)))
-        sizing = f"{task} x {w.tasks} task{'s' if w.tasks != 1 else ''}"
+        # the proxy's share is a line of its own, so the workload's is what the pod needs
+        bare = task if w.sizing is None or w.sizing.without_proxy is None \
+            else _size(table, w, w.sizing.without_proxy)
+        if bare is not task:
+            proxied.append((w, task, bare))
+        sizing = f"{bare} x {w.tasks} task{'s' if w.tasks != 1 else ''}"
+        if bare != task:
+            sizing += f" ({task} with the proxy)"
         spread = None
         if w.scaling:
             sizing += f" (autoscaling {w.scaling[0]}-{w.scaling[1]})"
-            spread = (task.per_task * w.scaling[0], task.per_task * w.scaling[1])
+            spread = (bare.per_task * w.scaling[0], bare.per_task * w.scaling[1])
         eks: Size | None = task  # a pod of the same size, when the plan does not say
         if w.sizing is not None:
             eks = _size(table, w, w.sizing.eks_fargate)
             out.sizes.append(Sizing(w.item, w.tasks, _demand(w.sizing.requested),
                                     _demand(w.sizing.needed), task,
-                                    _size(table, w, w.sizing.by_requests), eks))
+                                    _size(table, w, w.sizing.by_requests), eks,
+                                    None if bare is task else bare))
         if eks_node_cost is not None:
             eks = None
-        elif eks != task:
+        elif eks != bare:
             sizing += f"; EKS pod {eks}"
         out.lines.append(Line(w.item, sizing, None if eks is None else eks.per_task * w.tasks,
-                              task.per_task * w.tasks, spread,
-                              round(w.vcpu * w.tasks * hours, 2), round(w.gb * w.tasks * hours, 2)))
+                              bare.per_task * w.tasks, spread, round(bare.vcpu * w.tasks * hours, 2),
+                              round(bare.gb * w.tasks * hours, 2)))
+    if proxied:
+        out.lines.append(_proxy_line(proxied, hours))
     if eks_node_cost is not None:
         out.lines.append(Line("EKS worker nodes", "as stated with --eks-node-cost", eks_node_cost, None))
         out.assumptions.append("EKS compute is the node cost you stated; ECS lines are Fargate tasks.")
@@ -193,12 +215,13 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
             "container's limit, as ECS gives a task no more than its size: 'Cost: task sizes' "
             "shows which sized each task and what its requests alone would cost. State your "
             "node bill with --eks-node-cost USD for EC2 node groups.")
-    if any("ServiceConnectConfiguration" in s.resources["Service"].properties
-           for s in plan.stacks if "Service" in s.resources):
+    if proxied:
         out.assumptions.append(
             "ECS tasks hold the Service Connect proxy too: 256 CPU units and 64 MiB more per "
-            "task, as the ECS developer guide recommends (service-connect-concepts-deploy.html); "
-            "--discovery cloudmap runs no proxy.")
+            "task, as the ECS developer guide recommends (service-connect-concepts-deploy.html). "
+            f"The '{PROXY_ITEM}' line is what that adds once each task is rounded up to a "
+            "Fargate size, the workload lines what the pods need; --discovery cloudmap runs no "
+            "proxy, for the total the table shows without it.")
     if any(w.scaling for w in workloads):
         out.assumptions.append("Tasks: the Deployment's replicas, or under autoscaling its "
                                "minimum (the service has no DesiredCount: it rests at "
@@ -252,6 +275,26 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
     if note:
         out.assumptions.append(note)
     return out
+
+
+def _proxy_line(proxied: list[tuple[_Workload, Size, Size]], hours: float) -> Line:
+    """What the Service Connect proxy adds: each task's price less the price of the size it
+    would have without the proxy, at its task count (and over its autoscaling range)."""
+    def added(w: _Workload, task: Size, bare: Size, tasks: int) -> float:
+        return (task.per_task - bare.per_task) * tasks
+
+    grown = sum(1 for _, task, bare in proxied if task != bare)
+    spread = None
+    if any(w.scaling for w, _, _ in proxied):
+        spread = tuple(sum(added(w, task, bare, w.scaling[end] if w.scaling else w.tasks)
+                           for w, task, bare in proxied) for end in (0, 1))
+    return Line(PROXY_ITEM, f"256 CPU units and 64 MiB in each task of {len(proxied)} "
+                f"workload{'s' if len(proxied) != 1 else ''}; {grown} task size"
+                f"{'s' if grown != 1 else ''} rounded up for it", None,
+                sum(added(w, task, bare, w.tasks) for w, task, bare in proxied),
+                None if spread is None else (spread[0], spread[1]),
+                round(sum((task.vcpu - bare.vcpu) * w.tasks for w, task, bare in proxied) * hours, 2),
+                round(sum((task.gb - bare.gb) * w.tasks for w, task, bare in proxied) * hours, 2))
 
 
 def _created_endpoints(plan: Plan) -> list[str]:
@@ -394,6 +437,11 @@ def tables(est: Estimate | None, region: str) -> list[Table]:
         rows.append((line.item, line.sizing, _money(line.eks), ecs))
     rows.append((Strong("total"), "", Strong(_money(est.total("eks"))),
                  Strong(_money(est.total("ecs")))))
+    without_proxy = est.total_without_proxy()
+    if without_proxy is not None:
+        rows.append(("total with --discovery cloudmap", f"no {PROXY_ITEM} line: Cloud Map DNS "
+                     "names, the tasks at the workload lines' sizes", "",
+                     _money(without_proxy)))
     if est.alternative:
         alt = est.alternative
         rows.append((alt.item, alt.sizing, "",

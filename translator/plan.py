@@ -63,6 +63,7 @@ class TaskSizing:
     needed: tuple[int, int]  # the larger of each container's request and limit: the task holds it
     by_requests: tuple[int, int]  # the Fargate size the requests alone would take on ECS
     eks_fargate: tuple[int, int]  # the size EKS on Fargate gives the pod
+    without_proxy: tuple[int, int] | None = None  # the task's size were no proxy in it
 
 
 @dataclass
@@ -261,12 +262,8 @@ class Stack:
     needs: dict[str, str] = field(default_factory=dict)  # key of a stack it needs -> why
 
     def section(self, name: Section) -> dict[str, Any]:
-        return {
-            "Parameters": self.parameters,
-            "Conditions": self.conditions,
-            "Resources": self.resources,
-            "Outputs": self.outputs,
-        }[name]
+        return {"Parameters": self.parameters, "Conditions": self.conditions,
+                "Resources": self.resources, "Outputs": self.outputs}[name]
 
     def as_cfn(self) -> dict[str, Any]:
         out: dict[str, Any] = {

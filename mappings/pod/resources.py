@@ -90,7 +90,9 @@ def task_size(pod: PodSpec, proxy: bool = False) -> TaskSize:
     needed, requested = pod_demand(pod, demand), pod_demand(pod, requests)
     eks = smallest_fit(requested.cpu, requested.memory + EKS_FARGATE_OVERHEAD_MIB)[:2]
     asked = str(needed)
+    without_proxy = None
     if proxy:
+        without_proxy = smallest_fit(needed.cpu, needed.memory)[:2]
         sidecar = Demand(PROXY_CPU, PROXY_MEMORY_MIB)
         needed, requested = needed + sidecar, requested + sidecar
         asked += f" + {sidecar} for the Service Connect proxy"
@@ -103,7 +105,8 @@ def task_size(pod: PodSpec, proxy: bool = False) -> TaskSize:
         note += (f", sized by its limits (its requests, {requested}, would fit "
                  f"{by_requests[0] / 1024:g} vCPU / {by_requests[1]} MiB)")
     return TaskSize(task_cpu, task_memory, note, fits, TaskSizing(
-        (requested.cpu, requested.memory), (needed.cpu, needed.memory), by_requests, eks))
+        (requested.cpu, requested.memory), (needed.cpu, needed.memory), by_requests, eks,
+        without_proxy))
 
 
 def shrink(state: PodState, containers: list[dict[str, Any]], size: TaskSize) -> None:

@@ -56,7 +56,8 @@ def _plain(config: Any) -> bool:
     return isinstance(config, dict) and bool(config) and all(ok(v) for v in config.values())
 
 
-def annotation_conditions(ing: Ingress, name: str, frag: Fragment) -> list[dict[str, Any]]:
+def annotation_conditions(ing: Ingress, name: str, frag: Fragment,
+                          stack: str = LOAD_BALANCER_STACK) -> list[dict[str, Any]]:
     """Extra listener-rule conditions of a `conditions.<name>` annotation (headers, query
     strings, methods, source IPs), reported where they cannot be read."""
     key = f"conditions.{name}"
@@ -79,7 +80,7 @@ def annotation_conditions(ing: Ingress, name: str, frag: Fragment) -> list[dict[
                                    "config of strings")
             return []
         conditions.append({"Field": field, config: body})
-    frag.entry.mapped(pointer, Target(LOAD_BALANCER_STACK, "/Resources"),
+    frag.entry.mapped(pointer, Target(stack, "/Resources"),
                       "conditions of the listener rules routing to it")
     return conditions
 

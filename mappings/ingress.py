@@ -1,8 +1,8 @@
-"""Ingress (AWS Load Balancer Controller annotations) -> the load-balancer stack: an ALB per
-IngressGroup (`group.name`; Ingresses without one share the default ALB), its listeners, an
-IP target group per backend Service port, and listener rules from host/path rules with
-stable priorities. Other ingress classes (nginx, istio, ...) become the same ALB rules, and
-what their controller did beyond routing is reported.
+"""Ingress (AWS Load Balancer Controller annotations) -> a load-balancer stack: its ALB
+(mappings/ingress_albs.py says which Ingresses share one), its listeners, an IP target group
+per backend Service port, and listener rules from host/path rules with stable priorities.
+Other ingress classes (nginx, istio, ...) become the same ALB rules, and what their controller
+did beyond routing is reported.
 
 The workload's ECS service registers its container in the target group; the readiness probe
 (or the healthcheck-* annotations) becomes the target group's health check.
@@ -15,17 +15,16 @@ mappings/alb_annotations.py.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from mappings.alb_annotations import PREFIX, annotation_action, annotation_conditions, controller_annotations
-from mappings.load_balancer import SSL_POLICY, Balancer, load_balancer, parse_cidrs, target_group
+from mappings.ingress_albs import BALANCER, alb_of, balancer, group_of, ingress_class
+from mappings.load_balancer import Balancer, load_balancer, target_group
 from mappings.pod.probes import grpc_check, target_group_check
 from mappings.workloads import selected_by
 from translator.cfn import Ref
-from translator.context import LOAD_BALANCER_STACK, Context, pascal
+from translator.context import Context, pascal
 from translator.load import escape_pointer_token
 from translator.models import Container, Ingress, IngressBackend, Service
 from translator.plan import Entry, Fragment, Resource, SetProperty, Target
@@ -34,9 +33,6 @@ KIND = "Ingress"
 API_VERSIONS = ("networking.k8s.io/v1",)
 MODEL = Ingress
 
-# annotations that shape the load balancer (the first Ingress of a group that sets one wins)
-BALANCER = {"scheme", "listen-ports", "certificate-arn", "ssl-redirect", "inbound-cidrs",
-            "group.name", "tags", "load-balancer-name", "ssl-policy", "ip-address-type"}
 # annotations that shape the target groups of this Ingress's backends
 TARGET_GROUP = {"target-type", "backend-protocol", "backend-protocol-version", "success-codes",
                 "healthcheck-path", "healthcheck-port", "healthcheck-protocol",
@@ -70,85 +66,6 @@ FIELDS = (
     "/spec/rules/*/http/paths/*/path", "/spec/rules/*/http/paths/*/pathType",
     "/spec/rules/*/http/paths/*/backend",
 )
-
-
-def group_of(ing: Ingress) -> str:
-    return controller_annotations(ing).get("group.name", "")
-
-
-def balancer(ctx: Context, group: str) -> Balancer:
-    """The ALB of an IngressGroup; the first Ingress (by namespace/name) that sets a value wins."""
-    def compute() -> Balancer:
-        ingresses = sorted((i for i in ctx.all(Ingress) if group_of(i) == group),
-                           key=lambda i: (ctx.namespace_of(i), i.name))
-        merged: dict[str, str] = {}
-        for ing in ingresses:
-            for key, value in controller_annotations(ing).items():
-                merged.setdefault(key, value)
-        notes: list[str] = []
-        listeners: list[tuple[str, int]] = []
-        raw = merged.get("listen-ports")
-        if raw:
-            try:
-                for item in json.loads(raw):
-                    for proto, port in item.items():
-                        if proto in ("HTTP", "HTTPS") and isinstance(port, int):
-                            listeners.append((proto, port))
-            except (json.JSONDecodeError, AttributeError, TypeError):
-                notes.append(f"listen-ports {raw!r} is not valid JSON; HTTP 80 used")
-        certificates = [c.strip() for c in merged.get("certificate-arn", "").split(",")
-                        if c.strip()]
-        if len(certificates) > 1:
-            notes.append("only the first certificate-arn is the listener's; add the others "
-                         "as AWS::ElasticLoadBalancingV2::ListenerCertificate")
-        certificate = certificates[0] if certificates else None
-        tls = tls_terminated(ingresses)
-        if not listeners:
-            listeners = [("HTTP", 80)] + ([("HTTPS", 443)] if certificate or tls else [])
-        redirect = merged.get("ssl-redirect") or ("443" if tls and tls_redirects(ingresses)
-                                                  else None)
-        scheme = merged.get("scheme", "internal")
-        tags = tuple(sorted((k.strip(), v.strip()) for k, v in (
-            t.split("=", 1) for t in merged.get("tags", "").split(",") if "=" in t)))
-        return Balancer(
-            pascal(group) if group else "", "application",
-            scheme if scheme in ("internal", "internet-facing") else "internal",
-            tuple(sorted(set(listeners))), certificate,
-            int(redirect) if redirect and redirect.isdigit() else None,
-            parse_cidrs(merged.get("inbound-cidrs") or "", notes), tuple(notes),
-            f"IngressGroup {group}" if group else "every Ingress without group.name (one ALB)",
-            tags,
-            merged.get("ssl-policy", SSL_POLICY), _lb_name(merged.get("load-balancer-name"), notes),
-            merged.get("ip-address-type") if merged.get("ip-address-type") in (
-                "ipv4", "dualstack") else None)
-    found: Balancer = ctx.memo(f"alb:{group}", compute)
-    return found
-
-
-def tls_terminated(ingresses: list[Ingress]) -> bool:
-    """Whether an Ingress of the group has its controller serve HTTPS from spec.tls, as
-    ingress-nginx (and other in-cluster controllers) do on 443. The AWS Load Balancer
-    Controller serves HTTPS only where listen-ports asks for it
-    (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/cert_discovery/)."""
-    return any(ing.spec.tls and _ingress_class(ing) not in (None, "alb") for ing in ingresses)
-
-
-def tls_redirects(ingresses: list[Ingress]) -> bool:
-    """Whether HTTP redirects to HTTPS for every Ingress of the group, as ingress-nginx does
-    for an Ingress with TLS unless its ssl-redirect is "false". A group that also serves
-    plain-HTTP Ingresses keeps its HTTP listener forwarding."""
-    return all(ing.spec.tls and ing.metadata.annotations.get(
-        "nginx.ingress.kubernetes.io/ssl-redirect", "true") != "false" for ing in ingresses)
-
-
-def _lb_name(name: str | None, notes: list[str]) -> str | None:
-    if name is None:
-        return None
-    if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", name) \
-            and not name.startswith("internal-"):
-        return name
-    notes.append(f"load-balancer-name {name!r} is not a valid ALB name; CloudFormation names it")
-    return None
 
 
 # Listener-rule priorities: 1..50,000, one rule per priority on a listener
@@ -185,9 +102,10 @@ def priorities(ctx: Context) -> dict[tuple[str, str, int, int], int]:
                     digest = hashlib.sha256("\0".join((
                         group_of(ing), ns, ing.name, rule.host or "", path.path,
                         path.path_type or "")).encode()).hexdigest()
-                    keyed.append((group_of(ing), band, int(digest[:12], 16) % SLOTS, digest,
+                    # the digest keeps group.name (not the ALB) so splitting ALBs moved no rule
+                    keyed.append((alb_of(ctx, ing).key, band, int(digest[:12], 16) % SLOTS, digest,
                                   (ns, ing.name, i, j)))
-        taken: set[tuple[str, int]] = set()  # priorities are per listener: per group's ALB
+        taken: set[tuple[str, int]] = set()  # priorities are per listener: per ALB
         out: dict[tuple[str, str, int, int], int] = {}
         for group, band, slot, _, key in sorted(keyed):
             place = band * SLOTS + slot
@@ -207,18 +125,15 @@ def _patterns(path: str, path_type: str) -> list[str]:
     return ["/*"] if not base else [base, f"{base}/*"]
 
 
-def _ingress_class(obj: Ingress) -> str | None:
-    return obj.spec.ingress_class_name or obj.metadata.annotations.get("kubernetes.io/ingress.class")
-
-
 def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
     entry = frag.entry
     ns = ctx.namespace_of(obj)
-    alb = balancer(ctx, group_of(obj))
-    stack = LOAD_BALANCER_STACK
+    alb = balancer(ctx, obj)
+    stack = alb.stack
+    entry.eks_balancer = alb_of(ctx, obj).eks_balancer(ctx, obj)
     load_balancer(frag, ctx, alb)
     _report_annotations(obj, alb, frag)
-    cls = _ingress_class(obj)
+    cls = ingress_class(obj)
     class_path = "/spec/ingressClassName" if obj.spec.ingress_class_name \
         else "/metadata/annotations/kubernetes.io~1ingress.class"
     if cls not in (None, "alb"):
@@ -284,7 +199,8 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
             patterns = _patterns(path.path, path.path_type)
             conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": patterns}})
             if path.backend.service is not None:
-                conditions += annotation_conditions(obj, path.backend.service.name, frag)
+                conditions += annotation_conditions(obj, path.backend.service.name, frag,
+                                                   alb.stack)
             priority = prio[(ns, obj.name, i, j)]
             for listener in listeners:
                 conditions_to = _rule(frag, alb, listener, pascal(obj.name), priority,
@@ -311,7 +227,7 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
 
 def _report_annotations(obj: Ingress, alb: Balancer, frag: Fragment) -> None:
     entry = frag.entry
-    stack = LOAD_BALANCER_STACK
+    stack = alb.stack
     own = controller_annotations(obj)
     for key in sorted(own):
         pointer = f"/metadata/annotations/{escape_pointer_token(PREFIX + key)}"
@@ -381,7 +297,7 @@ def _rule(frag: Fragment, alb: Balancer, listener: str, name: str, priority: int
             "Conditions": conditions,
             "Actions": actions,
         }, origin))
-    if stack != LOAD_BALANCER_STACK:
+    if stack != alb.stack:
         frag.depends.append((stack, "Service", logical))
     return Target(stack, f"/Resources/{logical}")
 
@@ -400,8 +316,8 @@ def _backend_actions(backend: IngressBackend, ing: Ingress, alb: Balancer, ctx: 
         annotation = escape_pointer_token(f"{PREFIX}actions.{service.name}")
         frag.entry.mapped(pointer, None, f"{action['Type']} action of actions.{service.name}")
         frag.entry.mapped(f"/metadata/annotations/{annotation}", Target(
-            LOAD_BALANCER_STACK, "/Resources"), f"a {action['Type']} listener action")
-        return [action], LOAD_BALANCER_STACK
+            alb.stack, "/Resources"), f"a {action['Type']} listener action")
+        return [action], alb.stack
     found = _backend_target_group(backend, ing, alb, ctx, frag, pointer)
     return None if found is None else ([{"Type": "forward", "TargetGroupArn": Ref(found[0])}],
                                        found[1])
@@ -473,7 +389,7 @@ def backends(ing: Ingress) -> set[str]:
 def _settings_differ(ctx: Context, ing: Ingress, service: str) -> bool:
     ns = ctx.namespace_of(ing)
     variants = {_target_group_settings(other) for other in ctx.all(Ingress)
-                if ctx.namespace_of(other) == ns and group_of(other) == group_of(ing)
+                if ctx.namespace_of(other) == ns and alb_of(ctx, other) == alb_of(ctx, ing)
                 and service in backends(other)}
     return len(variants) > 1
 

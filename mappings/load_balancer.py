@@ -32,7 +32,7 @@ SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 @dataclass(frozen=True)
 class Balancer:
-    """One load balancer of the load-balancer stack, named by its logical-id prefix."""
+    """One load balancer of a load-balancer stack, named by its logical-id prefix."""
 
     prefix: str  # "" for the Ingresses' default ALB
     type: str  # application | network
@@ -47,6 +47,13 @@ class Balancer:
     ssl_policy: str = SSL_POLICY
     name: str | None = None  # load-balancer-name
     ip_address_type: str | None = None
+    stack: str = LOAD_BALANCER_STACK  # its load-balancer stack (key and title)
+
+    @property
+    def stack_parameter(self) -> str:
+        """The parameter of a workload stack that names this load balancer's stack: one per
+        load-balancer stack ("LoadBalancerStackName" for `load-balancer`)."""
+        return f"{pascal(self.stack)}StackName"
 
     def id(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -56,8 +63,8 @@ class Balancer:
 
     def listener_arn(self, listener: str, stack: str) -> Any:
         """A listener's ARN from `stack`: a Ref in the load-balancer stack, else its export."""
-        return Ref(listener) if stack == LOAD_BALANCER_STACK else import_from(
-            "LoadBalancerStackName", f"{listener}Arn")
+        return Ref(listener) if stack == self.stack else import_from(
+            self.stack_parameter, f"{listener}Arn")
 
     def forwarding_listeners(self) -> list[str]:
         """Listeners that route by the Ingress rules: all of them, except HTTP ones that
@@ -89,9 +96,11 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
     """Declare a load balancer with its security group, listeners and outputs. Listeners
     of ports in `forward` send to that target group by default (NLB listeners must), and sit
     in `forward_stack` with it, so that no export carries a target group."""
-    stack = LOAD_BALANCER_STACK
-    frag.stacks.append(StackInfo(stack, "load-balancer", "load-balancer", f"{ctx.app}: load balancers of "
-                                 "the Ingresses and LoadBalancer Services (eks2ecs)"))
+    stack = lb.stack
+    frag.stacks.append(StackInfo(stack, stack, "load-balancer", f"{ctx.app}: load balancers of "
+                                 "the Ingresses and LoadBalancer Services (eks2ecs)"
+                                 if stack == LOAD_BALANCER_STACK else
+                                 f"{ctx.app}: the load balancer of {lb.origin} (eks2ecs)"))
     put = frag.put
     put(stack, "Parameters", "VpcId", Parameter("AWS::EC2::VPC::Id", "VPC of the load balancer"))
     put(stack, "Parameters", "LoadBalancerSubnetIds", Parameter(
@@ -137,7 +146,7 @@ def load_balancer(frag: Fragment, ctx: Context, lb: Balancer,
         arn: Any = Ref(lb.id("LoadBalancer"))
         if forward and port in forward:
             default = [{"Type": "forward", "TargetGroupArn": Ref(forward[port])}]
-            home, arn = forward_stack, import_from("LoadBalancerStackName", lb.id("LoadBalancerArn"))
+            home, arn = forward_stack, import_from(lb.stack_parameter, lb.id("LoadBalancerArn"))
         listener: dict[str, Any] = {
             "LoadBalancerArn": arn,
             "Port": port,
@@ -195,9 +204,9 @@ def target_group(frag: Fragment, ctx: Context, workload: Workload, svc: Service,
     security_groups.vpc_parameter(frag, workload.stack)
     frag.put(workload.stack, "Resources", logical, Resource(
         "AWS::ElasticLoadBalancingV2::TargetGroup", group, f"Service/{svc.name}"))
-    frag.put(workload.stack, "Parameters", "LoadBalancerStackName", Parameter(
+    frag.put(workload.stack, "Parameters", lb.stack_parameter, Parameter(
         "String", "Name of the stack that holds the load balancer",
-        default=f"{ctx.app}-load-balancer"))
+        default=ctx.stack_name(lb.stack)))
     frag.appends.append(Append(workload.stack, "Service", "LoadBalancers", {
         "ContainerName": container.name, "ContainerPort": number,
         "TargetGroupArn": Ref(logical)}, field))
@@ -216,7 +225,7 @@ def _admit_balancer(frag: Fragment, workload: Workload, lb: Balancer, props: dic
     check = props.get("HealthCheckPort")
     if isinstance(check, str) and check.isdigit() and int(check) != number:
         ports.append(("tcp", int(check)))  # health checks are TCP or HTTP
-    source = import_from("LoadBalancerStackName", lb.id("LoadBalancerSecurityGroupId"))
+    source = import_from(lb.stack_parameter, lb.id("LoadBalancerSecurityGroupId"))
     kind = "network" if lb.type == "network" else "application"
     for proto, port in ports:
         security_groups.admit(

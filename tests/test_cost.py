@@ -340,13 +340,13 @@ def test_cli_prices_and_node_cost(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert code == 2 and "cannot read price table" in err
 
 
-def ingress(name: str, service: str) -> str:
+def ingress(name: str, service: str, cls: str = "alb") -> str:
     return f"""
         apiVersion: networking.k8s.io/v1
         kind: Ingress
         metadata: {{name: {name}, namespace: shop}}
         spec:
-          ingressClassName: alb
+          ingressClassName: {cls}
           rules:
             - http:
                 paths:
@@ -367,8 +367,25 @@ def test_one_alb_per_ingress_on_eks_one_shared_on_ecs() -> None:
                                  ingress("shop", "web"), ingress("admin", "web")), validate=False)
     assert result.cost is not None
     alb = line(result.cost, "Application Load Balancer")
-    assert alb.sizing == "2 on EKS (one per Ingress or group), 1 on ECS (shared)"
+    assert alb.sizing == "2 on EKS (one per Ingress, group or controller), 1 on ECS (shared)"
     assert (alb.eks, alb.ecs) == (pytest.approx(2 * 0.0225 * 730), pytest.approx(0.0225 * 730))
+
+
+def test_an_ingress_controller_class_had_one_load_balancer_on_eks() -> None:
+    """ingress-nginx serves every Ingress of its class behind its one load balancer; the
+    third Ingress, of class alb, had its own ALB."""
+    service = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: shop}
+        spec: {selector: {app: web}, ports: [{port: 80, targetPort: 80}]}
+        """
+    result = translate_yaml(docs(deployment(container="ports: [{containerPort: 80}]"), service,
+                                 ingress("shop", "web", "nginx"), ingress("admin", "web", "nginx"),
+                                 ingress("api", "web")), validate=False)
+    assert result.cost is not None
+    alb = line(result.cost, "Application Load Balancer")
+    assert alb.sizing == "2 on EKS (one per Ingress, group or controller), 2 on ECS (shared)"
 
 
 def test_readme_table_shows_what_the_tool_computes(example: Result) -> None:

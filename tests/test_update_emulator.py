@@ -121,6 +121,28 @@ spec:
     return "---\n".join(docs)
 
 
+# an internal Ingress next to the public ones: an ALB of its own, the public ALB kept
+CONSOLE = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: console
+  namespace: angel-backend
+  annotations:
+    alb.ingress.kubernetes.io/scheme: internal
+spec:
+  ingressClassName: alb
+  rules:
+    - http:
+        paths:
+          - path: /console
+            pathType: Prefix
+            backend:
+              service:
+                name: admin
+                port:
+                  number: 80
+"""
+
 # scenario -> (the manifests that v2 adds to examples/k8s, its own /16)
 SCENARIOS: dict[str, tuple[list[str], str]] = {
     "target-port": ([_admin(port=8081)], "10.21.0.0/16"),
@@ -129,6 +151,7 @@ SCENARIOS: dict[str, tuple[list[str], str]] = {
     "added-workload": ([_admin(), _admin(name="reports", secret=False)], "10.24.0.0/16"),
     "renamed-image": ([_admin(image="123456789012.dkr.ecr.us-east-1.amazonaws.com/angel-console:2.0.1")],
                       "10.25.0.0/16"),
+    "internal-ingress": ([_admin(), CONSOLE], "10.26.0.0/16"),
 }
 
 
@@ -212,6 +235,15 @@ def _check_v2(emu: server.Emulator, scenario: str, physical: dict[str, dict[str,
         assert len(gone) == 1, "the removed Service's target group is still there"
     elif scenario == "removed-secret":
         assert "secrets" not in container or container["secrets"] == []
+    elif scenario == "internal-ingress":
+        balancers = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+        public = physical[f"up-{scenario}-load-balancer"]["LoadBalancer"]
+        assert public in before[balancers], "the public ALB was replaced"
+        [internal] = after[balancers] - before[balancers]
+        schemes = {lb["LoadBalancerArn"]: lb["Scheme"] for lb in elbv2.describe_load_balancers(
+            LoadBalancerArns=[public, internal])["LoadBalancers"]}
+        assert schemes == {public: "internet-facing", internal: "internal"}
+        assert len(service["loadBalancers"]) == 2, "admin is behind both ALBs"
     elif scenario == "added-workload":
         reports = ecs.describe_services(cluster=cluster,
                                         services=[physical[f"up-{scenario}-reports"]["Service"]])

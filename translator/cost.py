@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translator.cfn import to_json
-from translator.context import LOAD_BALANCER_STACK, Options
+from translator.context import Options
 from translator.plan import Plan, Stack, TaskSizing
 from translator.prices import PriceTable, price_table
 from translator.report import Cell, Strong, Table
@@ -233,20 +233,21 @@ def estimate(plan: Plan, table: PriceTable, eks_node_cost: float | None = None) 
             balancers[entry.kind] |= {(stack, logical) for stack, logical in entry.resources
                                       if plan.stack(stack).resources[logical].type == LOAD_BALANCER}
     made_by = {kind: len(found) for kind, found in balancers.items()}
-    # on EKS, an Ingress group has one ALB, as on ECS; each Ingress without group.name has its
-    # own, where the translation shares the default ALB (logical id LoadBalancer) between them
-    ungrouped = sum(1 for e in plan.entries if e.kind == "Ingress"
-                    and (LOAD_BALANCER_STACK, "LoadBalancer") in e.resources)
-    ingresses = ungrouped + sum(1 for _, logical in balancers["Ingress"] if logical != "LoadBalancer")
+    # on EKS, an Ingress group has one ALB, as on ECS, and so has an in-cluster controller's
+    # class; each other Ingress without group.name has its own, where the translation shares
+    # one between Ingresses of equal settings
+    ingresses = len({e.eks_balancer for e in plan.entries if e.kind == "Ingress"
+                     and e.eks_balancer is not None})
     if made_by["Ingress"] or ingresses:
         out.lines.append(Line("Application Load Balancer",
-                              f"{ingresses} on EKS (one per Ingress or group), "
+                              f"{ingresses} on EKS (one per Ingress, group or controller), "
                               f"{made_by['Ingress']} on ECS (shared)", table.monthly("alb_hour", ingresses),
                               table.monthly("alb_hour", made_by["Ingress"])))
         out.assumptions.append(
             "Load balancers: hourly charge only, LCU charges depend on traffic. On EKS the AWS "
             "Load Balancer Controller makes one ALB per Ingress unless Ingresses share an "
-            "alb.ingress.kubernetes.io/group.name; the translation shares one ALB per group.")
+            "alb.ingress.kubernetes.io/group.name; the translation shares one ALB per group, per "
+            "in-cluster ingress class and per set of equal load-balancer settings.")
     if made_by["Service"]:
         # each LoadBalancer Service had its own load balancer on EKS too (NLB or CLB)
         count = made_by["Service"]

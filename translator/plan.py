@@ -83,6 +83,7 @@ class Entry:
     notes: list[str] = field(default_factory=list)  # about the object as a whole
     env: list[EnvVar] = field(default_factory=list)  # workloads: their containers' variables
     sizing: TaskSizing | None = None  # workloads: what their pods asked for
+    eks_balancer: str | None = None  # Ingresses: their EKS ALB (group's, class's, own): cost
 
     def mapped(self, path: str, to: Target | None = None, note: str | None = None) -> None:
         self.fields.append(FieldFate(path, "mapped", to, note))
@@ -348,10 +349,9 @@ class Plan:
                 and any(p.default == name for p in s.parameters.values())]
 
     def remove_stack(self, key: str) -> Stack:
-        """Take a stack out of the plan with everything that points into it: the objects'
-        resources and field targets there, the additions of other rules. Refused while
-        another stack imports from it (remove those first), as CloudFormation would refuse
-        to delete an export in use."""
+        """Take a stack out of the plan with everything that points into it (the objects'
+        resources and field targets there, other rules' additions); refused while another
+        stack imports from it (remove those first), as CloudFormation refuses that."""
         stack, users = self.stack(key), self.dependents(key)
         if users:
             raise PlanError(f"stack {key!r} exports what {', '.join(users)} import: remove "

@@ -377,23 +377,29 @@ def test_ingress_groups_share_an_alb_and_different_groups_get_their_own() -> Non
                 + path("/api", "api", 80), name="api"),
         ingress(group.format("admin"), "rules:\n  - http:\n      paths:\n"
                 + path("/admin", "api", 80), name="admin")))
-    lb = stack_for(result, "load-balancer")
     everything = resources(result)
-    balancers = sorted(k for k, r in lb.resources.items()
+    # a load-balancer stack per group
+    balancers = sorted((s.info.title, k) for s in result.plan.stacks
+                       for k, r in s.resources.items()
                        if r.type == "AWS::ElasticLoadBalancingV2::LoadBalancer")
-    assert balancers == ["AdminLoadBalancer", "PublicLoadBalancer"]
-    assert lb.resources["PublicLoadBalancer"].properties["Scheme"] == "internet-facing"
-    assert lb.resources["AdminLoadBalancer"].properties["Scheme"] == "internal"
+    assert balancers == [("load-balancer-admin", "AdminLoadBalancer"),
+                         ("load-balancer-public", "PublicLoadBalancer")]
+    assert props(result, "load-balancer-public", "PublicLoadBalancer")["Scheme"] == \
+        "internet-facing"
+    assert props(result, "load-balancer-admin", "AdminLoadBalancer")["Scheme"] == "internal"
     shared = {r.properties["ListenerArn"] for k, r in everything.items()
               if k.startswith(("RuleShop", "RuleApi"))}
-    assert shared == {listener_import("PublicListenerHttp80")}
+    assert shared == {ImportValue(Sub(
+        "${LoadBalancerPublicStackName}-PublicListenerHttp80Arn"))}
+    assert stack_for(result, "api").parameters["LoadBalancerAdminStackName"].default == \
+        "shop-load-balancer-admin"
     # a target group belongs to one load balancer: api has one per ALB
     assert {"TargetGroupPublicApi8080", "TargetGroupAdminApi8080"} <= set(
         stack_for(result, "api").resources)
     assert len(props(result, "api", "Service")["LoadBalancers"]) == 2
     assert fate(result, "Ingress", "admin", "/metadata/annotations/"
                 "alb.ingress.kubernetes.io~1group.name")["to"] == \
-        "load-balancer.yaml#/Resources/AdminLoadBalancer"
+        "load-balancer-admin.yaml#/Resources/AdminLoadBalancer"
 
 
 def test_health_check_annotations_and_grpc_backends() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from mappings.alb_annotations import PREFIX, annotation_action, annotation_conditions, controller_annotations
 from mappings.ingress_albs import BALANCER, alb_of, balancer, group_of, ingress_class
+from mappings.ingress_split import TARGET_GROUP, target_group_settings
 from mappings.load_balancer import Balancer, load_balancer, target_group
 from mappings.pod.probes import grpc_check, target_group_check
 from mappings.workloads import selected_by
@@ -33,11 +34,6 @@ KIND = "Ingress"
 API_VERSIONS = ("networking.k8s.io/v1",)
 MODEL = Ingress
 
-# annotations that shape the target groups of this Ingress's backends
-TARGET_GROUP = {"target-type", "backend-protocol", "backend-protocol-version", "success-codes",
-                "healthcheck-path", "healthcheck-port", "healthcheck-protocol",
-                "healthcheck-interval-seconds", "healthcheck-timeout-seconds",
-                "healthy-threshold-count", "unhealthy-threshold-count"}
 # what other controllers' annotations did that an ALB rule does not (prefix -> why)
 FOREIGN = {
     "nginx.ingress.kubernetes.io/rewrite-target": "ALB rules cannot rewrite the path: the "
@@ -102,8 +98,9 @@ def priorities(ctx: Context) -> dict[tuple[str, str, int, int], int]:
                     digest = hashlib.sha256("\0".join((
                         group_of(ing), ns, ing.name, rule.host or "", path.path,
                         path.path_type or "")).encode()).hexdigest()
-                    # the digest keeps group.name (not the ALB) so splitting ALBs moved no rule
-                    keyed.append((alb_of(ctx, ing).key, band, int(digest[:12], 16) % SLOTS, digest,
+                    # per pool, not per ALB: a rule keeps its priority when a split moves it
+                    # to another ALB; the digest keeps group.name, as before pools
+                    keyed.append((alb_of(ctx, ing).pool, band, int(digest[:12], 16) % SLOTS, digest,
                                   (ns, ing.name, i, j)))
         taken: set[tuple[str, int]] = set()  # priorities are per listener: per ALB
         out: dict[tuple[str, str, int, int], int] = {}
@@ -140,6 +137,13 @@ def map(obj: Ingress, frag: Fragment, ctx: Context) -> None:
         entry.lossy(class_path, f"class {cls!r} becomes an ALB: its routes are kept, its "
                     "controller's own behaviour is not (see its annotations)",
                     Target(stack, f"/Resources/{alb.id('LoadBalancer')}"))
+        if (place := alb_of(ctx, obj)).parts > 1:
+            named = ", ".join(sorted({r.host for r in obj.spec.rules if r.host})) or "its hosts"
+            entry.lossy(class_path, f"class {cls!r} is split over {place.parts} ALBs to stay "
+                        "within 100 target groups and 100 listener rules per ALB: point the "
+                        f"DNS of {named} at this Ingress's ALB (output "
+                        f"{alb.id('LoadBalancerDnsName')} of {ctx.stack_name(stack)}), not at "
+                        "one address for the class", Target(stack, f"/Resources/{alb.id('LoadBalancer')}"))
     elif cls is not None:
         entry.mapped(class_path, Target(stack, f"/Resources/{alb.id('LoadBalancer')}"))
     if obj.spec.tls:
@@ -371,11 +375,6 @@ def _backend_target_group(backend: IngressBackend, ing: Ingress, alb: Balancer, 
     return logical, workload.stack
 
 
-def _target_group_settings(ing: Ingress) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((k, v) for k, v in controller_annotations(ing).items()
-                        if k in TARGET_GROUP))
-
-
 def backends(ing: Ingress) -> set[str]:
     """Names of the Services an Ingress routes to."""
     found = {p.backend.service.name for r in ing.spec.rules for p in (r.http.paths if r.http else [])
@@ -388,7 +387,7 @@ def backends(ing: Ingress) -> set[str]:
 
 def _settings_differ(ctx: Context, ing: Ingress, service: str) -> bool:
     ns = ctx.namespace_of(ing)
-    variants = {_target_group_settings(other) for other in ctx.all(Ingress)
+    variants = {target_group_settings(other) for other in ctx.all(Ingress)
                 if ctx.namespace_of(other) == ns and alb_of(ctx, other) == alb_of(ctx, ing)
                 and service in backends(other)}
     return len(variants) > 1

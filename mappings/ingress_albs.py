@@ -23,10 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from mappings.alb_annotations import controller_annotations
+from mappings.ingress_split import spread
 from mappings.load_balancer import SSL_POLICY, Balancer, parse_cidrs
 from translator.context import LOAD_BALANCER_STACK, Context, pascal
 from translator.models import Ingress
@@ -36,6 +37,7 @@ BALANCER = {"scheme", "listen-ports", "certificate-arn", "ssl-redirect", "inboun
             "group.name", "tags", "load-balancer-name", "ssl-policy", "ip-address-type"}
 
 Kind = Literal["group", "class", "settings"]
+KINDS = ("group", "class", "settings")
 
 
 def group_of(ing: Ingress) -> str:
@@ -56,18 +58,20 @@ def in_cluster_class(obj: Ingress) -> str | None:
 class Alb:
     """One ALB of the translation: the Ingresses on it and where it lives."""
 
-    key: str  # "group:<name>", "class:<name>" or "settings:<digest>"
+    key: str  # the pool's key, and "#<n>" for the n-th ALB of a pool split past a quota
+    pool: str  # "group:<name>", "class:<name>" or "settings:<digest>"
     kind: Kind
     stack: str  # its load-balancer stack (key and title)
     prefix: str  # of its logical ids
     members: tuple[Ingress, ...]  # by namespace/name
     origin: str
+    parts: int = 1  # how many ALBs its pool was split into
 
     def eks_balancer(self, ctx: Context, ing: Ingress) -> str:
         """The load balancer the Ingress had on EKS: its group's, its controller's, or its own."""
         if self.kind == "settings":
             return f"ingress:{ctx.namespace_of(ing)}/{ing.name}"
-        return self.key
+        return self.pool
 
 
 def albs(ctx: Context) -> dict[str, Alb]:
@@ -83,32 +87,46 @@ def albs(ctx: Context) -> dict[str, Alb]:
             else:
                 place = ("settings", _digest(settings(build([ing], "", "", ""))))
             pools.setdefault(place, []).append(ing)
-        schemes = {place: build(members, "", "", "").scheme
-                   for place, members in pools.items()}
+        built = {place: build(members, "", "", "") for place, members in pools.items()}
         ungrouped = sorted((p for p in pools if p[0] != "group"), key=lambda p: (
-            -len(pools[p]), schemes[p] != "internet-facing", p))
+            -len(pools[p]), built[p].scheme != "internet-facing", p))
         default = ungrouped[0] if ungrouped else None
-        out: dict[str, Alb] = {}
         stacks: set[str] = {LOAD_BALANCER_STACK}
         prefixes: set[str] = {""}
-        for place in sorted(pools, key=lambda p: (p != default, p)):
+        named: dict[tuple[Kind, str], tuple[str, str]] = {}
+        # the default first, then groups (their names as before), classes, settings pools
+        for place in sorted(pools, key=lambda p: (p != default, KINDS.index(p[0]), p)):
             kind, name = place
-            key = f"{kind}:{name}"
             if place == default:
-                stack, prefix = LOAD_BALANCER_STACK, ""
+                named[place] = LOAD_BALANCER_STACK, ""
             else:
-                label = f"{schemes[place]}-{name}" if kind == "settings" else name
-                stack = _unique(f"{LOAD_BALANCER_STACK}-{_slug(label)}", stacks, key, "-")
-                prefix = _unique(pascal(label), prefixes, key, "")
+                label = f"{built[place].scheme}-{name}" if kind == "settings" else name
+                named[place] = (_unique(f"{LOAD_BALANCER_STACK}-{_slug(label)}", stacks,
+                                        f"{kind}:{name}", "-"),
+                                _unique(pascal(label), prefixes, f"{kind}:{name}", ""))
+        out: dict[str, Alb] = {}
+        for place, (stack, prefix) in named.items():
+            kind, name = place
+            pool = f"{kind}:{name}"
             origin = {"group": f"IngressGroup {name}",
                       "class": f"the Ingresses of class {name} (their controller's one load "
                                "balancer)",
                       "settings": "Ingresses without group.name of equal load-balancer "
                                   "settings"}[kind]
-            alb = Alb(key, kind, stack, prefix, tuple(pools[place]), origin)
-            out[key] = alb
-            for ing in alb.members:
-                out[f"ingress:{ctx.namespace_of(ing)}/{ing.name}"] = alb
+            # a group is the one ALB the team asked for: never split (E9110/E9111 name it)
+            parts = [pools[place]] if kind == "group" else spread(ctx, pool, pools[place],
+                                                                  built[place])
+            for n, members in enumerate(parts, 1):
+                if not members:
+                    continue
+                alb = Alb(pool, pool, kind, stack, prefix, tuple(members), origin, len(parts))
+                if n > 1:
+                    alb = replace(alb, key=f"{pool}#{n}", origin=f"{origin}, ALB {n}",
+                                  stack=_unique(f"{stack}-{n}", stacks, f"{pool}#{n}", "-"),
+                                  prefix=_unique(f"{prefix}Alb{n}", prefixes, f"{pool}#{n}", ""))
+                out[alb.key] = alb
+                for ing in alb.members:
+                    out[f"ingress:{ctx.namespace_of(ing)}/{ing.name}"] = alb
         return out
     found: dict[str, Alb] = ctx.memo("albs", compute)
     return found

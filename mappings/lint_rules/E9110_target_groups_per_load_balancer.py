@@ -25,7 +25,9 @@ def excess(balancers: list[LoadBalancer]) -> Iterator[tuple[str, list[str], str]
             yield balancer.name, ["Resources", balancer.logical], (
                 f"{balancer.logical}: forwards to {len(groups)} target groups, more than the "
                 f"{TARGET_GROUPS_PER_LOAD_BALANCER} a load balancer may have; split its "
-                "Ingresses over several load balancers (alb.ingress.kubernetes.io/group.name)")
+                "Ingresses over several load balancers (alb.ingress.kubernetes.io/group.name; "
+                "Ingresses without one are spread over ALBs, but one Ingress, or those sharing "
+                "a host, stay on one: split a large one)")
 
 
 class TargetGroupsPerLoadBalancer(CloudFormationLintRule):

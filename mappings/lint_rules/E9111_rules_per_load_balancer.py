@@ -21,7 +21,9 @@ def excess(balancers: list[LoadBalancer]) -> Iterator[tuple[str, list[str], str]
             yield balancer.name, ["Resources", balancer.logical], (
                 f"{balancer.logical}: {len(balancer.rules)} listener rules, more than the "
                 f"{RULES_PER_LOAD_BALANCER} of the default quota; split its Ingresses "
-                "(alb.ingress.kubernetes.io/group.name) or raise the quota first")
+                "(alb.ingress.kubernetes.io/group.name; Ingresses without one are spread over "
+                "ALBs, but one Ingress, or those sharing a host, stay on one: split a large "
+                "one) or raise the quota first")
 
 
 class RulesPerLoadBalancer(CloudFormationLintRule):

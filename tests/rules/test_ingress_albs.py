@@ -3,10 +3,13 @@ a load-balancer stack of its own."""
 
 from __future__ import annotations
 
-from tests.helpers import docs, fate, props, stack_for, translate_yaml
+import pytest
+
+from tests.helpers import docs, fate, fates, props, stack_for, translate_yaml
 from tests.rules.test_ingress import API, UI, ingress, path, service
 from translator.api import Result
 from translator.cfn import ImportValue, Sub
+from translator.errors import ValidationFailed
 
 LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 
@@ -99,3 +102,60 @@ def test_an_in_cluster_class_shares_one_alb_of_its_own() -> None:
                      "load-balancer-nginx": ("NginxLoadBalancer", "internet-facing")}
     assert {k for k in stack_for(result, "ui").resources if k.startswith("TargetGroup")} == {
         "TargetGroupUi3000", "TargetGroupNginxUi3000"}
+
+
+def nginx(name: str, host: str | None) -> str:
+    rule = f"  - host: {host}\n    http:\n" if host else "  - http:\n"
+    return ingress("", "ingressClassName: nginx\nrules:\n" + rule + "      paths:\n"
+                   + path(f"/{name}", "ui", 3000), name=name)
+
+
+def alb_of(result: Result, name: str) -> str:
+    """The load-balancer stack of an Ingress's ALB."""
+    [entry] = [e for e in result.plan.entries if e.kind == "Ingress" and e.name == name]
+    [stack] = [s for s, logical in entry.resources if logical.endswith("LoadBalancer")]
+    return stack
+
+
+def test_an_nginx_class_past_100_hosts_is_split_keeping_each_host_on_one_alb() -> None:
+    """112 Ingresses of class nginx (one rule each, on the HTTP listener) are over the 100
+    rules of one ALB: two ALBs, each host's Ingresses on one of them, the host-less ones
+    (their controller's catch-all) together, and a report item per Ingress to point its
+    host's DNS at its ALB."""
+    hosts = [f"h{n}.example.com" for n in range(104)] + ["shared.example.com"] * 6
+    names = [f"i{n:03d}" for n in range(len(hosts))]
+    result = translate_yaml(docs(UI, service("ui", 3000, 3000),
+                                 *(nginx(n, h) for n, h in zip(names, hosts, strict=True)),
+                                 nginx("any-a", None), nginx("any-b", None)))
+    assert result.findings == []
+    assert balancers(result) == {"load-balancer": ("LoadBalancer", "internal"),
+                                 "load-balancer-2": ("Alb2LoadBalancer", "internal")}
+    where = {n: alb_of(result, n) for n in [*names, "any-a", "any-b"]}
+    assert len({where[n] for n, h in zip(names, hosts, strict=True) if h.startswith("shared")}) == 1
+    assert where["any-a"] == where["any-b"]
+    per_alb = {stack: sum(1 for n in where.values() if n == stack) for stack in where.values()}
+    assert sorted(per_alb) == ["load-balancer", "load-balancer-2"]
+    assert all(count <= 100 for count in per_alb.values()), per_alb
+    item = [f for f in fates(result, "Ingress", "i000", "/spec/ingressClassName")
+            if "split over 2 ALBs" in f.get("note", "")]
+    stack = where["i000"]
+    prefix = "" if stack == "load-balancer" else "Alb2"
+    assert len(item) == 1 and item[0]["status"] == "lossy"
+    assert f"DNS of h0.example.com at this Ingress's ALB (output {prefix}LoadBalancerDnsName " \
+           f"of shop-{stack})" in item[0]["note"]
+
+
+def test_a_group_past_the_quota_is_not_split_and_fails_naming_it() -> None:
+    """The team asked for one ALB with group.name: 2 x 51 rules stay on it, and E9111 says
+    so (names the group's Ingress and what to change)."""
+    group = "alb.ingress.kubernetes.io/group.name: big"
+    many = "".join(path(f"/p{n}", "ui", 3000) for n in range(51))
+    with pytest.raises(ValidationFailed) as failed:
+        translate_yaml(docs(UI, service("ui", 3000, 3000),
+                            ingress(group, "rules:\n  - http:\n      paths:\n" + many, name="a"),
+                            ingress(group, "rules:\n  - host: b.example.com\n    http:\n"
+                                    "      paths:\n" + many, name="b")))
+    [finding] = failed.value.findings
+    assert finding.rule == "E9111" and "102 listener rules" in finding.message
+    assert "group.name" in finding.message
+    assert finding.template == "load-balancer-big.yaml"

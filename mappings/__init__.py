@@ -21,7 +21,7 @@ import importlib
 from types import ModuleType
 
 from mappings import accepted_findings, calls, cluster, lint_rules, overrides, vpc_endpoints
-from mappings.lint_rules._across import plan_findings
+from mappings.lint_rules._across import balancer_counts, plan_findings
 from translator.context import Context
 from translator.plan import Fragment
 from translator.rules import RuleSet
@@ -105,4 +105,4 @@ RULES = RuleSet(rule_for=rule_for, supported=supported, ignored_kinds=IGNORED_KI
                 foundation=foundation, annotate=accepted_findings.annotate,
                 lint_rules=lint_rules.RULES_DIR, package=__name__,
                 controller_annotations=CONTROLLER_ANNOTATIONS,
-                plan_findings=plan_findings)
+                plan_findings=plan_findings, balancer_counts=balancer_counts)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from translator import (
+    balancers,
     cost,
     deployplan,
     load,
@@ -25,6 +26,7 @@ from translator import (
     render,
     report,
     report_html,
+    rules,
     suppress,
     validate,
     write,
@@ -92,12 +94,14 @@ def finish(plan: Plan, options: Options | None = None, progress: Hook | None = N
     estimate = cost.from_options(plan, options)
     suppressions = suppress.apply(plan, options.ignore)
     network = reachability.check(plan)
+    counts = [balancers.Count(*c) for c in rules.installed().balancer_counts(plan)]
     files = render.render(plan, _report_files(
         plan, options.report_dir,
-        [deployplan.table(plan), network.table(), *cost.tables(estimate, options.region),
-         *suppress.tables(suppressions)],
+        [deployplan.table(plan), balancers.table(plan, counts), network.table(),
+         *cost.tables(estimate, options.region), *suppress.tables(suppressions)],
         {"deploy": {"waves": [[s.stack_name for s in wave] for wave in plan.waves()]},
-         "network": network.as_dict(), "cost": estimate.as_dict() if estimate else None,
+         "loadBalancers": balancers.as_dict(plan, counts), "network": network.as_dict(),
+         "cost": estimate.as_dict() if estimate else None,
          "suppressions": suppressions.as_dict()}), options.environments)
     if progress is not None:
         progress("templates rendered", len(plan.stacks), len(plan.stacks))

@@ -39,6 +39,9 @@ class RuleSet:
     controller_annotations: Mapping[str, str] = field(default_factory=dict)
     # checks over all the templates of a plan together (what no one template shows whole)
     plan_findings: Callable[[Plan], list[PlanFinding]] = lambda plan: []
+    # (template, logical id, target groups, listener rules) of each load balancer over all
+    # the templates, for the report
+    balancer_counts: Callable[[Plan], list[tuple[str, str, int, int]]] = lambda plan: []
 
 
 def _declared() -> list[EntryPoint]:

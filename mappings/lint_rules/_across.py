@@ -23,26 +23,45 @@ from mappings.lint_rules import (
     E9114_protocol_version_listener as versions,
 )
 from mappings.lint_rules._helpers import function
-from mappings.lint_rules._load_balancers import Body, across, key, target_group_props
+from mappings.lint_rules._load_balancers import (
+    Body,
+    LoadBalancer,
+    across,
+    key,
+    target_group_props,
+)
 from translator.cfn import to_json
 from translator.errors import PlanFinding
 from translator.plan import Plan
 
 
-def plan_findings(plan: Plan) -> list[PlanFinding]:
-    """What the load-balancer rules find over all the plan's templates together."""
+def _balancers(plan: Plan) -> tuple[dict[str, Body], list[LoadBalancer]]:
+    """The plan's templates, and every load balancer with what any template ties to it."""
     bodies = {stack.file: Body(to_json(stack.as_cfn())) for stack in plan.stacks}
     by_name = {stack.stack_name: stack.file for stack in plan.stacks}
-    keys = {stack.file: stack.info.key for stack in plan.stacks}
 
     def resolve(file: str, value: Any) -> str:
         return _resolve(bodies, by_name, file, value)
 
-    balancers = [b for b in across(bodies, resolve) if b.spans_templates()]
+    return bodies, across(bodies, resolve)
+
+
+def plan_findings(plan: Plan) -> list[PlanFinding]:
+    """What the load-balancer rules find over all the plan's templates together."""
+    bodies, every = _balancers(plan)
+    keys = {stack.file: stack.info.key for stack in plan.stacks}
+    balancers = [b for b in every if b.spans_templates()]
     found = [("E9110", target_groups.excess(balancers)), ("E9111", rules.excess(balancers)),
              ("E9114", versions.excess(balancers, target_group_props(bodies)))]
     return [PlanFinding(keys[where.split("#", 1)[0]], "/" + "/".join(path), rule, message)
             for rule, each in found for where, path, message in each]
+
+
+def balancer_counts(plan: Plan) -> list[tuple[str, str, int, int]]:
+    """(template, logical id, target groups, listener rules) of each load balancer over all
+    the templates, as E9110 and E9111 count them (for the report)."""
+    return [(b.file, b.logical, len(b.target_groups()), len(b.rules))
+            for b in _balancers(plan)[1]]
 
 
 def _resolve(bodies: Mapping[str, Body], by_name: Mapping[str, str], file: str,

@@ -143,6 +143,16 @@ def test_an_nginx_class_past_100_hosts_is_split_keeping_each_host_on_one_alb() -
     assert len(item) == 1 and item[0]["status"] == "lossy"
     assert f"DNS of h0.example.com at this Ingress's ALB (output {prefix}LoadBalancerDnsName " \
            f"of shop-{stack})" in item[0]["note"]
+    # the report's load balancers: each with its Ingresses and its counts
+    listed = {b["template"]: b for b in result.report["loadBalancers"]}
+    assert sorted(listed) == ["load-balancer-2.yaml", "load-balancer.yaml"]
+    for stack, alb in [("load-balancer", listed["load-balancer.yaml"]),
+                       ("load-balancer-2", listed["load-balancer-2.yaml"])]:
+        assert alb["objects"] == sorted(f"Ingress/{n}" for n, s in where.items() if s == stack)
+        assert (alb["rules"], alb["targetGroups"]) == (per_alb[stack], 1)
+    assert "## Load balancers" in result.files["report.md"]
+    assert "| `shop-load-balancer-2` | `load-balancer-2.yaml#Alb2LoadBalancer` | application, " \
+           "internal |" in result.files["report.md"]
 
 
 def test_a_group_past_the_quota_is_not_split_and_fails_naming_it() -> None:

@@ -3,7 +3,8 @@ what the first translation deployed. On the emulator, which refuses as CloudForm
 remove or change an export another stack imports (tests/emulator/cloudformation.py), v1 is
 examples/k8s plus a workload `admin` behind the Ingresses' load balancer that reads a Secret;
 each v2 changes one thing: a Service's targetPort, a Service (and its Ingress) removed, a Secret
-removed, a workload added, an image renamed. Every update must go through and leave what the
+removed, a workload added, an image renamed, an internal Ingress added (its own ALB, the
+public one kept). Every update must go through and leave what the
 new templates say; cleanup.sh must then take it all down."""
 
 from __future__ import annotations

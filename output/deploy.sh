@@ -258,6 +258,31 @@ elif command == "redeploy":  # args: the file of the stacks this run created
             if status != 0:
                 fail(f"redeployed ECS services did not become stable: {' '.join(batch)}: "
                      f"{err.strip()}", 1)
+elif command == "failed":  # after a failed deploy: where the stack is and why
+    # The CLI names only the stack. UPDATE_ROLLBACK_COMPLETE: "Successful return of a stack to
+    # a working state after a failed stack update"; ROLLBACK_COMPLETE: a failed create, the
+    # stack "can only be deleted" (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html)
+    stack = args[0]
+    status, out, err = aws("cloudformation", "describe-stacks", "--stack-name", stack,
+                           "--output", "text", "--query", "Stacks[0].StackStatus")
+    if status != 0:
+        sys.exit(0)  # nothing more to say than the CLI said
+    state = out.strip()
+    status, out, err = aws("cloudformation", "describe-stack-events", "--stack-name", stack,
+                           "--max-items", "200", "--output", "json", "--query",
+                           "StackEvents[].[LogicalResourceId,ResourceStatus,ResourceStatusReason]")
+    reasons = []  # of the last operation, newest first
+    for logical, event, reason in (json.loads(out) or []) if status == 0 and out.strip() else []:
+        if logical == stack and event in ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"):
+            break
+        if reason and (event.endswith("_FAILED") or event.endswith("ROLLBACK_IN_PROGRESS")):
+            reasons.append(f"{logical}: {reason}" if logical != stack else reason)
+    what = {"UPDATE_ROLLBACK_COMPLETE": "the update failed and was rolled back: the stack runs "
+                                        "its previous template and takes the next update",
+            "ROLLBACK_COMPLETE": "its first create failed and rolled back: the next run "
+                                 "deletes it and creates it again"}.get(state, "")
+    print(f"deploy.sh: {stack}: {state}" + (f" ({what})" if what else "")
+          + (f": {reasons[-1]}" if reasons else ""), file=sys.stderr)
 elif command == "made-secrets":  # the secrets the secrets stack made (and keeps)
     for secret in plan["madeSecrets"]:
         print(secret["name"])
@@ -336,7 +361,7 @@ deploy_stack() {
     aws cloudformation delete-stack --stack-name "$stack"
     aws cloudformation wait stack-delete-complete --stack-name "$stack"
   fi
-  "${cmd[@]}" || return 1
+  "${cmd[@]}" || { plan failed "$stack"; return 1; }
   if [ "$status" = none ] || [ "$status" = ROLLBACK_COMPLETE ]; then
     echo "$stack" >> "$work/created"  # for the Service Connect callers to redeploy
   fi

@@ -523,6 +523,10 @@ def test_a_failed_first_create_is_deleted_and_created_again(
     assert cfn.describe_stacks(StackName=cluster)["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
     [why] = complaints
     assert why.startswith(f"stack {cluster} rolled back: ") and "ConflictingDomainExists" in why, why
+    # the status and the reason of the create that failed, which the CLI leaves out
+    assert f"    deploy.sh: {cluster}: ROLLBACK_COMPLETE (its first create failed and rolled " \
+           "back: the next run deletes it and creates it again): " \
+           f"{why.removeprefix(f'stack {cluster} rolled back: ')}\n" in log, log
     assert inventory.take(emu) == before, "the rollback left what it had made"
 
     complaints.clear()

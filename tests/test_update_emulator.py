@@ -279,9 +279,15 @@ def test_the_emulator_refuses_what_cloudformation_refuses_of_an_export_in_use(
         emulator: tuple[server.Emulator, list[str]], tmp_path: Path) -> None:
     """"You can't delete a stack if another stack references one of its outputs. You can't
     modify or remove an output value that is referenced by another stack." (Fn::ImportValue,
-    CloudFormation User Guide); the v1 -> v2 tests above rely on the emulator saying so."""
-    emu, _ = emulator
+    CloudFormation User Guide); the v1 -> v2 tests above rely on the emulator saying so. A
+    refused update is rolled back, as CloudFormation rolls back a failed update: the stack
+    rests in UPDATE_ROLLBACK_COMPLETE with its previous template, parameters, outputs and
+    resources, and takes the next update
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html)."""
+    emu, complaints = emulator
+    complaints.clear()
     vpc = emu.client("ec2").create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    cfn = emu.client("cloudformation")
 
     def run(*command: str, expect: int = 0) -> str:
         return _run(emu, tmp_path, "aws", "--region", server.REGION, "cloudformation", *command,
@@ -292,18 +298,185 @@ def test_the_emulator_refuses_what_cloudformation_refuses_of_an_export_in_use(
         return run("deploy", "--stack-name", stack, "--template-file", f"{stack}.yaml",
                    *(["--parameter-overrides", *overrides] if overrides else []), expect=expect)
 
+    def state() -> tuple[Any, ...]:
+        """What the exporter has: status, template, parameters, outputs, exports, its group."""
+        [stack] = cfn.describe_stacks(StackName="exporter")["Stacks"]
+        [group] = cfn.describe_stack_resources(StackName="exporter")["StackResources"]
+        [live] = emu.client("ec2").describe_security_groups(
+            GroupIds=[group["PhysicalResourceId"]])["SecurityGroups"]
+        return (stack["StackStatus"], cfn.get_template(StackName="exporter")["TemplateBody"],
+                stack["Parameters"], stack["Outputs"], cfn.list_exports()["Exports"],
+                live["Description"])
+
+    def reasons() -> list[str]:
+        return [e["ResourceStatusReason"] for e in cfn.describe_stack_events(
+            StackName="exporter")["StackEvents"] if e["ResourceStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS"]
+
     deploy("exporter", EXPORTER % ("v1", vpc), "Port=80")
     deploy("importer", IMPORTER % vpc)
-    out = deploy("exporter", EXPORTER % ("v2", vpc), "Port=81", expect=255)
-    assert "Export exporter-Port cannot be updated as it is in use by importer" in out
+    v1 = state()
+    assert v1[0] == "CREATE_COMPLETE" and v1[5] == "v1"
     without = EXPORTER.split("Outputs:")[0] % ("v3", vpc)
-    out = deploy("exporter", without, "Port=80", expect=255)
-    assert "Export exporter-Port cannot be deleted as it is in use by importer" in out
+    for body, port, verb in [(EXPORTER % ("v2", vpc), "Port=81", "updated"),
+                             (without, "Port=80", "deleted")]:
+        out = deploy("exporter", body, port, expect=255)
+        assert "Failed to create/update the stack" in out and "--stack-name exporter" in out, out
+        refused = f"Export exporter-Port cannot be {verb} as it is in use by importer"
+        assert reasons()[0] == f"ValidationError: {refused}"
+        assert complaints.pop() == f"stack exporter rolled back: ValidationError: {refused}"
+        assert state() == ("UPDATE_ROLLBACK_COMPLETE", *v1[1:])
     out = run("delete-stack", "--stack-name", "exporter", expect=255)
     assert "Export exporter-Port cannot be deleted as it is in use by importer" in out
+    # a rolled-back stack takes the next update, one that leaves the export alone
+    deploy("exporter", EXPORTER % ("v2b", vpc), "Port=80")
+    assert state()[0::5] == ("UPDATE_COMPLETE", "v2b")
     # once no stack imports it, all three go through
     run("delete-stack", "--stack-name", "importer")
     deploy("exporter", EXPORTER % ("v4", vpc), "Port=81")
     deploy("exporter", without.replace("v3", "v5"), "Port=81")
     run("delete-stack", "--stack-name", "exporter")
+    assert complaints == []
     emu.client("ec2").delete_vpc(VpcId=vpc)
+
+
+REGISTERED = """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  NamespaceId: {Type: String}
+Resources:
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: "%s", VpcId: %s}
+  Registry:
+    Type: AWS::ServiceDiscovery::Service
+    Properties: {Name: api, NamespaceId: !Ref NamespaceId}
+Outputs:
+  RegistryName:
+    Value: !GetAtt Registry.Name
+"""
+
+
+def test_a_refused_resource_update_is_rolled_back(emulator: tuple[server.Emulator, list[str]],
+                                                  tmp_path: Path) -> None:
+    """An update one of whose resources is refused (Cloud Map has no such namespace) fails and
+    is rolled back: the resource updated before it (a security group) has its old properties
+    again, the refused one is still there as it was, and the stack rests in
+    UPDATE_ROLLBACK_COMPLETE with its previous template and parameters, ready for the next
+    update."""
+    emu, complaints = emulator
+    complaints.clear()
+    vpc = emu.client("ec2").create_vpc(CidrBlock="10.31.0.0/16")["Vpc"]["VpcId"]
+    discovery, cfn = emu.client("servicediscovery"), emu.client("cloudformation")
+    discovery.create_private_dns_namespace(Name="rollback.local", Vpc=vpc)
+    [namespace] = [n["Id"] for n in discovery.list_namespaces()["Namespaces"]
+                   if n["Name"] == "rollback.local"]
+
+    def deploy(description: str, namespace_id: str, expect: int = 0) -> str:
+        (tmp_path / "registered.yaml").write_text(REGISTERED % (description, vpc))
+        return _run(emu, tmp_path, "aws", "--region", server.REGION, "cloudformation", "deploy",
+                    "--stack-name", "registered", "--template-file", "registered.yaml",
+                    "--parameter-overrides", f"NamespaceId={namespace_id}", expect=expect)
+
+    def state() -> tuple[Any, ...]:
+        [stack] = cfn.describe_stacks(StackName="registered")["Stacks"]
+        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in
+                    cfn.describe_stack_resources(StackName="registered")["StackResources"]}
+        [group] = emu.client("ec2").describe_security_groups(
+            GroupIds=[physical["Group"]])["SecurityGroups"]
+        registry = discovery.get_service(Id=physical["Registry"])["Service"]
+        return (stack["StackStatus"], cfn.get_template(StackName="registered")["TemplateBody"],
+                stack["Parameters"], stack["Outputs"], group["Description"],
+                (registry["Name"], registry["NamespaceId"]))
+
+    deploy("v1", namespace)
+    v1 = state()
+    assert v1[0] == "CREATE_COMPLETE" and v1[4:] == ("v1", ("api", namespace))
+    out = deploy("v2", "ns-missing", expect=255)
+    assert "Failed to create/update the stack" in out and "--stack-name registered" in out, out
+    [reason] = [e["ResourceStatusReason"] for e in cfn.describe_stack_events(
+        StackName="registered")["StackEvents"] if e["ResourceStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS"]
+    assert "NamespaceNotFound" in reason and "ns-missing" in reason, reason
+    assert complaints == [f"stack registered rolled back: {reason}"]
+    assert state() == ("UPDATE_ROLLBACK_COMPLETE", *v1[1:])
+    assert [s["Name"] for s in discovery.list_services()["Services"]] == ["api"]
+    complaints.clear()
+    deploy("v3", namespace)
+    assert state()[0::4] == ("UPDATE_COMPLETE", "v3")
+    _run(emu, tmp_path, "aws", "--region", server.REGION, "cloudformation", "delete-stack",
+         "--stack-name", "registered")
+    assert complaints == []
+    discovery.delete_namespace(Id=namespace)
+    emu.client("ec2").delete_vpc(VpcId=vpc)
+
+
+READER = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: {"Fn::ImportValue": "roll-cluster-NamespaceName"}
+      VpcId: %s
+"""
+
+
+def test_deploy_sh_names_a_rolled_back_update_and_the_next_run_updates_the_stack(
+        emulator: tuple[server.Emulator, list[str]], tmp_path: Path) -> None:
+    """v2 renames the app's private DNS domain while another team's stack imports it: the
+    cluster stack's update is refused and rolled back, and deploy.sh fails saying where the
+    stack is (UPDATE_ROLLBACK_COMPLETE: its previous template) and why; once that stack is
+    gone, the next run of deploy.sh updates the rolled-back stack."""
+    emu, complaints = emulator
+    complaints.clear()
+    prerequisites = Prerequisites(emu, "10.27.0.0/16")
+    prerequisites.create_network()
+    result = translate([str(EXAMPLE)], Options(app_name="roll"))
+    folder = tmp_path / "cfn"
+    result.write(folder)
+    _parameters(prerequisites, folder, {s.stack_name: _decode(folder / s.file)
+                                        for s in result.plan.stacks})
+    cfn, discovery, cluster = emu.client("cloudformation"), emu.client("servicediscovery"), \
+        "roll-cluster"
+
+    def state() -> tuple[str, dict[str, str], str]:
+        """The cluster stack's status, outputs and the name of its live namespace."""
+        [stack] = cfn.describe_stacks(StackName=cluster)["Stacks"]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        live = discovery.get_namespace(Id=outputs["NamespaceId"])["Namespace"]["Name"]
+        return stack["StackStatus"], outputs, live
+
+    _run(emu, folder, "./deploy.sh", "parameters.json", "cluster")
+    status, v1, domain = state()
+    assert (status, v1["NamespaceName"], domain) == \
+        ("CREATE_COMPLETE", "angel-backend.local", "angel-backend.local")
+    template = cfn.get_template(StackName=cluster)["TemplateBody"]
+    (tmp_path / "reader.yaml").write_text(READER % prerequisites.vpc)
+    _run(emu, tmp_path, "aws", "--region", server.REGION, "cloudformation", "deploy",
+         "--stack-name", "reader", "--template-file", "reader.yaml")
+    parameters = json.loads((folder / "parameters.json").read_text())
+    parameters["stacks"][cluster]["DnsNamespaceName"] = "angel-backend.internal"
+    (folder / "parameters.json").write_text(json.dumps(parameters))
+
+    log = _run(emu, folder, "./deploy.sh", "parameters.json", "cluster", expect=1)
+    refused = "Export roll-cluster-NamespaceName cannot be updated as it is in use by reader"
+    assert f"    deploy.sh: {cluster}: UPDATE_ROLLBACK_COMPLETE (the update failed and was " \
+           "rolled back: the stack runs its previous template and takes the next update): " \
+           f"ValidationError: {refused}\n" in log, log
+    assert f"<== {cluster}: FAILED" in log and "deploy.sh: stopped after wave 1: a stack failed" in log
+    assert complaints == [f"stack {cluster} rolled back: ValidationError: {refused}"]
+    status, outputs, domain = state()
+    assert (status, outputs["NamespaceName"], domain) == \
+        ("UPDATE_ROLLBACK_COMPLETE", "angel-backend.local", "angel-backend.local")
+    assert cfn.get_template(StackName=cluster)["TemplateBody"] == template
+    assert {k: v for k, v in outputs.items() if k not in ("NamespaceId", "NamespaceArn")} == \
+        {k: v for k, v in v1.items() if k not in ("NamespaceId", "NamespaceArn")}
+
+    complaints.clear()
+    _run(emu, tmp_path, "aws", "--region", server.REGION, "cloudformation", "delete-stack",
+         "--stack-name", "reader")
+    _run(emu, folder, "./deploy.sh", "parameters.json", "cluster")
+    status, outputs, domain = state()
+    assert (status, outputs["NamespaceName"], domain) == \
+        ("UPDATE_COMPLETE", "angel-backend.internal", "angel-backend.internal")
+    assert complaints == []
+    _run(emu, folder, "./cleanup.sh")
+    assert _live_stacks(emu).isdisjoint(s.stack_name for s in result.plan.stacks)
+    prerequisites.remove()

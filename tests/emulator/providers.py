@@ -54,6 +54,8 @@ class Emulated:
     TYPE: ClassVar[str]
     ATTRIBUTES: ClassVar[dict[str, str]] = {}  # Fn::GetAtt name -> attribute of the instance
     physical_resource_id: str  # what Ref returns
+    properties: Props  # what it was made from, to make it again when an update is refused
+    generated_name: str
 
     def __init__(self, physical_resource_id: str) -> None:
         self.physical_resource_id = physical_resource_id
@@ -78,8 +80,11 @@ class Emulated:
     @classmethod
     def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Props,
                                         account_id: str, region_name: str, **kwargs: Any) -> Emulated:
-        return cls.create(cloudformation_json.get("Properties", {}), resource_name, account_id,
+        made = cls.create(cloudformation_json.get("Properties", {}), resource_name, account_id,
                           region_name)
+        made.properties, made.generated_name = cloudformation_json.get("Properties", {}), \
+            resource_name
+        return made
 
     @classmethod
     def update_from_cloudformation_json(cls, original_resource: Emulated, new_resource_name: str,
@@ -88,8 +93,19 @@ class Emulated:
         # the old object goes and the new one is made, under the same name where the
         # properties give one (an ECS service keeps its ARN, a task definition gets a revision)
         original_resource.delete(account_id, region_name)
-        return cls.create(cloudformation_json.get("Properties", {}), new_resource_name,
-                          account_id, region_name)
+        try:
+            made = cls.create(cloudformation_json.get("Properties", {}), new_resource_name,
+                              account_id, region_name)
+        except Exception:
+            # refused: AWS leaves the resource as it was, for the stack's rollback to keep, so
+            # the old one is made again (`vars`: the stack holds the old instance)
+            vars(original_resource).update(vars(cls.create(
+                original_resource.properties, original_resource.generated_name, account_id,
+                region_name)))
+            raise
+        made.properties, made.generated_name = cloudformation_json.get("Properties", {}), \
+            new_resource_name
+        return made
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Props,

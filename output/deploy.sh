@@ -18,7 +18,8 @@
 # parallel. Before any task starts, the Secrets Manager secrets the tasks read must hold every
 # key they read: deploy.sh stops (exit 3) and prints the commands that fill them.
 # A task knows the Service Connect names that existed when it started: after the waves, each
-# ECS service that was running before a name it calls was made is redeployed.
+# ECS service that was running before a name it calls was made (a new workload's, or a port a
+# running one gained) is redeployed.
 # Exit status: 0 deployed, 1 a stack or Job failed, 2 bad usage or parameters, 3 secrets to fill.
 set -euo pipefail
 limit=51200  # bytes the AWS CLI sends inline; beyond, through S3
@@ -101,6 +102,35 @@ def own_values(stack):
         if key not in mine and not how.get("default") and "fromStack" not in how:
             fail(f"{params_path}: stack {stack} needs a value for {key}")
     return mine
+
+
+def cluster_name(required=False):
+    """The ECS cluster's name, from the cluster stack's output; None before it exists."""
+    cluster_stack = next(s for s in stacks if stacks[s]["layer"] == "cluster")
+    status, out, err = aws("cloudformation", "describe-stacks", "--stack-name", cluster_stack,
+                           "--output", "text", "--query",
+                           "Stacks[0].Outputs[?OutputKey=='ClusterName'].OutputValue")
+    if (status != 0 or not out.strip()) and required:
+        fail(f"cannot read the cluster name from stack {cluster_stack}: {err.strip()}", 1)
+    return out.strip() if status == 0 and out.strip() not in ("", "None") else None
+
+
+def primaries(cluster, services):
+    """ECS service name -> [id, Service Connect discovery names] of its primary deployment,
+    for those of `services` that are active."""
+    found, services = {}, sorted(services)
+    for start in range(0, len(services), 10):  # describe-services takes 10 at a time
+        status, out, err = aws("ecs", "describe-services", "--cluster", cluster, "--services",
+                               *services[start:start + 10], "--output", "json", "--query",
+                               "services[?status=='ACTIVE'].[serviceName, "
+                               "deployments[?status=='PRIMARY'] | [0]]")
+        if status != 0:
+            fail(f"cannot describe the ECS services {' '.join(services)}: {err.strip()}", 1)
+        for name, deployment in json.loads(out or "[]"):
+            connect = (deployment or {}).get("serviceConnectConfiguration") or {}
+            found[name] = [(deployment or {}).get("id"), sorted(
+                s.get("discoveryName") or s["portName"] for s in connect.get("services", []))]
+    return found
 
 
 def selected():
@@ -218,46 +248,66 @@ elif command == "existing-secrets":  # secrets a new secrets stack would make th
         for secret in plan["madeSecrets"]:
             if aws("secretsmanager", "describe-secret", "--secret-id", secret["name"])[0] == 0:
                 print(secret["name"])
-elif command == "redeploy":  # args: the file of the stacks this run created
+elif command == "running":  # args: a wave; its Service Connect services as they run now
+    # one JSON line a service deployed already: stack -> [primary deployment id, discovery
+    # names], what "redeploy" compares with once the waves are through
+    connect = {stacks[s]["serviceConnect"]["service"]: s for s in args
+               if "serviceConnect" in stacks[s]}
+    cluster = cluster_name() if connect else None
+    for service, (deployment, names) in (primaries(cluster, connect) if cluster else {}).items():
+        print(json.dumps({connect[service]: [deployment, names]}))
+elif command == "redeploy":  # args: the file of the stacks this run created, that of "running"
     # A task resolves the Service Connect names that existed when it started: redeploy each
     # caller that was running before a name it calls was made (the members of a cycle, which
-    # share a wave; the callers of a workload created alone). One created in a later wave
-    # started after it and knows it.
+    # share a wave; the callers of a workload created alone; the callers of a new discovery
+    # name of a running service, a port it gained). One created in a later wave started after
+    # it and knows it, as does one whose update in a later wave made a new deployment.
     created = set(open(args[0]).read().splitlines()) if os.path.exists(args[0]) else set()
+    running = {}
+    for line in open(args[1]).read().splitlines() if os.path.exists(args[1]) else []:
+        running.update(json.loads(line))
     wave_of = {s["stack"]: n for n, wave in enumerate(plan["waves"]) for s in wave}
     stale = {}
     for callee in sorted(created):
         for caller in stacks[callee].get("serviceConnect", {}).get("callers", []):
             if caller not in created or wave_of[caller] == wave_of[callee]:
                 stale.setdefault(caller, callee)
-    if stale:
-        cluster_stack = next(s for s in stacks if stacks[s]["layer"] == "cluster")
-        status, out, err = aws("cloudformation", "describe-stacks", "--stack-name", cluster_stack,
-                               "--output", "text", "--query",
-                               "Stacks[0].Outputs[?OutputKey=='ClusterName'].OutputValue")
-        if status != 0 or not out.strip():
-            fail(f"cannot read the cluster name from stack {cluster_stack}: {err.strip()}", 1)
-        cluster, redeployed = out.strip(), []
-        for caller, callee in sorted(stale.items()):
+    gained = {callee: [c for name, callers in stacks[callee]["serviceConnect"]["names"].items()
+                       if name not in names for c in callers]
+              for callee, (_, names) in sorted(running.items())}
+    cluster = cluster_name(required=True) if stale or any(gained.values()) else None
+    later = {stacks[c]["serviceConnect"]["service"]: c for callee, callers in gained.items()
+             for c in callers if c in running and wave_of[c] > wave_of[callee]}
+    now = primaries(cluster, later) if later else {}
+    for callee, callers in gained.items():
+        for caller in callers:
             service = stacks[caller]["serviceConnect"]["service"]
-            status, out, err = aws("ecs", "update-service", "--cluster", cluster, "--service",
-                                   service, "--force-new-deployment", "--query",
-                                   "service.serviceName", "--output", "text")
-            if status != 0 and ("ServiceNotFoundException" in err
-                                or "ServiceNotActiveException" in err):
-                continue  # not deployed yet: its tasks will start knowing every name
-            if status != 0:
-                fail(f"cannot redeploy ECS service {service} of {caller}: {err.strip()}", 1)
-            print(f"==> redeploying ECS service {service} ({caller}): its tasks started before "
-                  f"the Service Connect names of {callee} existed", flush=True)
-            redeployed.append(service)
-        for start in range(0, len(redeployed), 10):  # describe-services takes 10 at a time
-            batch = redeployed[start:start + 10]
-            status, out, err = aws("ecs", "wait", "services-stable", "--cluster", cluster,
-                                   "--services", *batch)
-            if status != 0:
-                fail(f"redeployed ECS services did not become stable: {' '.join(batch)}: "
-                     f"{err.strip()}", 1)
+            started_again = caller in created or caller in running and \
+                now.get(service, running[caller])[0] != running[caller][0]
+            if wave_of[caller] > wave_of[callee] and started_again:
+                continue  # its tasks started after the name existed
+            stale.setdefault(caller, callee)
+    redeployed = []
+    for caller, callee in sorted(stale.items()):
+        service = stacks[caller]["serviceConnect"]["service"]
+        status, out, err = aws("ecs", "update-service", "--cluster", cluster, "--service",
+                               service, "--force-new-deployment", "--query",
+                               "service.serviceName", "--output", "text")
+        if status != 0 and ("ServiceNotFoundException" in err
+                            or "ServiceNotActiveException" in err):
+            continue  # not deployed yet: its tasks will start knowing every name
+        if status != 0:
+            fail(f"cannot redeploy ECS service {service} of {caller}: {err.strip()}", 1)
+        print(f"==> redeploying ECS service {service} ({caller}): its tasks started before "
+              f"the Service Connect names of {callee} existed", flush=True)
+        redeployed.append(service)
+    for start in range(0, len(redeployed), 10):  # describe-services takes 10 at a time
+        batch = redeployed[start:start + 10]
+        status, out, err = aws("ecs", "wait", "services-stable", "--cluster", cluster,
+                               "--services", *batch)
+        if status != 0:
+            fail(f"redeployed ECS services did not become stable: {' '.join(batch)}: "
+                 f"{err.strip()}", 1)
 elif command == "failed":  # after a failed deploy: where the stack is and why
     # The CLI names only the stack. UPDATE_ROLLBACK_COMPLETE: "Successful return of a stack to
     # a working state after a failed stack update"; ROLLBACK_COMPLETE: a failed create, the
@@ -453,9 +503,10 @@ while IFS=$'\t' read -r -a wave; do
   fi
   number=$((number + 1))
   echo "==> wave $number: ${wave[*]}"
+  if [ "${PREVIEW:-0}" != 1 ]; then plan running "${wave[@]}" >> "$work/running"; fi
   run_wave deploy_stack "${wave[@]}" || { echo "deploy.sh: stopped after wave $number: a stack failed" >&2; exit 1; }
 done < "$work/waves"
-if [ "${PREVIEW:-0}" != 1 ]; then plan redeploy "$work/created"; fi
+if [ "${PREVIEW:-0}" != 1 ]; then plan redeploy "$work/created" "$work/running"; fi
 
 
 if [ "${PREVIEW:-0}" = 1 ]; then echo "Preview only: nothing was changed."; else echo "Deployed $app: $number wave(s)."; fi

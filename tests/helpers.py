@@ -210,6 +210,26 @@ def _job_spec(name: str, image: str, container: str, spec: str, width: int) -> s
     )
 
 
+def service(name: str = "web", *, namespace: str = "shop", ports: str = "",
+            spec: str = "", selector: str | None = None) -> str:
+    """A Service manifest selecting the pods of Deployment `name`; `ports` is its ports list
+    (default port 80 to 8080) and `spec` YAML added to its spec, both unindented."""
+    selector = selector or f"app: {name}"
+    return (
+        "apiVersion: v1\n"
+        "kind: Service\n"
+        "metadata:\n"
+        f"  name: {name}\n"
+        f"  namespace: {namespace}\n"
+        "spec:\n"
+        + _indent(spec, 2)
+        + "  selector:\n"
+        + _indent(selector, 4)
+        + "  ports:\n"
+        + _indent(ports or "- port: 80\n  targetPort: 8080", 4)
+    )
+
+
 def _indent(text: str, width: int) -> str:
     text = textwrap.dedent(text).strip("\n")
     return textwrap.indent(text, " " * width) + "\n" if text else ""

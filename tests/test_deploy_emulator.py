@@ -19,7 +19,7 @@ import pytest
 
 from tests.emulator import inventory, server
 from tests.emulator.prerequisites import Prerequisites
-from tests.helpers import decoded
+from tests.helpers import decoded, deployment, docs, service
 from tests.paths import CORPUS, EXAMPLE, needs_shared_for
 from translator.api import translate
 from translator.context import Options
@@ -611,15 +611,74 @@ def test_service_connect_callers_are_redeployed_after_the_names_they_call(
         return {s["serviceName"]: s["deployments"][0] for s in services["services"]}
 
     first = deployments()
-    for name, deployment in first.items():  # made after the stack that made the service
+    for name, made in first.items():  # made after the stack that made the service
         created = max(e["Timestamp"] for e in cloudformation.describe_stack_events(
             StackName=f"mesh-{name}")["StackEvents"] if e["ResourceStatus"] == "CREATE_COMPLETE")
-        assert deployment["createdAt"] > created, name
+        assert made["createdAt"] > created, name
     assert redeployed(_run(emu, out, "./deploy.sh")) == []
     assert deployments() == first
     log = deploy(api=["worker", "audit"], worker=["api"], audit=[])
     assert redeployed(log) == [("api", "mesh-audit")]
     after = deployments()
     assert after["worker"] == first["worker"] and after["api"]["id"] != first["api"]["id"]
+    _run(emu, out, "./cleanup.sh")
+    prerequisites.remove()
+
+
+def _gaining(v2: bool) -> str:
+    """worker, and two workloads that call it: api names it without a port (every port of the
+    Service), audit names worker:80 and, in v2, worker:9090 too. v2 gives worker port 9090."""
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/{}:1"
+    worker = deployment("worker", namespace="gain", image=image.format("worker"), container=(
+        "ports: [{containerPort: 8080}" + (", {containerPort: 9090}]" if v2 else "]")))
+    ports = "- {name: http, port: 80, targetPort: 8080}" + (
+        "\n- {name: admin, port: 9090, targetPort: 9090}" if v2 else "")
+    api = deployment("api", namespace="gain", image=image.format("api"), container=(
+        "ports: [{containerPort: 8080}]\nenv: [{name: WORKER_URL, value: 'http://worker'}]"))
+    audit = deployment("audit", namespace="gain", image=image.format("audit"), container=(
+        "env: [{name: WORKER_URL, value: 'http://worker:80'}"
+        + (", {name: OPS_URL, value: 'http://worker:9090'}]" if v2 else "]")))
+    return docs(worker, service("worker", namespace="gain", ports=ports), api,
+                service("api", namespace="gain"), audit)
+
+
+def test_the_callers_of_a_discovery_name_a_running_service_gains_are_redeployed(
+        emulator: tuple[server.Emulator, list[str]], tmp_path: Path) -> None:
+    """A running worker gains port 9090, so a Service Connect name worker-9090 appears;
+    "Existing tasks can't resolve and connect to the new endpoint"
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html).
+    api, which calls every port of worker and whose own template did not change, is
+    redeployed (a new deployment id); audit, whose update in a later wave started new tasks,
+    is not redeployed again; a rerun redeploys nothing."""
+    emu, complaints = emulator
+    complaints.clear()
+    prerequisites = Prerequisites(emu, "10.43.0.0/16")
+    prerequisites.create_network()
+    out, ecs = tmp_path / "cfn", emu.client("ecs")
+
+    def deploy(v2: bool) -> list[tuple[str, str]]:
+        (tmp_path / "app.yaml").write_text(_gaining(v2))
+        result = translate([str(tmp_path / "app.yaml")], Options(app_name="gain"))
+        result.write(out)
+        _parameters(prerequisites, out, {s.stack_name: _decode(out / s.file)
+                                         for s in result.plan.stacks})
+        return re.findall(r"^==> redeploying ECS service (\S+) .*Service Connect names of "
+                          r"(\S+) existed$", _run(emu, out, "./deploy.sh"), re.MULTILINE)
+
+    def deployments() -> dict[str, str]:
+        services = ecs.describe_services(cluster="gain-cluster", services=["api", "audit", "worker"])
+        return {s["serviceName"]: s["deployments"][0]["id"] for s in services["services"]}
+
+    assert deploy(v2=False) == []  # each caller made after worker, in a later wave
+    v1 = deployments()
+    assert deploy(v2=True) == [("api", "gain-worker")]
+    v2 = deployments()
+    assert all(v2[name] != v1[name] for name in v1), (v1, v2)  # api: by the redeploy
+    [worker] = ecs.describe_services(cluster="gain-cluster", services=["worker"])["services"]
+    assert [s["discoveryName"] for s in worker["deployments"][0]["serviceConnectConfiguration"][
+        "services"]] == ["worker-80", "worker-9090"]
+    assert deploy(v2=True) == []
+    assert deployments() == v2
+    assert complaints == []
     _run(emu, out, "./cleanup.sh")
     prerequisites.remove()

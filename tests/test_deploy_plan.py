@@ -80,16 +80,36 @@ def test_deploy_plan_json_names_each_service_connect_workloads_callers(shop: Res
     connect = {s["stack"]: s.get("serviceConnect") for wave in plan["waves"] for s in wave}
     assert connect == {
         "shop-cluster": None,
-        "shop-cache": {"service": "cache", "callers": ["shop-worker"]},
-        "shop-db": {"service": "db", "callers": ["shop-api"]},
-        "shop-worker": {"service": "worker", "callers": ["shop-cache"]},
-        "shop-api": {"service": "api", "callers": ["shop-web"]},
-        "shop-web": {"service": "web", "callers": []},
+        "shop-cache": {"service": "cache", "callers": ["shop-worker"],
+                       "names": {"cache-80": ["shop-worker"]}},
+        "shop-db": {"service": "db", "callers": ["shop-api"], "names": {"db-80": ["shop-api"]}},
+        "shop-worker": {"service": "worker", "callers": ["shop-cache"],
+                        "names": {"worker-80": ["shop-cache"]}},
+        "shop-api": {"service": "api", "callers": ["shop-web"], "names": {"api-80": ["shop-web"]}},
+        "shop-web": {"service": "web", "callers": [], "names": {"web-80": []}},
     }
     cloudmap = translate_yaml(docs(calling("db"), service("db"), calling("api", "db"),
                                    service("api")), discovery="cloudmap")
     assert all("serviceConnect" not in s for wave in
                json.loads(cloudmap.files["deploy-plan.json"])["waves"] for s in wave)
+
+
+def test_each_discovery_name_carries_the_callers_of_its_port() -> None:
+    """deploy.sh redeploys the callers of a discovery name a running service gains: those that
+    call its port, by the port written after the name or, with none, every port."""
+    worker = deployment("worker", container="ports: [{containerPort: 8080}, {containerPort: 9090}]")
+    ports = ("apiVersion: v1\nkind: Service\nmetadata: {name: worker, namespace: shop}\n"
+             "spec:\n  selector: {app: worker}\n  ports: [{name: http, port: 80, targetPort: 8080}, "
+             "{name: admin, port: 9090, targetPort: 9090}]\n")
+    result = translate_yaml(docs(worker, ports, calling("api", "worker"),
+                                 deployment("admin", container="env: [{name: ADMIN_URL, value: "
+                                                               "'http://worker:9090/ops'}]"),
+                                 deployment("any", container="env: [{name: URL, value: worker}]")))
+    [connect] = [s["serviceConnect"] for wave in json.loads(result.files["deploy-plan.json"])[
+        "waves"] for s in wave if s["stack"] == "shop-worker"]
+    assert connect == {"service": "worker", "callers": ["shop-admin", "shop-any", "shop-api"],
+                       "names": {"worker-80": ["shop-any", "shop-api"],
+                                 "worker-9090": ["shop-admin", "shop-any"]}}
 
 
 def test_a_call_a_network_policy_refuses_orders_nothing() -> None:

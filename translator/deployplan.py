@@ -80,18 +80,28 @@ def as_dict(plan: Plan, files: dict[str, str]) -> dict[str, Any]:
 
 
 def _service_connect(plan: Plan, stack: Stack) -> dict[str, Any]:
-    """The ECS service of a Service Connect workload and the workload stacks that call it.
-    A task resolves only the Service Connect names that existed when it started, so deploy.sh
-    redeploys a caller that was running before a name it calls was made (a cycle's members, one
-    service deployed alone):
+    """The ECS service of a Service Connect workload, the workload stacks that call it, and
+    its discovery names, each with the callers of its port. A task resolves only the Service
+    Connect names that existed when it started, so deploy.sh redeploys a caller that was
+    running before a name it calls was made (a cycle's members, one service deployed alone, a
+    running service that gains a port):
     https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html"""
     service = _connect_service(stack)
     if service is None:
         return {}
     clients = {s.info.key: s.stack_name for s in plan.stacks if _connect_service(s) is not None}
-    callers = sorted({clients[r.source] for r in plan.reaches if r.target == stack.info.key
-                      and r.source != stack.info.key and not r.denied_by and r.source in clients})
-    return {"serviceConnect": {"service": service, "callers": callers}}
+    calls = [r for r in plan.reaches if r.target == stack.info.key and r.source != stack.info.key
+             and not r.denied_by and r.source in clients]
+    ports = {m.get("Name"): m.get("ContainerPort")
+             for c in stack.resources["TaskDefinition"].properties.get("ContainerDefinitions", [])
+             for m in c.get("PortMappings", [])}
+    names = {str(s["DiscoveryName"]): sorted({clients[r.source] for r in calls
+                                              if r.port == ports.get(s["PortName"])})
+             for s in stack.resources["Service"].properties["ServiceConnectConfiguration"].get(
+                 "Services", [])}
+    return {"serviceConnect": {"service": service,
+                               "callers": sorted({clients[r.source] for r in calls}),
+                               "names": dict(sorted(names.items()))}}
 
 
 def _connect_service(stack: Stack) -> str | None:

@@ -540,31 +540,6 @@ def test_a_failed_first_create_is_deleted_and_created_again(
     assert _live_stacks(emu).isdisjoint(templates)
 
 
-MESH = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: NAME, namespace: mesh}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: NAME}}
-  template:
-    metadata: {labels: {app: NAME}}
-    spec:
-      containers:
-        - name: NAME
-          image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/NAME:1
-          ports: [{containerPort: PORT}]
-          env: [CALLS]
----
-apiVersion: v1
-kind: Service
-metadata: {name: NAME, namespace: mesh}
-spec:
-  selector: {app: NAME}
-  ports: [{port: 80, targetPort: PORT}]
-"""
-
-
 MESH_PORTS = {"api": 8080, "worker": 9090, "audit": 7070}
 
 
@@ -573,8 +548,12 @@ def _mesh(folder: Path, **calls: list[str]) -> None:
     folder.mkdir(exist_ok=True)
     for name, callees in calls.items():
         env = ", ".join(f"{{name: {c.upper()}_URL, value: 'http://{c}:80'}}" for c in callees)
-        (folder / f"{name}.yaml").write_text(MESH.replace("NAME", name).replace(
-            "PORT", str(MESH_PORTS[name])).replace("CALLS", env))
+        port = MESH_PORTS[name]
+        (folder / f"{name}.yaml").write_text(docs(
+            deployment(name, namespace="mesh", spec="replicas: 1",
+                       image=f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}:1",
+                       container=f"ports: [{{containerPort: {port}}}]\nenv: [{env}]"),
+            service(name, namespace="mesh", ports=f"- {{port: 80, targetPort: {port}}}")))
 
 
 def test_service_connect_callers_are_redeployed_after_the_names_they_call(

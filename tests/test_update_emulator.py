@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests import helpers
 from tests.emulator import inventory, server
 from tests.emulator.prerequisites import Prerequisites
 from tests.paths import EXAMPLE
@@ -40,41 +41,15 @@ ADMIN_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/angel-admin:2.0.1"
 def _admin(port: int = 8080, image: str = ADMIN_IMAGE, secret: bool = True,
            service: bool = True, name: str = "admin") -> str:
     """A workload behind the load balancer of the Ingresses, on /NAME, reading a Secret."""
-    env = f"""
-          env:
-            - name: ADMIN_TOKEN
-              valueFrom:
-                secretKeyRef:
-                  name: {name}-token
-                  key: token""" if secret else ""
-    docs = [f"""apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-  namespace: angel-backend
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app: {name}
-  template:
-    metadata:
-      labels:
-        app: {name}
-    spec:
-      containers:
-        - name: {name}
-          image: {image}
-          ports:
-            - name: http
-              containerPort: {port}
-          resources:
-            requests:
-              cpu: 250m
-              memory: 512Mi{env}
-"""]
+    env = f"""env:
+  - name: ADMIN_TOKEN
+    valueFrom: {{secretKeyRef: {{name: {name}-token, key: token}}}}""" if secret else ""
+    parts = [helpers.deployment(name, namespace="angel-backend", image=image, spec="replicas: 1",
+                                container=f"""ports: [{{name: http, containerPort: {port}}}]
+resources: {{requests: {{cpu: 250m, memory: 512Mi}}}}
+{env}""")]
     if secret:
-        docs.append(f"""apiVersion: v1
+        parts.append(f"""apiVersion: v1
 kind: Secret
 metadata:
   name: {name}-token
@@ -84,20 +59,9 @@ stringData:
   token: not-a-real-token
 """)
     if service:
-        docs.append(f"""apiVersion: v1
-kind: Service
-metadata:
-  name: {name}
-  namespace: angel-backend
-spec:
-  selector:
-    app: {name}
-  ports:
-    - name: http
-      port: 80
-      targetPort: {port}
----
-apiVersion: networking.k8s.io/v1
+        parts += [helpers.service(name, namespace="angel-backend",
+                                  ports=f"- {{name: http, port: 80, targetPort: {port}}}"),
+                  f"""apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
   name: {name}
@@ -118,8 +82,8 @@ spec:
                 name: {name}
                 port:
                   number: 80
-""")
-    return "---\n".join(docs)
+"""]
+    return helpers.docs(*parts)
 
 
 # an internal Ingress next to the public ones: an ALB of its own, the public ALB kept

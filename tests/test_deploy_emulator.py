@@ -538,6 +538,7 @@ def test_a_failed_first_create_is_deleted_and_created_again(
     assert complaints == []
     _run(emu, folder, "./cleanup.sh")
     assert _live_stacks(emu).isdisjoint(templates)
+    prerequisites.remove()  # its secrets and roles: the next test of examples/k8s makes them
 
 
 MESH_PORTS = {"api": 8080, "worker": 9090, "audit": 7070}

@@ -392,7 +392,7 @@ def test_deploy_sh_names_a_rolled_back_update_and_the_next_run_updates_the_stack
     complaints.clear()
     prerequisites = Prerequisites(emu, "10.27.0.0/16")
     prerequisites.create_network()
-    result = translate([str(EXAMPLE)], Options(app_name="roll"))
+    result = translate([str(_version(tmp_path / "k8s", [], "roll"))], Options(app_name="roll"))
     folder = tmp_path / "cfn"
     result.write(folder)
     _parameters(prerequisites, folder, {s.stack_name: _decode(folder / s.file)

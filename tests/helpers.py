@@ -137,12 +137,7 @@ def deployment(name: str = "web", *, namespace: str = "shop", container: str = "
     the first container, the pod spec and the Deployment spec."""
     labels = labels or f"app: {name}"
     return (
-        "apiVersion: apps/v1\n"
-        "kind: Deployment\n"
-        "metadata:\n"
-        f"  name: {name}\n"
-        f"  namespace: {namespace}\n"
-        "spec:\n"
+        _head("apps/v1", "Deployment", name, namespace)
         + _indent(spec, 2)
         + "  selector:\n"
         "    matchLabels:\n"
@@ -165,12 +160,7 @@ def job(name: str = "migrate", *, namespace: str = "shop", container: str = "",
     """A Job manifest whose pod runs once (restartPolicy Never); `container` and `spec` are
     YAML added (unindented) to its container and to the Job spec."""
     return (
-        "apiVersion: batch/v1\n"
-        "kind: Job\n"
-        "metadata:\n"
-        f"  name: {name}\n"
-        f"  namespace: {namespace}\n"
-        "spec:\n"
+        _head("batch/v1", "Job", name, namespace)
         + _job_spec(name, image, container, spec, 2)
     )
 
@@ -181,13 +171,8 @@ def cronjob(name: str = "report", *, namespace: str = "shop", schedule: str = "0
     """A CronJob manifest on `schedule`; `spec`, `job_spec` and `container` are YAML added
     (unindented) to the CronJob spec, its jobTemplate's spec and its container."""
     return (
-        "apiVersion: batch/v1\n"
-        "kind: CronJob\n"
-        "metadata:\n"
-        f"  name: {name}\n"
-        f"  namespace: {namespace}\n"
-        "spec:\n"
-        f"  schedule: {json.dumps(schedule)}\n"
+        _head("batch/v1", "CronJob", name, namespace)
+        + f"  schedule: {json.dumps(schedule)}\n"
         + _indent(spec, 2)
         + "  jobTemplate:\n"
         "    spec:\n"
@@ -216,18 +201,19 @@ def service(name: str = "web", *, namespace: str = "shop", ports: str = "",
     (default port 80 to 8080) and `spec` YAML added to its spec, both unindented."""
     selector = selector or f"app: {name}"
     return (
-        "apiVersion: v1\n"
-        "kind: Service\n"
-        "metadata:\n"
-        f"  name: {name}\n"
-        f"  namespace: {namespace}\n"
-        "spec:\n"
+        _head("v1", "Service", name, namespace)
         + _indent(spec, 2)
         + "  selector:\n"
         + _indent(selector, 4)
         + "  ports:\n"
         + _indent(ports or "- port: 80\n  targetPort: 8080", 4)
     )
+
+
+def _head(api_version: str, kind: str, name: str, namespace: str) -> str:
+    """A manifest's first lines, up to its `spec:`."""
+    return (f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: {name}\n"
+            f"  namespace: {namespace}\nspec:\n")
 
 
 def _indent(text: str, width: int) -> str:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests import helpers
 from tests.helpers import deployment, docs, source, translate_yaml
 from tests.test_cli import REPO, run
 from translator import cost
@@ -357,12 +358,7 @@ def ingress(name: str, service: str, cls: str = "alb") -> str:
 
 
 def test_one_alb_per_ingress_on_eks_one_shared_on_ecs() -> None:
-    service = """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web, namespace: shop}
-        spec: {selector: {app: web}, ports: [{port: 80, targetPort: 80}]}
-        """
+    service = helpers.service(ports="- {port: 80, targetPort: 80}")
     result = translate_yaml(docs(deployment(container="ports: [{containerPort: 80}]"), service,
                                  ingress("shop", "web"), ingress("admin", "web")), validate=False)
     assert result.cost is not None
@@ -374,12 +370,7 @@ def test_one_alb_per_ingress_on_eks_one_shared_on_ecs() -> None:
 def test_an_ingress_controller_class_had_one_load_balancer_on_eks() -> None:
     """ingress-nginx serves every Ingress of its class behind its one load balancer; the
     third Ingress, of class alb, had its own ALB."""
-    service = """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web, namespace: shop}
-        spec: {selector: {app: web}, ports: [{port: 80, targetPort: 80}]}
-        """
+    service = helpers.service(ports="- {port: 80, targetPort: 80}")
     result = translate_yaml(docs(deployment(container="ports: [{containerPort: 80}]"), service,
                                  ingress("shop", "web", "nginx"), ingress("admin", "web", "nginx"),
                                  ingress("api", "web")), validate=False)

@@ -229,13 +229,14 @@ Outputs:
     Value: !Sub "port-${Port}"
     Export: {Name: !Sub "${AWS::StackName}-Port"}
 """
+# a stack of another team's that imports export %(export)s
 IMPORTER = """AWSTemplateFormatVersion: "2010-09-09"
 Resources:
   Group:
     Type: AWS::EC2::SecurityGroup
     Properties:
-      GroupDescription: {"Fn::ImportValue": "exporter-Port"}
-      VpcId: %s
+      GroupDescription: {"Fn::ImportValue": "%(export)s"}
+      VpcId: %(vpc)s
 """
 
 
@@ -277,7 +278,7 @@ def test_the_emulator_refuses_what_cloudformation_refuses_of_an_export_in_use(
             StackName="exporter")["StackEvents"] if e["ResourceStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS"]
 
     deploy("exporter", EXPORTER % ("v1", vpc), "Port=80")
-    deploy("importer", IMPORTER % vpc)
+    deploy("importer", IMPORTER % {"export": "exporter-Port", "vpc": vpc})
     v1 = state()
     assert v1[0] == "CREATE_COMPLETE" and v1[5] == "v1"
     without = EXPORTER.split("Outputs:")[0] % ("v3", vpc)
@@ -372,16 +373,6 @@ def test_a_refused_resource_update_is_rolled_back(emulator: tuple[server.Emulato
     emu.client("ec2").delete_vpc(VpcId=vpc)
 
 
-READER = """AWSTemplateFormatVersion: "2010-09-09"
-Resources:
-  Group:
-    Type: AWS::EC2::SecurityGroup
-    Properties:
-      GroupDescription: {"Fn::ImportValue": "roll-cluster-NamespaceName"}
-      VpcId: %s
-"""
-
-
 def test_deploy_sh_names_a_rolled_back_update_and_the_next_run_updates_the_stack(
         emulator: tuple[server.Emulator, list[str]], tmp_path: Path) -> None:
     """v2 renames the app's private DNS domain while another team's stack imports it: the
@@ -412,7 +403,8 @@ def test_deploy_sh_names_a_rolled_back_update_and_the_next_run_updates_the_stack
     assert (status, v1["NamespaceName"], domain) == \
         ("CREATE_COMPLETE", "angel-backend.local", "angel-backend.local")
     template = cfn.get_template(StackName=cluster)["TemplateBody"]
-    (tmp_path / "reader.yaml").write_text(READER % prerequisites.vpc)
+    (tmp_path / "reader.yaml").write_text(
+        IMPORTER % {"export": "roll-cluster-NamespaceName", "vpc": prerequisites.vpc})
     _run(emu, tmp_path, "aws", "--region", server.REGION, "cloudformation", "deploy",
          "--stack-name", "reader", "--template-file", "reader.yaml")
     parameters = json.loads((folder / "parameters.json").read_text())

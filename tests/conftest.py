@@ -30,6 +30,19 @@ settings.register_profile("long", max_examples=2000, deadline=None,
 settings.load_profile(os.environ.get("EKS2ECS_HYPOTHESIS_PROFILE", "dev"))
 
 
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which turns "auto" into a count
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """A worker per core when pytest-xdist is there (the test extra has it) and no -n was
+    given: each emulator test waits on its own moto server, serial by design, so two workers
+    run two. Without pytest-xdist the suite runs, and collects, in one process; -n 0 asks for
+    one process."""
+    if config.pluginmanager.has_plugin("xdist") and not hasattr(config, "workerinput") \
+            and config.option.numprocesses is None:
+        config.option.numprocesses = "auto"
+        if config.option.dist == "no":
+            config.option.dist = "worksteal"  # the emulator tests take 20-70 s, most well under 1
+
 NEEDS_SHARED = f"needs {SHARED} beside the checkout (the corpus and the report schema)"
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.emulator import server
-from tests.emulator.ecs import NO_TASK_ROLE
 from tests.emulator.prerequisites import Prerequisites
 from tests.helpers import cronjob, docs, job
 from tests.test_deploy_emulator import _decode, _parameters
@@ -76,6 +75,8 @@ def test_the_emulator_refuses_exec_for_a_task_without_a_task_role(
         emulator: tuple[server.Emulator, list[str]]) -> None:
     """What a Job translated without its ECS Exec role met on AWS: run-task refused."""
     from botocore.exceptions import ClientError
+
+    from tests.emulator.ecs import NO_TASK_ROLE  # moto: the test extra, as server.running
 
     emu, _ = emulator
     ecs, ec2 = emu.client("ecs"), emu.client("ec2")
